@@ -1,0 +1,54 @@
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+
+.PHONY: run test lint install bench translations
+
+$(BIN)/activate:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: $(BIN)/activate setup.cfg pyproject.toml
+	$(BIN)/pip install -q -e '.[postgres,redis]'
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(BIN)/pip install -q -e '.[test,postgres,redis]'
+	touch $@
+
+install: $(VENV)/.installed
+
+# Development server: migrates the SQLite database in instance/, creates an admin
+# (password printed once) and demo data on an empty database, serves on :5000.
+run: $(VENV)/.installed instance/config.py
+	$(FLASK) db upgrade
+	$(FLASK) bootstrap
+	FLASK_DEBUG=1 $(FLASK) run --host 127.0.0.1 --port 5000
+
+# Lint + format check, then the whole suite on SQLite; again on PostgreSQL when
+# TEST_DATABASE_URL is set (each run creates and drops a throwaway database).
+test: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest -q -p no:cacheprovider
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+		echo "== again on PostgreSQL ($$TEST_DATABASE_URL)"; \
+		TEST_DB=postgres $(BIN)/pytest -q -p no:cacheprovider; \
+	elif [ "$$REQUIRE_POSTGRES" = "1" ]; then \
+		echo "REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set"; exit 1; \
+	fi
+
+# A random secret key of this checkout's own, written once.
+instance/config.py:
+	@mkdir -p instance
+	@$(PY) -c "import secrets; print(f'SECRET_KEY = {secrets.token_hex(32)!r}')" > $@
+	@echo "wrote $@ with a new SECRET_KEY"
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python bench/run_all.py
+
+translations: $(VENV)/.installed-test
+	$(BIN)/pybabel extract -F babel.cfg -o petitions/translations/messages.pot .
+	$(BIN)/pybabel update -i petitions/translations/messages.pot -d petitions/translations
+	$(BIN)/pybabel compile -d petitions/translations

@@ -1,0 +1,129 @@
+"""Petition and rally organizing toolkit."""
+
+import os
+from pathlib import Path
+
+from flask import Flask, g, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import database
+from .config import DEFAULT_SECRET_KEY, Defaults, env_overrides
+from .extensions import babel, csrf, db, limiter, login, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("PETITIONS_INSTANCE", str(ROOT / "instance")),
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.from_object(Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.update(env_overrides())
+    app.config.from_prefixed_env()
+    if test_config:
+        app.config.update(test_config)
+
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = (
+            f"sqlite:///{Path(app.instance_path) / 'petitions.sqlite3'}"
+        )
+    if app.debug or app.testing:
+        app.config["SESSION_COOKIE_SECURE"] = False
+        app.config["REMEMBER_COOKIE_SECURE"] = False
+        app.config["PREFERRED_URL_SCHEME"] = "http"
+    elif app.config["SECRET_KEY"] == DEFAULT_SECRET_KEY:
+        raise RuntimeError(
+            "Refusing to start with the default SECRET_KEY outside debug/testing: "
+            "set SECRET_KEY (or FLASK_SECRET_KEY) or put one in instance/config.py."
+        )
+    else:
+        app.config.setdefault("REMEMBER_COOKIE_SECURE", True)
+
+    if app.config["TRUSTED_PROXIES"]:
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+    db.init_app(app)
+    migrate.init_app(
+        app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True
+    )
+    csrf.init_app(app)
+    login.init_app(app)
+    login.login_view = "auth.login"
+    login.login_message = None
+    from .i18n import select_locale
+
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(Path(__file__).parent / "translations"),
+    )
+    limiter.init_app(app)
+
+    from . import models  # noqa: F401  (register the models with the metadata)
+
+    _register_blueprints(app)
+    _register_hooks(app)
+
+    from .cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .auth.views import bp as auth_bp
+    from .errors import register_error_handlers
+    from .manage.views import bp as manage_bp
+    from .public.views import bp as public_bp
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(manage_bp, url_prefix="/manage")
+    register_error_handlers(app)
+
+
+# Nothing on these pages loads from anywhere but this server: no CDN, no trackers.
+CSP = (
+    "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
+    "connect-src 'self'; media-src 'self' blob:; worker-src 'self'; manifest-src 'self'; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def _register_hooks(app: Flask) -> None:
+    @app.before_request
+    def _write_intent():
+        # See database.py: POSTs take SQLite's write lock at BEGIN.
+        g._write_token = database.sqlite_write_intent.set(request.method == "POST")
+
+    @app.teardown_request
+    def _reset_write_intent(_exc):
+        token = g.pop("_write_token", None)
+        if token is not None:
+            database.sqlite_write_intent.reset(token)
+
+    from flask_babel import get_locale
+
+    from .i18n import remember_language
+
+    app.jinja_env.globals["get_locale"] = get_locale
+    app.after_request(remember_language)
+
+    @app.after_request
+    def _security_headers(response):
+        h = response.headers
+        h.setdefault("Content-Security-Policy", CSP)
+        h.setdefault("X-Content-Type-Options", "nosniff")
+        h.setdefault("X-Frame-Options", "DENY")
+        h.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        h.setdefault("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
+        if request.is_secure:
+            h.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response

@@ -1,0 +1,63 @@
+"""Commands under `flask --app wsgi ...`."""
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from .extensions import db
+from .services.accounts import AccountError, create_user, user_count
+
+users_cli = AppGroup("users", help="Organizer accounts.")
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice(["admin", "organizer", "volunteer"]), default="organizer")
+@click.option("--password", help="Prompted for when left out.")
+@click.option("--name", default="")
+def users_create(email, role, password, name):
+    """Add an account."""
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if len(password) < 10:
+        raise click.UsageError("Use a password of at least 10 characters.")
+    try:
+        user, _ = create_user(email, role, password, name)
+    except AccountError as e:
+        raise click.ClickException(str(e)) from e
+    db.session.commit()
+    click.echo(f"Created {user.role} {user.email}")
+
+
+@click.command("bootstrap")
+def bootstrap():
+    """On an empty database: an admin with a random password (printed once) and demo data."""
+    if user_count():
+        click.echo("Accounts exist already; nothing to do.")
+        return
+    user, password = create_user("admin@example.org", "admin", name="Admin")
+    db.session.commit()
+    click.echo("=" * 60)
+    click.echo("Created the first admin account. This password is shown only once:")
+    click.echo(f"  email:    {user.email}")
+    click.echo(f"  password: {password}")
+    click.echo("=" * 60)
+    from .services.demo import load_demo
+
+    click.echo(load_demo())
+
+
+@click.command("demo")
+@click.option("--signatures", default=0, show_default=True, help="Fake signatures to add.")
+@click.option("--attendees", default=0, show_default=True, help="Fake rally RSVPs to add.")
+def demo(signatures, attendees):
+    """Demo data (idempotent): petition `demo`, rally `demo-rally`."""
+    from .services.demo import load_demo
+
+    click.echo(load_demo(signatures=signatures, attendees=attendees))
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(users_cli)
+    app.cli.add_command(bootstrap)
+    app.cli.add_command(demo)

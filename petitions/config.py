@@ -1,0 +1,72 @@
+"""Configuration defaults. Overridden, in order, by instance/config.py, the
+conventional env vars (DATABASE_URL, SECRET_KEY, REDIS_URL) and FLASK_<KEY>."""
+
+import os
+
+DEFAULT_SECRET_KEY = "dev-only-change-me"
+
+
+class Defaults:
+    SECRET_KEY = DEFAULT_SECRET_KEY
+    SQLALCHEMY_DATABASE_URI = None  # set in create_app: SQLite file in instance/
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    MAX_CONTENT_LENGTH = 1024 * 1024  # 1 MB: every form here is far smaller
+    MAX_FORM_MEMORY_SIZE = 1024 * 1024
+    WTF_CSRF_TIME_LIMIT = None  # a sign page left open on a phone for hours still works
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = True  # relaxed in debug/testing by create_app
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    PREFERRED_URL_SCHEME = "https"
+
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "America/New_York"
+    LANGUAGES = ("en", "es")
+    DEFAULT_TIMEZONE = "America/New_York"
+
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_STRATEGY = "moving-window"
+    RATELIMIT_LOGIN = "10 per minute;50 per hour"
+    # One rally Wi-Fi can put hundreds of signers behind one address.
+    RATELIMIT_SIGN_PER_IP = "120 per minute"
+    RATELIMIT_SIGN_PER_PETITION = "3000 per minute"
+
+    REDIS_URL = None
+    TRUSTED_PROXIES = 0  # ProxyFix x_for hops; set when behind nginx/a load balancer
+
+    # Mail: SMTP when MAIL_SERVER is set, otherwise .eml files in instance/outbox/.
+    MAIL_SERVER = None
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USERNAME = None
+    MAIL_PASSWORD = None
+    MAIL_SENDER = "Petitions <noreply@localhost>"
+
+    # Absolute base URL for links in mail, QR codes and PDFs (e.g. https://act.example.org).
+    PUBLIC_BASE_URL = None
+    COUNT_CACHE_SECONDS = 2.0
+
+
+def env_overrides() -> dict:
+    """The conventional un-prefixed variables deployments set."""
+    out = {}
+    if url := os.environ.get("DATABASE_URL"):
+        out["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(url)
+    if key := os.environ.get("SECRET_KEY"):
+        out["SECRET_KEY"] = key
+    if redis_url := os.environ.get("REDIS_URL"):
+        out["REDIS_URL"] = redis_url
+        out["RATELIMIT_STORAGE_URI"] = redis_url
+    return out
+
+
+def normalize_database_url(url: str) -> str:
+    """postgres:// and postgresql:// mean psycopg 3 here."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url

@@ -1,0 +1,55 @@
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..auth.decorators import admin_required, staff_required
+from ..auth.forms import UserForm
+from ..extensions import db
+from ..models import Petition, User
+from ..services.accounts import AccountError, create_user
+
+bp = Blueprint("manage", __name__)
+
+
+@bp.get("/")
+@staff_required
+def index():
+    petitions = []
+    if current_user.can_organize:
+        petitions = db.session.scalars(select(Petition).order_by(Petition.created_at.desc())).all()
+    return render_template("manage/index.html", petitions=petitions)
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@admin_required
+def users():
+    form = UserForm()
+    if form.validate_on_submit():
+        try:
+            user, password = create_user(
+                form.email.data, form.role.data, form.password.data or None, form.name.data or ""
+            )
+        except AccountError as e:
+            form.email.errors.append(str(e))
+        else:
+            db.session.commit()
+            if form.password.data:
+                flash(f"Added {user.email} ({user.role}).", "ok")
+            else:
+                flash(f"Added {user.email} ({user.role}). Their password: {password}", "ok")
+            return redirect(url_for("manage.users"))
+    accounts = db.session.scalars(select(User).order_by(User.email)).all()
+    return render_template("manage/users.html", form=form, accounts=accounts)
+
+
+@bp.post("/users/<int:user_id>/active")
+@admin_required
+def toggle_user(user_id: int):
+    user = db.get_or_404(User, user_id)
+    if user.id == current_user.id:
+        flash("You cannot deactivate your own account.", "error")
+    else:
+        user.active = not user.active
+        db.session.commit()
+        flash(f"{user.email} is now {'active' if user.active else 'deactivated'}.", "ok")
+    return redirect(url_for("manage.users"))

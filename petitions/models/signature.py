@@ -1,0 +1,72 @@
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import utcnow
+from .petition import Petition
+
+# Stored values; labels are translated in the forms.
+ROLES = ("parent", "student", "educator", "community", "other")
+
+
+class Signature(db.Model):
+    __tablename__ = "signatures"
+    __table_args__ = (
+        # One signature per person per petition; households may share an email.
+        UniqueConstraint("petition_id", "email_key", "name_key"),
+        Index("ix_signatures_petition_counted", "petition_id", "hidden", "confirmed_at"),
+        Index("ix_signatures_petition_created", "petition_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    petition_id: Mapped[int] = mapped_column(ForeignKey("petitions.id", ondelete="CASCADE"))
+    given_name: Mapped[str] = mapped_column(String(100))
+    family_name: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str] = mapped_column(String(254))
+    email_key: Mapped[str] = mapped_column(String(254))  # normalized for dedupe
+    name_key: Mapped[str] = mapped_column(String(210))  # casefolded, NFKC, spaces collapsed
+    postal_code: Mapped[str] = mapped_column(String(10))
+    town: Mapped[str] = mapped_column(String(100), default="")
+    role: Mapped[str] = mapped_column(String(16), default="")
+    waitlist_number: Mapped[int | None]
+    comment: Mapped[str] = mapped_column(Text, default="")
+    show_name: Mapped[bool] = mapped_column(default=False)
+    opt_in: Mapped[bool] = mapped_column(default=False)
+    source: Mapped[str] = mapped_column(
+        String(16), default="online"
+    )  # online, paper, import, rally
+    sheet_number: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Counted only when confirmed (set at once when the petition needs no email confirmation).
+    confirmed_at: Mapped[datetime | None]
+    hidden: Mapped[bool] = mapped_column(default=False)  # hidden by an organizer (spam)
+    flagged: Mapped[str] = mapped_column(String(100), default="")  # reason for quiet review
+    # Random secret for the signer's own links (confirm, remove, badge); never shown publicly.
+    token: Mapped[str] = mapped_column(String(40), unique=True)
+
+    petition: Mapped[Petition] = relationship()
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}".strip()
+
+    @property
+    def counted(self) -> bool:
+        return self.confirmed_at is not None and not self.hidden
+
+
+class ExportLog(db.Model):
+    """Who took personal data out of the system, and when."""
+
+    __tablename__ = "export_logs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(40))  # e.g. "signatures", "attendees"
+    subject: Mapped[str] = mapped_column(String(120))  # slug of the petition/event
+    row_count: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user = relationship("User")

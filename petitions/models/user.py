@@ -1,0 +1,51 @@
+import enum
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..extensions import db
+from .base import utcnow
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    ORGANIZER = "organizer"
+    VOLUNTEER = "volunteer"
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120), default="")
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(16), default=Role.ORGANIZER)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: deactivated users cannot log in
+        return self.active
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    @property
+    def can_organize(self) -> bool:
+        """Organizers and admins manage petitions and see personal data; volunteers do not."""
+        return self.role in (Role.ADMIN, Role.ORGANIZER)
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role}>"

@@ -1,0 +1,113 @@
+"""Idempotent demo data: petition `demo` (and, with rallies, `demo-rally`)."""
+
+import random
+from datetime import timedelta
+
+from sqlalchemy import func, insert, select
+
+from ..extensions import db
+from ..models import Petition, PetitionStatus, Signature
+from ..models.base import utcnow
+from .text import name_key, normalize_email
+from .tokens import new_token
+
+DEMO_SLUG = "demo"
+
+TOWNS = [
+    ("Hartford", "06106"), ("Hartford", "06112"), ("West Hartford", "06107"),
+    ("East Hartford", "06108"), ("Bloomfield", "06002"), ("Windsor", "06095"),
+    ("Manchester", "06040"), ("New Britain", "06051"), ("Wethersfield", "06109"),
+    ("Newington", "06111"), ("Enfield", "06082"), ("Glastonbury", "06033"),
+]  # fmt: skip
+GIVEN = ["Ana", "Luis", "Maria", "José", "Keisha", "Darnell", "Emily", "Priya", "Wei", "Fatima",
+         "Carmen", "Jamal", "Sofia", "Kevin", "Aaliyah", "Miguel", "Grace", "Yesenia", "Omar"]  # fmt: skip
+FAMILY = ["Rivera", "Johnson", "Santiago", "Nguyen", "Williams", "Ortiz", "Brown", "Patel",
+          "Cruz", "Smith", "Torres", "Davis", "Ramos", "Chen", "Jackson", "Colón", "Pérez"]  # fmt: skip
+STORIES = [
+    "My daughter has been on the magnet school waitlist for two years.",
+    "Every child in our region deserves a seat in a great school.",
+    "Mi hijo merece la misma oportunidad que los demás niños.",
+    "As a teacher I see what integrated classrooms do for kids.",
+]
+
+BODY = (
+    "<p>More than twenty thousand families apply for a seat in an integrated magnet or "
+    "open-choice school every year, and most are turned away for lack of seats.</p>"
+    "<p>We ask the State Board of Education and our legislators to fund enough seats so that "
+    "no family in Greater Hartford waits years for a fair chance at a great public school.</p>"
+)
+
+
+def ensure_demo_petition() -> Petition:
+    petition = db.session.scalar(select(Petition).where(Petition.slug == DEMO_SLUG))
+    if petition is None:
+        petition = Petition(
+            slug=DEMO_SLUG,
+            title="Fund a seat for every child on the waitlist",
+            summary="Tell the State Board of Education: fund integrated school seats now.",
+            body=BODY,
+            addressed_to="Connecticut State Board of Education; Connecticut General Assembly",
+            goal=15000,
+            status=PetitionStatus.PUBLISHED,
+            sponsors="Parents for Integrated Schools\nHartford Area Teachers Coalition",
+            ask_waitlist=True,
+            waitlist_label="Your child's magnet school waitlist number",
+            waitlist_min=1,
+            waitlist_max=99999,
+            published_at=utcnow(),
+        )
+        db.session.add(petition)
+        db.session.flush()
+    return petition
+
+
+def add_fake_signatures(petition: Petition, n: int, seed: int = 1) -> int:
+    """Bulk insert n fake signatures (executemany in batches); returns how many were added."""
+    rng = random.Random(seed)
+    start = db.session.scalar(
+        select(func.count(Signature.id)).where(Signature.petition_id == petition.id)
+    )
+    now = utcnow()
+    batch: list[dict] = []
+    for i in range(start, start + n):
+        given, family = rng.choice(GIVEN), rng.choice(FAMILY)
+        town, zip_code = rng.choice(TOWNS)
+        email = f"signer{i}@example.org"
+        when = now - timedelta(days=rng.random() * 30)
+        batch.append(
+            dict(
+                petition_id=petition.id,
+                given_name=given,
+                family_name=family,
+                email=email,
+                email_key=normalize_email(email),
+                name_key=name_key(given, family),
+                postal_code=zip_code,
+                town=town,
+                role=rng.choice(["parent", "parent", "student", "educator", "community"]),
+                waitlist_number=rng.randint(1, 9999) if rng.random() < 0.3 else None,
+                comment=rng.choice(STORIES) if rng.random() < 0.05 else "",
+                show_name=rng.random() < 0.5,
+                opt_in=rng.random() < 0.6,
+                source="online",
+                created_at=when,
+                confirmed_at=when,
+                hidden=False,
+                flagged="",
+                token=new_token(),
+            )
+        )
+        if len(batch) >= 5000:
+            db.session.execute(insert(Signature), batch)
+            batch.clear()
+    if batch:
+        db.session.execute(insert(Signature), batch)
+    return n
+
+
+def load_demo(signatures: int = 0, attendees: int = 0) -> str:
+    petition = ensure_demo_petition()
+    added = add_fake_signatures(petition, signatures) if signatures else 0
+    db.session.commit()
+    lines = [f"Demo petition: /p/{petition.slug} ({added} signatures added)"]
+    return "\n".join(lines)

@@ -1,0 +1,68 @@
+"""Text normalization and sanitizing shared by forms, dedupe and renderers."""
+
+import re
+import unicodedata
+
+import nh3
+
+_SPACES = re.compile(r"\s+")
+# Control and format characters (except ordinary whitespace) have no place in a name.
+_CONTROL = {"Cc", "Cf", "Cs", "Co", "Cn"}
+
+
+def clean_line(text: str | None) -> str:
+    """NFC, no control characters, single spaces, trimmed. Scripts are kept as written."""
+    text = unicodedata.normalize("NFC", text or "")
+    text = "".join(
+        ch if unicodedata.category(ch) not in _CONTROL or ch in "\u200c\u200d" else " "
+        for ch in text
+    )
+    return _SPACES.sub(" ", text).strip()
+
+
+def clean_text(text: str | None) -> str:
+    """Like clean_line but keeps line breaks (comments, stories)."""
+    text = unicodedata.normalize("NFC", (text or "").replace("\r\n", "\n"))
+    lines = [clean_line(line) for line in text.split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def name_key(given: str, family: str) -> str:
+    """What makes two signatures the same person (with the email)."""
+    return unicodedata.normalize("NFKC", f"{clean_line(given)} {clean_line(family)}").casefold()
+
+
+def normalize_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+ALLOWED_TAGS = {
+    "p",
+    "br",
+    "strong",
+    "em",
+    "b",
+    "i",
+    "ul",
+    "ol",
+    "li",
+    "a",
+    "h2",
+    "h3",
+    "blockquote",
+}
+
+
+def sanitize_html(html: str) -> str:
+    """Organizer-written petition text: a small safe subset of HTML; plain text becomes paragraphs."""
+    html = (html or "").strip()
+    if html and "<" not in html:
+        paragraphs = [p.strip() for p in re.split(r"\n\s*\n", html) if p.strip()]
+        html = "".join("<p>" + nh3.clean_text(p).replace("\n", "<br>") + "</p>" for p in paragraphs)
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes={"a": {"href"}},
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer nofollow",
+    )

@@ -1,0 +1,3 @@
+from petitions import create_app
+
+app = create_app()
