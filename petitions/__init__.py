@@ -62,7 +62,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     babel.init_app(
         app,
         locale_selector=select_locale,
-        default_translation_directories=str(Path(__file__).parent / "translations"),
+        # Each part keeps its own catalog (Flask-Babel merges them): translations/ for
+        # the core, <blueprint>/translations/ for parts added beside it.
+        default_translation_directories=";".join(
+            str(p) for p in sorted(Path(__file__).parent.glob("**/translations"))
+        ),
     )
     limiter.init_app(app)
 

@@ -1,0 +1,88 @@
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import utcnow
+from .petition import Petition
+
+
+class EventStatus(enum.StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CANCELLED = "cancelled"
+
+
+class Event(db.Model):
+    """A rally, march or meeting people RSVP to and check in at."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")  # sanitized HTML
+    starts_at: Mapped[datetime]  # naive UTC
+    ends_at: Mapped[datetime | None]  # naive UTC
+    timezone: Mapped[str] = mapped_column(String(64), default="America/New_York")
+    place: Mapped[str] = mapped_column(String(200), default="")
+    address: Mapped[str] = mapped_column(String(300), default="")
+    meeting_point: Mapped[str] = mapped_column(String(300), default="")
+    route_notes: Mapped[str] = mapped_column(Text, default="")
+    petition_id: Mapped[int | None] = mapped_column(ForeignKey("petitions.id", ondelete="SET NULL"))
+    capacity: Mapped[int | None]
+    ask_waitlist: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(String(16), default=EventStatus.DRAFT)
+    # Secret in the poster QR code; rotating it retires printed posters.
+    signin_key: Mapped[str] = mapped_column(String(40), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    petition: Mapped[Petition | None] = relationship()
+
+
+class Attendee(db.Model):
+    """An RSVP or a walk-up; holds the personal ticket (only its hash is stored)."""
+
+    __tablename__ = "attendees"
+    __table_args__ = (
+        UniqueConstraint("event_id", "email_key"),
+        Index("ix_attendees_event_checked_in", "event_id", "checked_in_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 of the ticket token
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254))
+    email_key: Mapped[str] = mapped_column(String(254))
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    postal_code: Mapped[str] = mapped_column(String(10), default="")
+    waitlist_number: Mapped[int | None]
+    walk_up: Mapped[bool] = mapped_column(default=False)  # signed in at the rally without an RSVP
+    signed_petition: Mapped[bool] = mapped_column(default=False)
+    revoked: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    checked_in_at: Mapped[datetime | None]
+    checked_in_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    event: Mapped[Event] = relationship()
+    checked_in_by = relationship("User")
+
+
+class CheckIn(db.Model):
+    """Every scan, as a log. A client nonce makes a retried or offline-queued scan count once."""
+
+    __tablename__ = "checkins"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(64), unique=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    attendee_id: Mapped[int | None] = mapped_column(ForeignKey("attendees.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    device: Mapped[str] = mapped_column(String(120), default="")
+    result: Mapped[str] = mapped_column(String(16))  # ok, already, unknown
+    scanned_at: Mapped[datetime | None]  # when the device scanned (offline queues sync later)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

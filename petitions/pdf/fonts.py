@@ -1,0 +1,70 @@
+"""Unicode fonts for every PDF: DejaVu Sans, with Droid Sans Fallback for CJK.
+
+Reportlab draws a string in one font, so text is split into runs by which font has
+each character (`runs`), and `draw_string` / `string_width` work on those runs.
+"""
+
+from functools import cache
+from pathlib import Path
+
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+
+FONT_DIR = Path(__file__).resolve().parent.parent.parent / "static" / "fonts"
+REGULAR = "DejaVuSans"
+BOLD = "DejaVuSans-Bold"
+FALLBACK = "DroidSansFallback"
+
+
+@cache
+def register_fonts() -> None:
+    pdfmetrics.registerFont(TTFont(REGULAR, str(FONT_DIR / "DejaVuSans.ttf")))
+    pdfmetrics.registerFont(TTFont(BOLD, str(FONT_DIR / "DejaVuSans-Bold.ttf")))
+    pdfmetrics.registerFont(TTFont(FALLBACK, str(FONT_DIR / "DroidSansFallbackFull.ttf")))
+
+
+@cache
+def _charmap(font_name: str) -> frozenset[int]:
+    register_fonts()
+    return frozenset(pdfmetrics.getFont(font_name).face.charToGlyph)
+
+
+def runs(text: str, font: str = REGULAR) -> list[tuple[str, str]]:
+    """[(font_name, text), ...]: the fallback font for characters the main font lacks."""
+    register_fonts()
+    main, fallback = _charmap(font), _charmap(FALLBACK)
+    out: list[tuple[str, str]] = []
+    for ch in text:
+        code = ord(ch)
+        name = font if code in main or code not in fallback else FALLBACK
+        if out and out[-1][0] == name:
+            out[-1] = (name, out[-1][1] + ch)
+        else:
+            out.append((name, ch))
+    return out
+
+
+def string_width(text: str, size: float, font: str = REGULAR) -> float:
+    return sum(pdfmetrics.stringWidth(t, f, size) for f, t in runs(text, font))
+
+
+def draw_string(canvas, x: float, y: float, text: str, size: float, font: str = REGULAR) -> float:
+    """Draw text left-aligned at (x, y); returns its width."""
+    start = x
+    for name, part in runs(text, font):
+        canvas.setFont(name, size)
+        canvas.drawString(x, y, part)
+        x += pdfmetrics.stringWidth(part, name, size)
+    return x - start
+
+
+def draw_centred(canvas, cx: float, y: float, text: str, size: float, font: str = REGULAR):
+    draw_string(canvas, cx - string_width(text, size, font) / 2, y, text, size, font)
+
+
+def fit_size(text: str, max_width: float, size: float, min_size: float, font: str = REGULAR):
+    """The largest size ≤ size at which text fits max_width (never below min_size)."""
+    width = string_width(text, size, font)
+    if width <= max_width or width == 0:
+        return size
+    return max(min_size, size * max_width / width)
