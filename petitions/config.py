@@ -45,6 +45,7 @@ class Defaults:
     MAIL_USERNAME = None
     MAIL_PASSWORD = None
     MAIL_SENDER = "Petitions <noreply@localhost>"
+    OUTBOX_DIR = None  # default: instance/outbox/
 
     # Absolute base URL for links in mail, QR codes and PDFs (e.g. https://act.example.org).
     PUBLIC_BASE_URL = None

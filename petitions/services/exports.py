@@ -1,0 +1,39 @@
+"""CSV exports of personal data: organizer-only, guarded against formula injection, logged."""
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+
+from ..extensions import db
+from ..models import ExportLog
+
+# A cell starting with one of these is run as a formula by Excel/LibreOffice/Sheets.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def safe_cell(value) -> str:
+    if value is None:
+        return ""
+    text = str(value)
+    if text.startswith(_FORMULA_START):
+        return "'" + text
+    return text
+
+
+def csv_lines(header: list[str], rows: Iterable[Iterable]) -> Iterator[str]:
+    """Stream CSV text line by line (a BOM first, so spreadsheets read UTF-8 names right)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(header)
+    yield "\ufeff" + buf.getvalue()
+    for row in rows:
+        buf.seek(0)
+        buf.truncate()
+        writer.writerow([safe_cell(v) for v in row])
+        yield buf.getvalue()
+
+
+def log_export(user, kind: str, subject: str, row_count: int) -> ExportLog:
+    entry = ExportLog(user_id=user.id, kind=kind, subject=subject, row_count=row_count)
+    db.session.add(entry)
+    return entry
