@@ -34,6 +34,11 @@ class Defaults:
     # One rally Wi-Fi can put hundreds of signers behind one address.
     RATELIMIT_SIGN_PER_IP = "120 per minute"
     RATELIMIT_SIGN_PER_PETITION = "3000 per minute"
+    # Beyond this many signs from one address, signatures are still taken but flagged
+    # quietly for an organizer to review (Signature.flagged), never refused.
+    RATELIMIT_SIGN_FLAG_PER_IP = "30 per minute"
+    RATELIMIT_RESEND = "3 per 10 minutes"  # confirmation mail re-sends, per address
+    SIGN_HOUSEHOLD_MAX = 6  # distinct names that may sign with one email, per petition
 
     REDIS_URL = None
     TRUSTED_PROXIES = 0  # ProxyFix x_for hops; set when behind nginx/a load balancer

@@ -1,0 +1,118 @@
+"""Signature counts without a hot counter row.
+
+Each sign is one INSERT; nothing is updated per signature (a single counter row
+becomes the bottleneck when thousands sign a minute). The count is a COUNT(*)
+over the indexed rows (ix_signatures_petition_counted), cached for
+COUNT_CACHE_SECONDS: in this process, or in Redis when REDIS_URL is set so
+every app host shares one cached value. So a count is exact within a couple of
+seconds, and a flood of viewers costs one COUNT per petition per interval.
+
+Counted = confirmed and not hidden.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import Petition, Signature
+
+_local: dict[str, tuple[float, object]] = {}
+_lock = threading.Lock()
+_redis_clients: dict[str, object] = {}
+
+
+def _counted(petition_id: int):
+    return (
+        Signature.petition_id == petition_id,
+        Signature.hidden.is_(False),
+        Signature.confirmed_at.is_not(None),
+    )
+
+
+def _redis():
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        return None
+    client = _redis_clients.get(url)
+    if client is None:
+        import redis
+
+        client = _redis_clients[url] = redis.Redis.from_url(url, socket_timeout=0.5)
+    return client
+
+
+def _cached(key: str, compute):
+    ttl = float(current_app.config.get("COUNT_CACHE_SECONDS", 2.0))
+    if ttl <= 0:
+        return compute()
+    client = _redis()
+    if client is not None:
+        import redis
+
+        full_key = f"petitions:{key}"
+        try:
+            raw = client.get(full_key)
+            if raw is not None:
+                return json.loads(raw)
+            value = compute()
+            client.set(full_key, json.dumps(value), px=int(ttl * 1000))
+            return value
+        except redis.RedisError:
+            current_app.logger.warning("Redis unavailable for the count cache; counting directly")
+            return compute()
+    now = time.monotonic()
+    hit = _local.get(key)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    value = compute()
+    with _lock:
+        _local[key] = (now + ttl, value)
+    return value
+
+
+def forget(petition: Petition) -> None:
+    """Drop the cached values (after a confirm, removal or an organizer hiding a row)."""
+    keys = [f"count:{petition.id}", f"towns:{petition.id}"]
+    with _lock:
+        for key in keys:
+            _local.pop(key, None)
+    client = _redis()
+    if client is not None:
+        import redis
+
+        try:
+            client.delete(*(f"petitions:{k}" for k in keys))
+        except redis.RedisError:
+            pass
+
+
+def signature_count(petition: Petition) -> int:
+    def compute() -> int:
+        return int(
+            db.session.scalar(select(func.count(Signature.id)).where(*_counted(petition.id)))
+        )
+
+    return int(_cached(f"count:{petition.id}", compute))
+
+
+def counts_by_town(petition: Petition) -> list[dict]:
+    """[{"town": "Hartford", "count": 120}, ...], largest first; signatures without a town
+    are left out (they are in signature_count)."""
+
+    def compute() -> list[dict]:
+        n = func.count(Signature.id)
+        rows = db.session.execute(
+            select(Signature.town, n)
+            .where(*_counted(petition.id), Signature.town != "")
+            .group_by(Signature.town)
+            .order_by(n.desc(), Signature.town)
+        ).all()
+        return [{"town": town, "count": int(count)} for town, count in rows]
+
+    return _cached(f"towns:{petition.id}", compute)

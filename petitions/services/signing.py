@@ -1,0 +1,257 @@
+"""Signing a petition: normalize, dedupe, households, confirmation and removal.
+
+Used by the public sign form, paper entry and rally sign-ins alike. Nothing here
+touches a request or commits: the caller commits once.
+
+Rules ("one signature per person") live here *and* in the database: the unique
+constraint (petition_id, email_key, name_key) catches the race two identical
+requests can win together; the loser becomes a "duplicate", never an error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app, url_for
+from flask_babel import force_locale, get_locale
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..models import ROLES, Petition, PetitionStatus, Signature
+from ..models.base import utcnow
+from . import counting
+from .text import clean_line, clean_text, name_key, normalize_email
+from .tokens import is_well_formed, new_token, normalize_token
+
+SOURCES = ("online", "rally", "paper", "import")
+# Sources a person submits themselves: these wait for email confirmation when asked.
+SELF_SERVICE = ("online", "rally")
+
+# Column limits (see models.signature); the forms check them with clear messages,
+# the service refuses anything longer rather than let the database cut or fail.
+LIMITS = {
+    "given_name": 100,
+    "family_name": 100,
+    "email": 254,
+    "postal_code": 10,
+    "town": 100,
+    "comment": 5000,
+    "flagged": 100,
+}
+
+
+class SigningError(ValueError):
+    """Input the service cannot store (the forms should have caught it)."""
+
+
+@dataclass
+class SignResult:
+    status: str  # "signed" | "pending" | "duplicate" | "closed" | "full_household"
+    signature: Signature | None
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("signed", "pending")
+
+
+def no_email_key(postal_code: str) -> str:
+    """Dedupe key for signatures without an email (paper sheets): name + postal code."""
+    return f"@no-email:{postal_code.strip().upper()}"
+
+
+def tidy_town(town: str) -> str:
+    """'HARTFORD' / 'west hartford' → 'Hartford' / 'West Hartford', so towns group together.
+    Mixed case and non-Latin scripts are kept exactly as typed."""
+    town = clean_line(town)
+    if town.isascii() and (town.islower() or town.isupper()):
+        return town.title()
+    return town
+
+
+def find_signature(petition: Petition, email_key: str, key: str) -> Signature | None:
+    return db.session.scalars(
+        select(Signature).where(
+            Signature.petition_id == petition.id,
+            Signature.email_key == email_key,
+            Signature.name_key == key,
+        )
+    ).first()
+
+
+def household_size(petition: Petition, email_key: str) -> int:
+    return db.session.scalar(
+        select(func.count(Signature.id)).where(
+            Signature.petition_id == petition.id, Signature.email_key == email_key
+        )
+    )
+
+
+def sign_petition(
+    petition: Petition,
+    *,
+    given_name: str,
+    family_name: str,
+    email: str,
+    postal_code: str,
+    town: str = "",
+    role: str = "",
+    waitlist_number: int | None = None,
+    comment: str = "",
+    show_name: bool = False,
+    opt_in: bool = False,
+    source: str = "online",
+    sheet_number: str | None = None,
+    flagged: str = "",
+    now: datetime | None = None,
+) -> SignResult:
+    """Add one signature (flushed, not committed).
+
+    - "closed": the petition takes no signatures (online/rally: not published or past
+      its deadline; paper/import: still a draft — sheets signed before the deadline
+      may be typed in after it).
+    - "duplicate": this name already signed with this email (the existing row is returned).
+    - "full_household": SIGN_HOUSEHOLD_MAX other names already signed with this email.
+    - "pending": stored, waits for email confirmation (petition.require_confirmation and a
+      self-service source); "signed": stored and counted.
+    """
+    if source not in SOURCES:
+        raise SigningError(f"unknown source {source!r}")
+    now = now or utcnow()
+    if source in SELF_SERVICE:
+        if not petition.is_open(now):
+            return SignResult("closed", None)
+    elif petition.status == PetitionStatus.DRAFT:
+        return SignResult("closed", None)
+
+    values = {
+        "given_name": clean_line(given_name),
+        "family_name": clean_line(family_name),
+        "email": (email or "").strip(),
+        "postal_code": clean_line(postal_code).upper(),
+        "town": tidy_town(town),
+        "comment": clean_text(comment),
+        "flagged": clean_line(flagged)[: LIMITS["flagged"]],
+    }
+    for field, limit in LIMITS.items():
+        if len(values[field]) > limit:
+            raise SigningError(f"{field} is longer than {limit} characters")
+    if not values["given_name"] and not values["family_name"]:
+        raise SigningError("a name is required")
+    if role and role not in ROLES:
+        raise SigningError(f"unknown role {role!r}")
+    if waitlist_number is not None and not isinstance(waitlist_number, int):
+        raise SigningError("waitlist_number must be a whole number")
+    if source in SELF_SERVICE and not values["email"]:
+        raise SigningError("an email address is required")
+
+    email_key = normalize_email(values["email"]) or no_email_key(values["postal_code"])
+    key = name_key(values["given_name"], values["family_name"])
+
+    existing = find_signature(petition, email_key, key)
+    if existing is not None:
+        return SignResult("duplicate", existing)
+    if values["email"]:
+        limit = int(current_app.config.get("SIGN_HOUSEHOLD_MAX", 6))
+        if household_size(petition, email_key) >= limit:
+            return SignResult("full_household", None)
+
+    pending = petition.require_confirmation and source in SELF_SERVICE
+    signature = Signature(
+        petition_id=petition.id,
+        email_key=email_key,
+        name_key=key,
+        role=role or "",
+        waitlist_number=waitlist_number,
+        show_name=bool(show_name),
+        opt_in=bool(opt_in),
+        source=source,
+        sheet_number=sheet_number,
+        created_at=now,
+        confirmed_at=None if pending else now,
+        token=new_token(),
+        **values,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(signature)
+    except IntegrityError:
+        # Someone (the same person, twice, on a slow connection) got there first.
+        existing = find_signature(petition, email_key, key)
+        if existing is None:
+            raise
+        return SignResult("duplicate", existing)
+    return SignResult("pending" if pending else "signed", signature)
+
+
+# --- the signer's own links (token in the URL) ----------------------------------------
+
+
+def by_token(token: str) -> Signature | None:
+    token = normalize_token(token)
+    if not is_well_formed(token):
+        return None
+    return db.session.scalars(select(Signature).where(Signature.token == token)).first()
+
+
+def confirm(token: str, now: datetime | None = None) -> Signature | None:
+    """Confirm a pending signature (idempotent); None for an unknown token."""
+    signature = by_token(token)
+    if signature is not None and signature.confirmed_at is None:
+        signature.confirmed_at = now or utcnow()
+        db.session.flush()
+        counting.forget(signature.petition)
+    return signature
+
+
+def remove_signature(token: str) -> Signature | None:
+    """Delete the signer's own signature; returns the (now deleted) row, or None."""
+    signature = by_token(token)
+    if signature is not None:
+        petition = signature.petition
+        db.session.delete(signature)
+        db.session.flush()
+        counting.forget(petition)
+    return signature
+
+
+# --- mail ------------------------------------------------------------------------------
+
+
+def public_url(endpoint: str, **values) -> str:
+    """Absolute URL for mail, QR codes and print: PUBLIC_BASE_URL when set."""
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if base:
+        return base.rstrip("/") + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)
+
+
+def send_confirmation(signature: Signature, lang: str | None = None) -> None:
+    """Mail the signer: a confirm link when pending, else a thank-you; always a remove link.
+
+    Written in `lang` (default: the current request's language)."""
+    from flask import render_template
+
+    from .mail import send_mail
+
+    lang = lang or str(get_locale() or "en")
+    petition = signature.petition
+    with force_locale(lang):
+        context = {
+            "signature": signature,
+            "petition": petition,
+            "petition_url": public_url("public.petition", slug=petition.slug),
+            "confirm_url": public_url("public.confirm", token=signature.token),
+            "remove_url": public_url("public.remove", token=signature.token),
+            "pending": signature.confirmed_at is None,
+            "lang": lang,
+        }
+        if context["pending"]:
+            subject = _("Please confirm your signature: %(title)s", title=petition.title)
+        else:
+            subject = _("Thank you for signing: %(title)s", title=petition.title)
+        text = render_template("mail/signature.txt", **context)
+        html = render_template("mail/signature.html", **context)
+    send_mail(signature.email, subject, text, html)
