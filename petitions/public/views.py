@@ -1,10 +1,35 @@
-from flask import Blueprint, render_template
+"""The public side: petition pages, signing, the signer's own links, public JSON."""
+
+import smtplib
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
+from limits import parse_many
+from markupsafe import Markup
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import Petition, PetitionStatus
+from .. import database
+from ..extensions import csrf, db, limiter
+from ..models import Petition, PetitionStatus, Signature
+from ..services import counting, signing
+from ..services.text import sanitize_html
+from .forms import SignForm
 
 bp = Blueprint("public", __name__)
+
+PENDING_KEY = "pending_signature"
 
 
 @bp.get("/")
@@ -15,3 +40,321 @@ def index():
         .order_by(Petition.created_at.desc())
     ).all()
     return render_template("public/index.html", petitions=petitions)
+
+
+def _public_petition(slug: str) -> Petition:
+    """Published or closed petitions only: drafts do not exist for the public."""
+    petition = db.session.scalars(select(Petition).where(Petition.slug == slug)).first()
+    if petition is None or petition.status == PetitionStatus.DRAFT:
+        abort(404)
+    return petition
+
+
+def _private(response, status=None):
+    """Pages with a signer's token or a form token: never cached by shared caches."""
+    response = current_app.make_response(response)
+    if status is not None:
+        response.status_code = status
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def render_petition_page(petition: Petition, form: SignForm | None = None, *, preview=False):
+    """The petition page as HTML (a string). The organizer side may call this with
+    preview=True (or render public/petition.html with petition and preview=True)
+    to show a draft as the public will see it, the form shown but disabled."""
+    return render_template(
+        "public/petition.html",
+        petition=petition,
+        form=form or SignForm(petition=petition, formdata=None),
+        preview=preview,
+        count=0 if preview else counting.signature_count(petition),
+        supporters=[] if preview else counting.recent_supporters(petition),
+        petition_url=signing.public_url("public.petition", slug=petition.slug),
+    )
+
+
+@bp.app_template_global()
+def petition_page_defaults(petition: Petition, preview: bool = False) -> dict:
+    """What public/petition.html needs beyond the petition, for callers that pass less."""
+    return {
+        "preview": bool(preview),
+        "form": SignForm(petition=petition, formdata=None),
+        "count": 0 if preview else counting.signature_count(petition),
+        "show_form": bool(preview) or petition.is_open(),
+        "body_html": Markup(sanitize_html(petition.body)),
+    }
+
+
+@bp.get("/p/<slug>")
+def petition(slug):
+    petition = _public_petition(slug)
+    return _private(render_petition_page(petition))
+
+
+def _sign_limits():
+    return current_app.config["RATELIMIT_SIGN_PER_IP"]
+
+
+def _petition_limits():
+    return current_app.config["RATELIMIT_SIGN_PER_PETITION"]
+
+
+def _petition_key():
+    return f"petition:{request.view_args.get('slug', '')}"
+
+
+def _many_from_this_address() -> bool:
+    """Past the softer per-address threshold: take the signature, flag it for review."""
+    if not current_app.config.get("RATELIMIT_ENABLED", True):
+        return False
+    ok = True
+    for item in parse_many(current_app.config["RATELIMIT_SIGN_FLAG_PER_IP"]):
+        ok = limiter.limiter.hit(item, "sign-flag", get_remote_address()) and ok
+    return not ok
+
+
+@bp.post("/p/<slug>/sign")
+@csrf.exempt  # the form checks its token itself, so a stale one re-renders with the data kept
+@limiter.limit(_sign_limits, key_func=get_remote_address)
+@limiter.limit(_petition_limits, key_func=_petition_key)
+def sign(slug):
+    petition = _public_petition(slug)
+    if not petition.is_open():
+        return _private(render_template("public/closed.html", petition=petition), 409)
+    form = SignForm(petition=petition)
+    if form.is_bot:
+        # Pretend all went well; store nothing.
+        return _private(render_template("public/thanks.html", petition=petition, signature=None))
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            flash(
+                _(
+                    "This form had expired, so nothing was saved yet. "
+                    "Your answers are still here: please check them and press Sign again."
+                ),
+                "error",
+            )
+        else:
+            flash(_("Please correct the marked fields below."), "error")
+        return _private(render_petition_page(petition, form), 400)
+
+    result = signing.sign_petition(
+        petition,
+        given_name=form.given_name.data,
+        family_name=form.family_name.data,
+        email=form.email.data,
+        postal_code=form.postal_code.data,
+        town=form.town.data or "",
+        role=form.role.data or "",
+        waitlist_number=form.waitlist_value,
+        comment=form.comment.data or "",
+        show_name=form.show_name.data,
+        opt_in=form.opt_in.data,
+        source="online",
+        flagged="many signatures from one address" if _many_from_this_address() else "",
+    )
+    if result.status == "closed":
+        return _private(render_template("public/closed.html", petition=petition), 409)
+    if result.status == "full_household":
+        form.email.errors = list(form.email.errors) + [
+            _(
+                "Several people have already signed with this email address. "
+                "Please use an email address of your own."
+            )
+        ]
+        return _private(render_petition_page(petition, form), 400)
+
+    signature = result.signature
+    # Everything the response needs, read before the commit (which expires the objects).
+    signature_id, token = signature.id, signature.token
+    waiting = signature.confirmed_at is None and not signature.hidden
+    mail = None
+    if result.status == "pending" or (
+        result.status == "signed" and current_app.config.get("SIGN_RECEIPT_MAIL")
+    ):
+        mail = signing.confirmation_message(signature)
+    _commit()
+
+    if result.status == "duplicate":
+        if waiting:
+            session[PENDING_KEY] = signature_id
+            flash(_("You have signed already; it only needs your confirmation."), "ok")
+            return redirect(url_for(".pending", slug=slug))
+        return redirect(url_for(".already", slug=slug))
+    if mail is not None:
+        _send(mail)
+    if result.status == "pending":
+        session[PENDING_KEY] = signature_id
+        return redirect(url_for(".pending", slug=slug))
+    return redirect(url_for(".thanks", slug=slug, token=token))
+
+
+def _commit() -> None:
+    """Commit, and read the rest of this request without SQLite's write lock (see
+    database.py: a POST's transactions begin IMMEDIATE; reading back expired objects
+    after the commit must not queue behind, or hold up, other signers)."""
+    db.session.commit()
+    database.sqlite_write_intent.set(False)
+
+
+def _send(message) -> bool:
+    try:
+        signing.send_message(message)
+    except (OSError, smtplib.SMTPException):
+        current_app.logger.exception("could not send the confirmation mail")
+        flash(
+            _("We could not send the email just now. Please press “Send it again” in a minute."),
+            "error",
+        )
+        return False
+    return True
+
+
+@bp.get("/p/<slug>/already")
+def already(slug):
+    petition = _public_petition(slug)
+    return _private(render_template("public/already.html", petition=petition))
+
+
+def _pending_signature(petition: Petition) -> Signature | None:
+    signature_id = session.get(PENDING_KEY)
+    if not isinstance(signature_id, int):
+        return None
+    signature = db.session.get(Signature, signature_id)
+    if signature is None or signature.petition_id != petition.id:
+        return None
+    return signature
+
+
+@bp.get("/p/<slug>/pending")
+def pending(slug):
+    petition = _public_petition(slug)
+    signature = _pending_signature(petition)
+    if signature is not None and signature.confirmed_at is not None:
+        return redirect(url_for(".thanks", slug=slug, token=signature.token))
+    return _private(render_template("public/pending.html", petition=petition, signature=signature))
+
+
+def _resend_key():
+    return f"resend:{session.get(PENDING_KEY)}"
+
+
+@bp.post("/p/<slug>/pending/resend")
+@limiter.limit(lambda: current_app.config["RATELIMIT_RESEND"], key_func=get_remote_address)
+@limiter.limit(lambda: current_app.config["RATELIMIT_RESEND"], key_func=_resend_key)
+def resend(slug):
+    petition = _public_petition(slug)
+    signature = _pending_signature(petition)
+    if signature is None:
+        flash(_("We could not find your signature in this browser. Please sign again."), "error")
+        return redirect(url_for(".petition", slug=slug))
+    if signature.confirmed_at is None:
+        message = signing.confirmation_message(signature)
+        db.session.rollback()  # no transaction open while talking to the mail server
+        if _send(message):
+            flash(_("We sent the email again."), "ok")
+    return redirect(url_for(".pending", slug=slug))
+
+
+@bp.get("/p/<slug>/thanks/<token>")
+def thanks(slug, token):
+    petition = _public_petition(slug)
+    signature = signing.by_token(token)
+    if signature is None or signature.petition_id != petition.id:
+        abort(404)
+    if signature.confirmed_at is None:
+        return redirect(url_for(".pending", slug=slug))
+    return _private(
+        render_template(
+            "public/thanks.html",
+            petition=petition,
+            signature=signature,
+            **_share_context(petition),
+        )
+    )
+
+
+def _share_context(petition: Petition) -> dict:
+    from urllib.parse import quote
+
+    from ..qr import svg
+
+    url = signing.public_url("public.petition", slug=petition.slug)
+    message = _("I signed “%(title)s”. Will you sign too?", title=petition.title)
+    text = f"{message} {url}"
+    return {
+        "petition_url": url,
+        "share_text": message,
+        "mailto_url": f"mailto:?subject={quote(petition.title)}&body={quote(text)}",
+        "whatsapp_url": f"https://wa.me/?text={quote(text)}",
+        "sms_url": f"sms:?&body={quote(text)}",
+        "qr_svg": svg(url, label=_("QR code of the petition link")),
+    }
+
+
+# --- the signer's own links from the mail: GET shows a button, POST acts --------------
+
+
+def _signature_or_404(token: str) -> Signature:
+    signature = signing.by_token(token)
+    if signature is None:
+        abort(404)
+    return signature
+
+
+@bp.route("/s/<token>/confirm", methods=["GET", "POST"])
+def confirm(token):
+    signature = _signature_or_404(token)
+    petition = signature.petition
+    if request.method == "POST":
+        slug, token = petition.slug, signature.token
+        signing.confirm(token)
+        _commit()
+        flash(_("Thank you! Your signature is confirmed."), "ok")
+        return redirect(url_for(".thanks", slug=slug, token=token))
+    if signature.confirmed_at is not None:
+        return redirect(url_for(".thanks", slug=petition.slug, token=signature.token))
+    return _private(render_template("public/confirm.html", petition=petition, signature=signature))
+
+
+@bp.route("/s/<token>/remove", methods=["GET", "POST"])
+def remove(token):
+    signature = signing.by_token(token)
+    if request.method == "POST":
+        slug = None
+        if signature is not None:
+            slug = signature.petition.slug
+            signing.remove_signature(token)
+            _commit()
+        # Removing twice (a double tap, the link opened again) lands on the same page.
+        return _private(render_template("public/removed.html", slug=slug))
+    if signature is None:
+        abort(404)
+    return _private(
+        render_template("public/remove.html", petition=signature.petition, signature=signature)
+    )
+
+
+# --- public JSON ----------------------------------------------------------------------
+
+
+@bp.get("/p/<slug>.json")
+def petition_json(slug):
+    petition = _public_petition(slug)
+    response = jsonify(
+        slug=petition.slug,
+        title=petition.title,
+        status=str(petition.public_status),
+        goal=petition.goal,
+        signature_count=counting.signature_count(petition),
+        counts_by_town=counting.counts_by_town(petition),
+        deadline=petition.deadline.isoformat() + "Z" if petition.deadline else None,
+        url=signing.public_url("public.petition", slug=petition.slug),
+    )
+    response.headers["Cache-Control"] = (
+        f"public, max-age={max(1, int(current_app.config['COUNT_CACHE_SECONDS']))}"
+    )
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.add_etag()
+    return response.make_conditional(request)

@@ -78,7 +78,7 @@ def _cached(key: str, compute):
 
 def forget(petition: Petition) -> None:
     """Drop the cached values (after a confirm, removal or an organizer hiding a row)."""
-    keys = [f"count:{petition.id}", f"towns:{petition.id}"]
+    keys = [f"{kind}:{petition.id}" for kind in ("count", "towns", "recent")]
     with _lock:
         for key in keys:
             _local.pop(key, None)
@@ -116,3 +116,18 @@ def counts_by_town(petition: Petition) -> list[dict]:
         return [{"town": town, "count": int(count)} for town, count in rows]
 
     return _cached(f"towns:{petition.id}", compute)
+
+
+def recent_supporters(petition: Petition, limit: int = 8) -> list[dict]:
+    """The latest counted signers who agreed to be shown: first name and town only."""
+
+    def compute() -> list[dict]:
+        rows = db.session.execute(
+            select(Signature.given_name, Signature.town)
+            .where(*_counted(petition.id), Signature.show_name.is_(True))
+            .order_by(Signature.created_at.desc(), Signature.id.desc())
+            .limit(limit)
+        ).all()
+        return [{"name": name, "town": town} for name, town in rows]
+
+    return _cached(f"recent:{petition.id}", compute)

@@ -228,13 +228,13 @@ def public_url(endpoint: str, **values) -> str:
     return url_for(endpoint, _external=True, **values)
 
 
-def send_confirmation(signature: Signature, lang: str | None = None) -> None:
-    """Mail the signer: a confirm link when pending, else a thank-you; always a remove link.
-
-    Written in `lang` (default: the current request's language)."""
+def confirmation_message(signature: Signature, lang: str | None = None):
+    """The signer's mail (an EmailMessage): a confirm link when pending, else a thank-you;
+    always a link to remove the signature. Written in `lang` (default: the current
+    language). Build it before committing and send it after (send_message)."""
     from flask import render_template
 
-    from .mail import send_mail
+    from .mail import build_message
 
     lang = lang or str(get_locale() or "en")
     petition = signature.petition
@@ -254,4 +254,14 @@ def send_confirmation(signature: Signature, lang: str | None = None) -> None:
             subject = _("Thank you for signing: %(title)s", title=petition.title)
         text = render_template("mail/signature.txt", **context)
         html = render_template("mail/signature.html", **context)
-    send_mail(signature.email, subject, text, html)
+    return build_message(signature.email, subject, text, html)
+
+
+def send_message(message) -> None:
+    from .mail import send
+
+    send(message)
+
+
+def send_confirmation(signature: Signature, lang: str | None = None) -> None:
+    send_message(confirmation_message(signature, lang))
