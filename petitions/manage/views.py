@@ -7,6 +7,7 @@ from ..auth.forms import UserForm
 from ..extensions import db
 from ..models import Petition, User
 from ..services.accounts import AccountError, create_user
+from ..services.dashboard import counted_by_petition
 
 bp = Blueprint("manage", __name__)
 
@@ -14,10 +15,11 @@ bp = Blueprint("manage", __name__)
 @bp.get("/")
 @staff_required
 def index():
-    petitions = []
+    petitions, counts = [], {}
     if current_user.can_organize:
         petitions = db.session.scalars(select(Petition).order_by(Petition.created_at.desc())).all()
-    return render_template("manage/index.html", petitions=petitions)
+        counts = counted_by_petition([p.id for p in petitions])
+    return render_template("manage/index.html", petitions=petitions, counts=counts)
 
 
 @bp.route("/users", methods=["GET", "POST"])
@@ -53,3 +55,7 @@ def toggle_user(user_id: int):
         db.session.commit()
         flash(f"{user.email} is now {'active' if user.active else 'deactivated'}.", "ok")
     return redirect(url_for("manage.users"))
+
+
+# Petition routes register on this blueprint.
+from . import petitions as _petition_routes  # noqa: E402, F401

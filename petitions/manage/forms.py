@@ -1,0 +1,87 @@
+"""Organizer forms (English only: organizer pages are not translated)."""
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, IntegerField, StringField, TextAreaField, TimeField
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+
+from ..services.petitions import GOAL_MAX, SLUG_MAX, WAITLIST_MAX
+
+
+class PetitionForm(FlaskForm):
+    title = StringField(
+        "Title", validators=[DataRequired("Give the petition a title."), Length(max=200)]
+    )
+    slug = StringField(
+        "Web address",
+        validators=[Optional(), Length(max=SLUG_MAX)],
+        description="Leave empty to make one from the title. Fixed once published.",
+    )
+    summary = TextAreaField(
+        "Short summary",
+        validators=[Optional(), Length(max=300)],
+        description="One or two sentences, shown on share cards and in the petition list (300 characters at most).",
+    )
+    body = TextAreaField(
+        "Petition text",
+        validators=[Optional(), Length(max=50_000)],
+        description=(
+            "Plain text: leave a blank line between paragraphs. Simple HTML is kept "
+            "(paragraphs, bold, italics, lists, links); everything else is removed."
+        ),
+    )
+    addressed_to = StringField(
+        "Addressed to",
+        validators=[Optional(), Length(max=500)],
+        description="Who decides, e.g. “Connecticut State Board of Education”.",
+    )
+    goal = IntegerField(
+        "Signature goal",
+        default=1000,
+        validators=[
+            InputRequired("Give a goal: a whole number of signatures."),
+            NumberRange(1, GOAL_MAX, f"The goal must be a whole number from 1 to {GOAL_MAX:,}."),
+        ],
+    )
+    deadline_date = DateField(
+        "Deadline (date)",
+        validators=[Optional()],
+        description="Optional. Hartford time. Signing stops at the deadline.",
+    )
+    deadline_time = TimeField(
+        "Deadline (time)",
+        validators=[Optional()],
+        description="Optional; 11:59 pm when left empty.",
+    )
+    sponsors = TextAreaField(
+        "Sponsors",
+        validators=[Optional(), Length(max=5000)],
+        description="Coalition partners, one per line.",
+    )
+    ask_waitlist = BooleanField("Ask signers for a waitlist number")
+    waitlist_label = StringField(
+        "Label for the waitlist number",
+        validators=[Optional(), Length(max=200)],
+        description="E.g. “Your child's magnet school waitlist number”. Empty: the standard label, in the signer's language.",
+    )
+    waitlist_min = IntegerField(
+        "Smallest accepted number",
+        validators=[Optional(), NumberRange(0, WAITLIST_MAX)],
+    )
+    waitlist_max = IntegerField(
+        "Largest accepted number",
+        validators=[Optional(), NumberRange(0, WAITLIST_MAX)],
+    )
+    require_confirmation = BooleanField(
+        "Online signatures need email confirmation (counted once confirmed)"
+    )
+
+    def validate_deadline_time(self, field):
+        if field.data is not None and self.deadline_date.data is None:
+            raise ValidationError("Give a date for the deadline too.")

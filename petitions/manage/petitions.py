@@ -1,0 +1,270 @@
+"""Organizer petition routes: create, edit, preview, publish/close/reopen, dashboard, export.
+
+Every route here is for organizers and admins only (volunteers get 403, anonymous
+visitors the login page). Routes stay thin; the rules live in services.petitions
+and the queries in services.dashboard.
+"""
+
+from datetime import datetime
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_login import current_user
+from jinja2 import TemplateNotFound
+
+from ..auth.decorators import organizer_required
+from ..charts import bar_chart_svg
+from ..extensions import db
+from ..models import Signature
+from ..models.base import utcnow
+from ..services import dashboard
+from ..services import petitions as service
+from ..services.exports import csv_lines, log_export
+from .forms import PetitionForm
+from .views import bp
+
+
+def _zone():
+    return service.local_zone(current_app.config.get("DEFAULT_TIMEZONE", "America/New_York"))
+
+
+def _when(value: datetime | None, zone) -> str:
+    local = service.utc_to_local(value, zone)
+    return local.strftime("%b %-d, %Y %-I:%M %p") if local else ""
+
+
+def _petition_or_404(slug: str):
+    petition = service.get_by_slug(slug)
+    if petition is None:
+        abort(404)
+    return petition
+
+
+def _data_from(form: PetitionForm) -> service.PetitionData:
+    deadline = None
+    if form.deadline_date.data is not None:
+        deadline = service.local_to_utc(form.deadline_date.data, form.deadline_time.data, _zone())
+    return service.PetitionData(
+        title=form.title.data or "",
+        slug=form.slug.data or "",
+        summary=form.summary.data or "",
+        body=form.body.data or "",
+        addressed_to=form.addressed_to.data or "",
+        goal=form.goal.data,
+        deadline=deadline,
+        sponsors=form.sponsors.data or "",
+        ask_waitlist=form.ask_waitlist.data,
+        waitlist_label=form.waitlist_label.data or "",
+        waitlist_min=form.waitlist_min.data,
+        waitlist_max=form.waitlist_max.data,
+        require_confirmation=form.require_confirmation.data,
+    )
+
+
+def _attach_error(form: PetitionForm, error: service.PetitionError) -> None:
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, str(error)]
+    else:
+        form.form_errors.append(str(error))
+
+
+@bp.route("/p/new", methods=["GET", "POST"])
+@organizer_required
+def new_petition():
+    form = PetitionForm()
+    if form.validate_on_submit():
+        try:
+            petition = service.create_petition(_data_from(form), user=current_user)
+        except service.PetitionError as e:
+            db.session.rollback()
+            _attach_error(form, e)
+        else:
+            db.session.commit()
+            flash(f"Saved “{petition.title}” as a draft. Preview it, then publish.", "ok")
+            return redirect(url_for("manage.dashboard", slug=petition.slug))
+    return render_template("manage/petition_form.html", form=form, petition=None)
+
+
+@bp.route("/p/<slug>/edit", methods=["GET", "POST"])
+@organizer_required
+def edit_petition(slug: str):
+    petition = _petition_or_404(slug)
+    locked = service.slug_locked(petition)
+    if request.method == "GET":
+        local = service.utc_to_local(petition.deadline, _zone())
+        form = PetitionForm(
+            obj=petition,
+            body=petition.body,
+            deadline_date=local.date() if local else None,
+            deadline_time=local.time() if local else None,
+        )
+    else:
+        form = PetitionForm()
+    if form.validate_on_submit():
+        try:
+            service.update_petition(petition, _data_from(form))
+        except service.PetitionError as e:
+            db.session.rollback()
+            _attach_error(form, e)
+        else:
+            db.session.commit()
+            flash("Changes saved.", "ok")
+            return redirect(url_for("manage.dashboard", slug=petition.slug))
+    return render_template(
+        "manage/petition_form.html", form=form, petition=petition, slug_locked=locked
+    )
+
+
+@bp.get("/p/<slug>/preview")
+@organizer_required
+def preview_petition(slug: str):
+    petition = _petition_or_404(slug)
+    count = dashboard.stats(petition).counted
+    context = dict(petition=petition, preview=True, count=count, signature_count=count)
+    try:
+        # The public page itself, in preview mode (no working form).
+        return render_template("public/petition.html", **context)
+    except TemplateNotFound as e:
+        if e.name != "public/petition.html":
+            raise
+        return render_template("manage/preview.html", **context)
+
+
+def _transition(slug: str, action, done: str):
+    petition = _petition_or_404(slug)
+    try:
+        action(petition)
+    except service.PetitionError as e:
+        db.session.rollback()
+        return render_template("manage/refused.html", petition=petition, message=str(e)), 409
+    db.session.commit()
+    flash(done.format(title=petition.title), "ok")
+    return redirect(url_for("manage.dashboard", slug=petition.slug))
+
+
+@bp.post("/p/<slug>/publish")
+@organizer_required
+def publish_petition(slug: str):
+    return _transition(slug, service.publish, "“{title}” is published and taking signatures.")
+
+
+@bp.post("/p/<slug>/close")
+@organizer_required
+def close_petition(slug: str):
+    return _transition(slug, service.close, "“{title}” is closed: it takes no more signatures.")
+
+
+@bp.post("/p/<slug>/reopen")
+@organizer_required
+def reopen_petition(slug: str):
+    return _transition(slug, service.reopen, "“{title}” is open for signatures again.")
+
+
+def _query_args() -> dict:
+    """The dashboard's list state (search, filter, page), carried through moderation posts."""
+    source = request.form if request.method == "POST" else request.args
+    q = (source.get("q") or "").strip()[:200]
+    show = source.get("show") or "all"
+    if show not in dashboard.FILTERS:
+        show = "all"
+    page = source.get("page", type=int) or 1
+    return {"q": q, "show": show, "page": max(1, min(page, 1_000_000))}
+
+
+@bp.get("/p/<slug>", endpoint="dashboard")
+@organizer_required
+def dashboard_view(slug: str):
+    petition = _petition_or_404(slug)
+    args = _query_args()
+    zone = _zone()
+    towns, other_towns, other_town_count = dashboard.by_town(petition)
+    return render_template(
+        "manage/dashboard.html",
+        petition=petition,
+        status=dashboard.status_label(petition),
+        stats=dashboard.stats(petition),
+        per_day=dashboard.per_day(petition, zone),
+        towns=towns,
+        other_towns=other_towns,
+        other_town_count=other_town_count,
+        roles=dashboard.by_role(petition),
+        page=dashboard.search(petition, args["q"], args["show"], args["page"]),
+        review=dashboard.needs_review(petition),
+        exports=dashboard.export_log(petition),
+        args=args,
+        when=lambda value: _when(value, zone),
+        bar_chart=bar_chart_svg,
+    )
+
+
+def _moderate(slug: str, signature_id: int, action, message: str):
+    petition = _petition_or_404(slug)
+    signature = db.session.get(Signature, signature_id)
+    if signature is None or signature.petition_id != petition.id:
+        abort(404)
+    action(signature)
+    db.session.commit()
+    flash(message.format(name=signature.full_name), "ok")
+    args = _query_args()
+    params = {k: v for k, v in args.items() if v and v != "all" and not (k == "page" and v == 1)}
+    return redirect(url_for("manage.dashboard", slug=petition.slug, **params) + "#signatures")
+
+
+@bp.post("/p/<slug>/signatures/<int:signature_id>/hide")
+@organizer_required
+def hide_signature(slug: str, signature_id: int):
+    return _moderate(
+        slug,
+        signature_id,
+        lambda s: service.set_hidden(s, True),
+        "Hid the signature of {name}; it no longer counts.",
+    )
+
+
+@bp.post("/p/<slug>/signatures/<int:signature_id>/restore")
+@organizer_required
+def restore_signature(slug: str, signature_id: int):
+    return _moderate(
+        slug,
+        signature_id,
+        lambda s: service.set_hidden(s, False),
+        "Restored the signature of {name}.",
+    )
+
+
+@bp.post("/p/<slug>/signatures/<int:signature_id>/reviewed")
+@organizer_required
+def review_signature(slug: str, signature_id: int):
+    return _moderate(
+        slug, signature_id, service.mark_reviewed, "Kept the signature of {name}; flag cleared."
+    )
+
+
+@bp.get("/p/<slug>/signatures.csv")
+@organizer_required
+def export_signatures(slug: str):
+    petition = _petition_or_404(slug)
+    max_id, rows = dashboard.export_snapshot(petition)
+    # Logged before a byte leaves: an interrupted download still counts as an export.
+    log_export(current_user, "signatures", petition.slug, rows)
+    db.session.commit()
+    stamp = datetime.strftime(utcnow(), "%Y%m%d-%H%M")
+    body = csv_lines(dashboard.EXPORT_HEADER, dashboard.export_rows(petition.id, max_id))
+    return Response(
+        stream_with_context(body),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="signatures-{petition.slug}-{stamp}.csv"',
+            "Cache-Control": "no-store",
+        },
+    )
