@@ -86,11 +86,13 @@ def _register_blueprints(app: Flask) -> None:
     from .errors import register_error_handlers
     from .events.views import bp as events_bp
     from .manage.views import bp as manage_bp
+    from .paper.views import bp as paper_bp
     from .public.views import bp as public_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(manage_bp, url_prefix="/manage")
+    app.register_blueprint(paper_bp, url_prefix="/manage")
     app.register_blueprint(events_bp)
     register_error_handlers(app)
 

@@ -1,0 +1,1 @@
+"""Paper petitions: printable sign-up sheets, keyboard-only entry, CSV import."""

@@ -1,0 +1,40 @@
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, HiddenField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length
+
+# Labels start with the letter printed on the sheet, so typing it in the select picks it.
+ROLE_CHOICES = [
+    SelectChoice("", "—"),
+    SelectChoice("parent", "P · parent"),
+    SelectChoice("student", "S · student"),
+    SelectChoice("educator", "E · educator"),
+    SelectChoice("community", "C · community member"),
+    SelectChoice("other", "O · other"),
+]
+
+
+class PaperEntryForm(FlaskForm):
+    """One row of a paper sheet. Checking happens in services.paper.check_fields, shared
+    with the CSV import; the form carries CSRF and keeps what was typed."""
+
+    sheet_number = StringField("Sheet no.", validators=[Length(max=20)])
+    given_name = StringField("Given name")
+    family_name = StringField("Family name")
+    email = StringField("Email")
+    postal_code = StringField("ZIP")
+    town = StringField("Town")
+    role = SelectField("Role", choices=ROLE_CHOICES, validate_choice=False)
+    waitlist_number = StringField("Waitlist no.")
+    opt_in = BooleanField("Wants updates")
+    different_person = BooleanField("This is a different person with the same name: save anyway")
+
+
+class ImportUploadForm(FlaskForm):
+    file = FileField("CSV file", validators=[FileRequired("Choose a CSV file.")])
+
+
+class ImportConfirmForm(FlaskForm):
+    token = HiddenField()
+    expected = HiddenField()  # accepted count shown in the dry run

@@ -1,0 +1,251 @@
+"""Printable paper sign-up sheets: a plain function over data writing a PDF to a file object.
+
+Every page is a complete sheet (sheets get separated on clipboards): the petition title
+and text, a QR code to the online form, a "Sheet no." box, numbered blank rows with the
+online form's fields, and "Page X of Y". Landscape, Letter or A4, embedded Unicode fonts.
+"""
+
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+from reportlab.lib.pagesizes import A4, LETTER, landscape
+from reportlab.pdfgen.canvas import Canvas
+
+from .. import qr
+from . import fonts
+
+PAPER_SIZES = {"letter": landscape(LETTER), "a4": landscape(A4)}
+MAX_ROWS = 500
+MARGIN = 30
+QR_SIZE = 84
+ROW_HEIGHT = 27
+HEADER_ROW_HEIGHT = 24
+TEXT_SIZE = 8.5
+TEXT_LEADING = 10.5
+MAX_TEXT_LINES = 7
+
+
+@dataclass
+class SheetLabels:
+    """Every word printed on the sheet, already in the signers' language."""
+
+    given_name: str = "Given name"
+    family_name: str = "Family name"
+    email: str = "Email"
+    postal_code: str = "ZIP"
+    town: str = "Town"
+    role: str = "Role*"
+    waitlist: str = "Waitlist no."
+    opt_in: str = "Updates? ✓"
+    signature: str = "Signature"
+    sheet: str = "Sheet no."
+    scan: str = "Sign online:"
+    continued: str = "… continued online: {url}"
+    page: str = "Page {page} of {pages}"
+    roles_legend: str = (
+        "*Role: P = parent · S = student · E = educator · C = community member · O = other"
+    )
+    addressed_to: str = "To: {to}"
+    privacy: str = "We never show your email or phone publicly."
+
+
+@dataclass
+class SheetData:
+    title: str
+    url: str  # absolute URL of the online form (printed and in the QR code)
+    paragraphs: list[str] = field(default_factory=list)
+    addressed_to: str = ""
+    ask_waitlist: bool = False
+    labels: SheetLabels = field(default_factory=SheetLabels)
+
+
+def wrap(text: str, width: float, size: float, font: str = fonts.REGULAR) -> list[str]:
+    """Greedy word wrap by measured width; words longer than a line are split by character
+    (so text in scripts without spaces wraps too)."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split(" "):
+        candidate = f"{line} {word}" if line else word
+        if fonts.string_width(candidate, size, font) <= width:
+            line = candidate
+            continue
+        if line:
+            lines.append(line)
+            line = ""
+        while fonts.string_width(word, size, font) > width:
+            cut = len(word) - 1
+            while cut > 1 and fonts.string_width(word[:cut], size, font) > width:
+                cut -= 1
+            lines.append(word[:cut])
+            word = word[cut:]
+        line = word
+    if line:
+        lines.append(line)
+    return lines
+
+
+def ellipsize(text: str, width: float, size: float, font: str = fonts.REGULAR) -> str:
+    if fonts.string_width(text, size, font) <= width:
+        return text
+    while text and fonts.string_width(text + "…", size, font) > width:
+        text = text[:-1]
+    return text + "…"
+
+
+def text_block(data: SheetData, width: float) -> list[str]:
+    """The petition text as at most MAX_TEXT_LINES lines; when cut, the last line says
+    where to read the rest."""
+    lines: list[str] = []
+    for paragraph in data.paragraphs:
+        lines.extend(wrap(paragraph, width, TEXT_SIZE))
+    if len(lines) <= MAX_TEXT_LINES:
+        return lines
+    tail = wrap(data.labels.continued.format(url=data.url), width, TEXT_SIZE)
+    keep = lines[: max(0, MAX_TEXT_LINES - len(tail))]
+    if keep:
+        keep[-1] = ellipsize(keep[-1] + " …", width, TEXT_SIZE).rstrip(" …") + " …"
+    return keep + tail
+
+
+def _columns(data: SheetData, width: float) -> list[tuple[str, float]]:
+    """(label, width) per column, in the order of the online form (and of the entry form)."""
+    lab = data.labels
+    weights = [
+        ("#", 0.035),
+        (lab.given_name, 0.13),
+        (lab.family_name, 0.14),
+        (lab.email, 0.2),
+        (lab.postal_code, 0.065),
+        (lab.town, 0.1),
+        (lab.role, 0.05),
+    ]
+    if data.ask_waitlist:
+        weights.append((lab.waitlist, 0.08))
+    weights += [(lab.opt_in, 0.07), (lab.signature, 0.0)]
+    used = sum(w for _, w in weights)
+    weights[-1] = (lab.signature, max(0.1, 1 - used))
+    total = sum(w for _, w in weights)
+    return [(label, width * w / total) for label, w in weights]
+
+
+def render_sheet(data: SheetData, out: BinaryIO, *, paper: str = "letter", rows: int = 0) -> int:
+    """Write the sheet PDF to `out`. rows=0 fills one page; rows are numbered across pages.
+    Returns the number of pages."""
+    fonts.register_fonts()
+    page_w, page_h = PAPER_SIZES[paper]
+    inner_w = page_w - 2 * MARGIN
+    lab = data.labels
+
+    text_w = inner_w - QR_SIZE - 16
+    title_size = fonts.fit_size(data.title, text_w, 15, 9, fonts.BOLD)
+    title_lines = wrap(data.title, text_w, title_size, fonts.BOLD)[:2]
+    body = text_block(data, text_w)
+    header_h = (
+        len(title_lines) * (title_size + 3)
+        + (TEXT_LEADING if data.addressed_to else 0)
+        + len(body) * TEXT_LEADING
+    )
+    header_h = max(header_h, QR_SIZE + 22) + 8
+    table_top = page_h - MARGIN - header_h
+    footer_h = 26
+    per_page = max(1, int((table_top - HEADER_ROW_HEIGHT - MARGIN - footer_h) // ROW_HEIGHT))
+    rows = min(max(rows, 0), MAX_ROWS) or per_page
+    pages = -(-rows // per_page)
+    columns = _columns(data, inner_w)
+
+    c = Canvas(
+        out, pagesize=(page_w, page_h), pageCompression=1, initialFontName=fonts.REGULAR
+    )
+    c.setTitle(data.title)
+    c.setSubject(lab.scan + " " + data.url)
+    c.setCreator("petitions paper sheet")
+    for page in range(1, pages + 1):
+        _draw_header(c, data, page_w, page_h, text_w, title_size, title_lines, body)
+        first = (page - 1) * per_page + 1
+        count = min(per_page, rows - first + 1)
+        _draw_table(c, columns, table_top, first, count)
+        _draw_footer(c, data, page, pages, page_w)
+        c.showPage()
+    c.save()
+    return pages
+
+
+def _draw_header(c, data, page_w, page_h, text_w, title_size, title_lines, body):
+    lab = data.labels
+    y = page_h - MARGIN - title_size
+    for line in title_lines:
+        fonts.draw_string(c, MARGIN, y, line, title_size, fonts.BOLD)
+        y -= title_size + 3
+    y -= 2
+    if data.addressed_to:
+        to = ellipsize(lab.addressed_to.format(to=data.addressed_to), text_w, TEXT_SIZE)
+        fonts.draw_string(c, MARGIN, y, to, TEXT_SIZE, fonts.BOLD)
+        y -= TEXT_LEADING
+    for line in body:
+        fonts.draw_string(c, MARGIN, y, line, TEXT_SIZE)
+        y -= TEXT_LEADING
+
+    qr_x = page_w - MARGIN - QR_SIZE
+    qr_y = page_h - MARGIN - QR_SIZE
+    qr.draw(c, data.url, qr_x, qr_y, QR_SIZE)
+    caption = fonts.fit_size(lab.scan, QR_SIZE + 10, 7.5, 5)
+    fonts.draw_centred(c, qr_x + QR_SIZE / 2, qr_y - 9, lab.scan, caption)
+    # The address too, for anyone who cannot scan: right-aligned under the code.
+    url_size = fonts.fit_size(data.url, 220, 7.5, 5.5)
+    url = ellipsize(data.url, 220, url_size)
+    fonts.draw_string(
+        c, page_w - MARGIN - fonts.string_width(url, url_size), qr_y - 18, url, url_size
+    )
+
+
+def _draw_table(c, columns, top, first, count):
+    x0 = MARGIN
+    width = sum(w for _, w in columns)
+    c.saveState()
+    c.setLineWidth(0.6)
+    c.setFillColorRGB(0.92, 0.93, 0.95)
+    c.rect(x0, top - HEADER_ROW_HEIGHT, width, HEADER_ROW_HEIGHT, stroke=0, fill=1)
+    c.setFillColorRGB(0, 0, 0)
+    x = x0
+    for label, w in columns:
+        size = fonts.fit_size(label, w - 6, 8, 5, fonts.BOLD)
+        fonts.draw_string(c, x + 3, top - HEADER_ROW_HEIGHT + 8, label, size, fonts.BOLD)
+        x += w
+    bottom = top - HEADER_ROW_HEIGHT - count * ROW_HEIGHT
+    c.rect(x0, bottom, width, top - bottom, stroke=1, fill=0)
+    y = top - HEADER_ROW_HEIGHT
+    c.line(x0, y, x0 + width, y)
+    for i in range(count):
+        y -= ROW_HEIGHT
+        c.setStrokeColorRGB(0.55, 0.58, 0.62)
+        c.line(x0, y, x0 + width, y)
+        c.setFillColorRGB(0.3, 0.33, 0.37)
+        fonts.draw_string(c, x0 + 3, y + 10, str(first + i), 8)
+    c.setStrokeColorRGB(0, 0, 0)
+    x = x0
+    for _label, w in columns[:-1]:
+        x += w
+        c.line(x, top, x, bottom)
+    c.restoreState()
+
+
+def _draw_footer(c, data, page, pages, page_w):
+    lab = data.labels
+    y = MARGIN
+    # The sheet number box, filled in by hand; typed into the entry form with the rows.
+    box_w, box_h = 70, 18
+    label_w = fonts.string_width(lab.sheet, 8.5, fonts.BOLD)
+    fonts.draw_string(c, MARGIN, y + 5, lab.sheet, 8.5, fonts.BOLD)
+    c.setLineWidth(1)
+    c.rect(MARGIN + label_w + 6, y, box_w, box_h, stroke=1, fill=0)
+    legend_x = MARGIN + label_w + box_w + 16
+    page_label = lab.page.format(page=page, pages=pages)
+    page_label_w = fonts.string_width(page_label, 8.5)
+    room = page_w - MARGIN - page_label_w - 12 - legend_x
+    legend_size = fonts.fit_size(lab.roles_legend, room, 7.5, 5)
+    fonts.draw_string(
+        c, legend_x, y + 10, ellipsize(lab.roles_legend, room, legend_size), legend_size
+    )
+    privacy_size = fonts.fit_size(lab.privacy, room, 7, 5)
+    fonts.draw_string(c, legend_x, y + 1, ellipsize(lab.privacy, room, privacy_size), privacy_size)
+    fonts.draw_string(c, page_w - MARGIN - page_label_w, y + 5, page_label, 8.5)
