@@ -1,0 +1,365 @@
+"""Waitlist-number badges: plain functions over data, writing a PDF to a file object.
+
+A sheet is a `Stock` (page size and a grid of badge slots, in the published geometry
+of the label sheet) filled with `Badge`s. Every badge is drawn inside a clipping path
+equal to its slot, and every line of text is shrunk to fit its band (and cut with "…"
+below a minimum size), so nothing ever leaves its badge. The QR code of each distinct
+URL is drawn once per document as a form XObject and placed on every badge that uses it.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+
+from reportlab.lib.units import inch, mm
+from reportlab.pdfgen.canvas import Canvas
+
+from .. import qr
+from . import fonts
+
+ELLIPSIS = "…"
+DIGIT_HEIGHT = 0.73  # DejaVu Sans Bold digits, in em
+
+
+@dataclass(frozen=True)
+class Stock:
+    """A sheet of badge stock, measured like the label makers publish it.
+
+    Lengths are in points. `x0`/`y0` is the top-left corner of the first badge from
+    the top-left of the page; `dx`/`dy` the pitch from one badge to the next.
+    """
+
+    key: str
+    name: str
+    page_width: float
+    page_height: float
+    width: float
+    height: float
+    columns: int
+    rows: int
+    x0: float
+    y0: float
+    dx: float
+    dy: float
+    corner_radius: float = 0.0
+    kind: str = "sheet"  # sheet (die-cut or perforated), cut (plain paper), placard, single
+    paper: str = "letter"
+
+    @property
+    def per_page(self) -> int:
+        return self.columns * self.rows
+
+    def slots(self, offset_mm: tuple[float, float] = (0.0, 0.0)) -> list[tuple[float, ...]]:
+        """(x, y, width, height) of each badge, PDF coordinates, in reading order.
+
+        The calibration offset moves everything: +x to the right, +y down the page."""
+        ox, oy = offset_mm[0] * mm, offset_mm[1] * mm
+        out = []
+        for row in range(self.rows):
+            for col in range(self.columns):
+                x = self.x0 + col * self.dx + ox
+                top = self.y0 + row * self.dy + oy
+                out.append((x, self.page_height - top - self.height, self.width, self.height))
+        return out
+
+
+@dataclass(frozen=True)
+class Badge:
+    """What one badge shows. `number` None draws a blank box to write a number in."""
+
+    number: str | None
+    title: str = ""  # the rally or petition name
+    line_above: str = ""
+    line_below: str = ""
+    first_name: str = ""
+    qr_url: str = ""
+    show_name_line: bool = False  # on a blank badge: a line to write a first name on
+
+
+# --- right-to-left text -------------------------------------------------------------
+# Reportlab draws characters in the order given, unshaped. Arabic letters are turned
+# into their contextual presentation forms (the table comes from Unicode's own
+# decomposition data) and right-to-left runs are put in visual order. This covers
+# names and short lines; it is not a full bidi algorithm.
+
+
+@cache
+def _arabic_tables():
+    forms: dict[str, dict[str, str]] = {}
+    lam_alef: dict[str, dict[str, str]] = {}
+    for cp in list(range(0xFB50, 0xFE00)) + list(range(0xFE70, 0xFEFF)):
+        d = unicodedata.decomposition(chr(cp)).split()
+        if not d or d[0] not in ("<isolated>", "<final>", "<initial>", "<medial>"):
+            continue
+        tag = d[0].strip("<>")
+        bases = [chr(int(x, 16)) for x in d[1:]]
+        if len(bases) == 1:
+            forms.setdefault(bases[0], {})[tag] = chr(cp)
+        elif len(bases) == 2 and bases[0] == "\u0644":
+            lam_alef.setdefault(bases[1], {})[tag] = chr(cp)
+    return forms, lam_alef
+
+
+def _is_rtl(ch: str) -> bool:
+    return unicodedata.bidirectional(ch) in ("R", "AL")
+
+
+def _shape_arabic(text: str) -> str:
+    forms, lam_alef = _arabic_tables()
+
+    def joins_next(ch):  # dual-joining: can connect to the letter after it
+        f = forms.get(ch, {})
+        return "initial" in f or "medial" in f
+
+    def joins_prev(ch):
+        return "final" in forms.get(ch, {})
+
+    chars = list(text)
+    letters = [i for i, c in enumerate(chars) if unicodedata.category(c) != "Mn"]
+    out = list(chars)
+    skip = set()
+    for k, i in enumerate(letters):
+        if i in skip:
+            continue
+        ch = chars[i]
+        if ch not in forms:
+            continue
+        prev = chars[letters[k - 1]] if k > 0 else ""
+        nxt_index = letters[k + 1] if k + 1 < len(letters) else None
+        nxt = chars[nxt_index] if nxt_index is not None else ""
+        before = bool(prev) and letters[k - 1] not in skip and joins_next(prev)
+        if ch == "\u0644" and nxt in lam_alef:
+            lig = lam_alef[nxt]
+            out[i] = lig.get("final" if before else "isolated", ch)
+            if out[i] != ch:
+                out[nxt_index] = ""
+                skip.add(nxt_index)
+                continue
+        after = joins_next(ch) and bool(nxt) and joins_prev(nxt)
+        f = forms[ch]
+        tag = {
+            (True, True): "medial",
+            (True, False): "final",
+            (False, True): "initial",
+            (False, False): "isolated",
+        }[(before and joins_prev(ch), after)]
+        out[i] = f.get(tag) or f.get("isolated") or ch
+    return "".join(out)
+
+
+def visual(text: str) -> str:
+    """Text in the order to draw it left to right (unchanged for left-to-right scripts)."""
+    if not any(_is_rtl(c) for c in text):
+        return text
+    text = _shape_arabic(text)
+    kinds = []
+    for c in text:
+        b = unicodedata.bidirectional(c)
+        kinds.append("R" if b in ("R", "AL") else "L" if b in ("L", "EN", "AN") else "N")
+    first = next(k for k in kinds if k != "N")
+    # Runs of one direction; neutrals between two characters of the same direction join them.
+    runs: list[list] = []
+    for c, k in zip(text, kinds, strict=True):
+        if runs and (k == "N" or k == runs[-1][0]):
+            runs[-1][1] += c
+        else:
+            runs.append([k if k != "N" else first, c])
+    parts = [r[1][::-1] if r[0] == "R" else r[1] for r in runs]
+    if first == "R":
+        parts.reverse()
+    return "".join(parts)
+
+
+# --- text fitting -------------------------------------------------------------------
+
+
+def fit_line(text: str, max_width: float, size: float, min_size: float, font=fonts.REGULAR):
+    """(text, size): shrunk to fit max_width; below min_size, cut visibly with "…"."""
+    width = fonts.string_width(text, size, font)
+    if width <= max_width:
+        return text, size
+    # 0.999: the exact ratio can land a hair over max_width in floating point
+    size = max(min_size, size * max_width / width * 0.999)
+    if fonts.string_width(text, size, font) <= max_width:
+        return text, size
+    lo, hi = 0, len(text)
+    while lo < hi:  # longest prefix that fits with the ellipsis
+        mid = (lo + hi + 1) // 2
+        if fonts.string_width(text[:mid].rstrip() + ELLIPSIS, size, font) <= max_width:
+            lo = mid
+        else:
+            hi = mid - 1
+    return (text[:lo].rstrip() + ELLIPSIS if lo else ELLIPSIS), size
+
+
+def _draw_line(c, text, x, y, w, h, size, min_size, font=fonts.REGULAR, align="center"):
+    """One line of text fitted into the band (x, y, w, h); returns the size used."""
+    if not text or w <= 0 or h <= 0:
+        return 0
+    text = visual(text)
+    size = min(size, h / 1.2)
+    text, size = fit_line(text, w, size, min(min_size, size), font)
+    width = fonts.string_width(text, size, font)
+    baseline = y + max(0.24 * size, (h - DIGIT_HEIGHT * size) / 2)
+    left = x + (w - width) / 2 if align == "center" else x
+    fonts.draw_string(c, left, baseline, text, size, font)
+    return size
+
+
+# --- one badge ----------------------------------------------------------------------
+
+
+class _QRForms:
+    """Each distinct QR code drawn once per document, as a form XObject."""
+
+    def __init__(self, canvas: Canvas):
+        self.canvas = canvas
+        self.names: dict[str, str] = {}
+
+    def place(self, url: str, x: float, y: float, size: float) -> None:
+        c = self.canvas
+        name = self.names.get(url)
+        if name is None:
+            name = f"qr{len(self.names)}"
+            c.beginForm(name, lowerx=0, lowery=0, upperx=100, uppery=100)
+            qr.draw(c, url, 0, 0, 100)
+            c.endForm()
+            self.names[url] = name
+        c.saveState()
+        c.translate(x, y)
+        c.scale(size / 100, size / 100)
+        c.doForm(name)
+        c.restoreState()
+
+
+def draw_badge(c: Canvas, badge: Badge, rect, qr_forms: _QRForms, placard: bool = False):
+    x, y, w, h = rect
+    c.saveState()
+    clip = c.beginPath()
+    clip.rect(x, y, w, h)
+    c.clipPath(clip, stroke=0, fill=0)
+    pad = (0.07 if placard else 0.06) * min(w, h)
+    ix, iy, iw, ih = x + pad, y + pad, w - 2 * pad, h - 2 * pad
+    top = iy + ih
+
+    gap = 0.02 * ih
+    above_h = 0.11 * ih
+    qr_h = (0.22 if placard else 0.27) * ih
+    name_h = 0.13 * ih if (badge.first_name or badge.show_name_line) else 0
+    number_h = ih - above_h - qr_h - name_h - 3 * gap
+
+    # Line above, e.g. "I'm on the waitlist"
+    _draw_line(c, badge.line_above, ix, top - above_h, iw, above_h, above_h, 6, fonts.BOLD)
+    # The number, as large as it fits
+    ny = top - above_h - gap - number_h
+    if badge.number is not None:
+        _draw_line(c, badge.number, ix, ny, iw, number_h, number_h / DIGIT_HEIGHT, 6, fonts.BOLD)
+    else:
+        c.saveState()
+        c.setLineWidth(max(1.0, 0.01 * ih))
+        c.setStrokeColorRGB(0.35, 0.35, 0.35)
+        bw = min(iw, number_h * 3.2)
+        c.roundRect(ix + (iw - bw) / 2, ny, bw, number_h, 0.08 * number_h, stroke=1, fill=0)
+        c.restoreState()
+    # First name
+    if name_h:
+        fy = ny - gap - name_h
+        if badge.first_name:
+            _draw_line(c, badge.first_name, ix, fy, iw, name_h, name_h, 6)
+        else:
+            c.saveState()
+            c.setLineWidth(0.5)
+            c.setStrokeColorRGB(0.35, 0.35, 0.35)
+            c.line(ix + 0.2 * iw, fy + 0.15 * name_h, ix + 0.8 * iw, fy + 0.15 * name_h)
+            c.restoreState()
+    # Bottom band: line below and the rally/petition name at the left, the QR code at the right
+    qr_size = qr_h if badge.qr_url else 0
+    if qr_size:
+        qr_forms.place(badge.qr_url, ix + iw - qr_size, iy, qr_size)
+    tw = iw - qr_size - (gap if qr_size else 0)
+    half = qr_h / 2
+    _draw_line(c, badge.line_below, ix, iy + half, tw, half, 0.55 * half, 5, fonts.BOLD, "left")
+    c.setFillColorRGB(0.25, 0.25, 0.25)
+    _draw_line(c, badge.title, ix, iy, tw, half, 0.45 * half, 5, fonts.REGULAR, "left")
+    c.restoreState()
+
+
+# --- sheets -------------------------------------------------------------------------
+
+
+def _cut_lines(c: Canvas, rect, radius: float) -> None:
+    x, y, w, h = rect
+    c.saveState()
+    c.setLineWidth(0.3)
+    c.setStrokeColorRGB(0.6, 0.6, 0.6)
+    c.setDash(3, 2)
+    if radius:
+        c.roundRect(x, y, w, h, radius, stroke=1, fill=0)
+    else:
+        c.rect(x, y, w, h, stroke=1, fill=0)
+    c.restoreState()
+
+
+def _crop_marks(c: Canvas, rect) -> None:
+    """Marks outside each corner, for cutting a badge out of plain paper."""
+    x, y, w, h = rect
+    gap, length = 0.1 * inch, 0.3 * inch
+    c.saveState()
+    c.setLineWidth(0.5)
+    for cx, sx in ((x, -1), (x + w, 1)):
+        for cy, sy in ((y, -1), (y + h, 1)):
+            c.line(cx + sx * gap, cy, cx + sx * (gap + length), cy)
+            c.line(cx, cy + sy * gap, cx, cy + sy * (gap + length))
+    c.restoreState()
+
+
+def render(
+    out,
+    badges: Iterable[Badge],
+    stock: Stock,
+    *,
+    offset_mm: tuple[float, float] = (0.0, 0.0),
+    cut_lines: bool = False,
+    note: str = "",
+    title: str = "Badges",
+) -> int:
+    """Write the badges on sheets of `stock` to the file object `out`; returns the page count.
+
+    `note` is a line printed under a single badge (e.g. how to print and cut it)."""
+    fonts.register_fonts()
+    c = Canvas(out, pagesize=(stock.page_width, stock.page_height), pageCompression=1)
+    c.setTitle(title)
+    c.setAuthor("")
+    c.setSubject("")
+    c.setCreator("Petitions")
+    qr_forms = _QRForms(c)
+    slots = stock.slots(offset_mm)
+    placard = stock.kind == "placard"
+    pages = 0
+    i = 0
+    for badge in badges:
+        if i == 0:
+            pages += 1
+        rect = slots[i]
+        draw_badge(c, badge, rect, qr_forms, placard)
+        if stock.kind == "single":
+            _crop_marks(c, rect)
+            if cut_lines:
+                _cut_lines(c, rect, stock.corner_radius)
+            if note:
+                x, y, w, _h = rect
+                _draw_line(c, note, x, y - 0.9 * inch, w, 0.3 * inch, 9, 6)
+        elif cut_lines:
+            _cut_lines(c, rect, stock.corner_radius)
+        i += 1
+        if i == len(slots):
+            c.showPage()
+            i = 0
+    if i or not pages:
+        c.showPage()
+        pages += 0 if pages else 1
+    c.save()
+    return pages
