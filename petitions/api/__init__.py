@@ -1,0 +1,1 @@
+"""JSON API under /api/v1: check-in and the scanner's roster."""

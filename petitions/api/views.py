@@ -1,0 +1,120 @@
+from flask import Blueprint, abort, jsonify, request
+from flask_wtf.csrf import generate_csrf
+from sqlalchemy import select
+
+from ..extensions import csrf, db, limiter
+from ..models import Event
+from ..models.base import utcnow
+from ..services import checkin as svc
+from .auth import api_user
+
+bp = Blueprint("api", __name__, cli_group="api-tokens")
+
+
+def _checkin_limit():
+    from flask import current_app
+
+    return current_app.config.get("RATELIMIT_CHECKIN", "600 per minute")
+
+
+def _caller_key():
+    # Per API token / per session user when known (a scanner phone scans fast; many share
+    # one rally Wi-Fi address), else per address.
+    auth = request.headers.get("Authorization")
+    if auth:
+        return "tok:" + svc.token_hash(auth)
+    from flask_login import current_user
+
+    if current_user.is_authenticated:
+        return f"user:{current_user.id}"
+    return request.remote_addr or "?"
+
+
+def _bad_request(message: str):
+    response = jsonify(error=message, status=400)
+    response.status_code = 400
+    abort(response)
+
+
+def _event_or_404(slug: str) -> Event:
+    event = db.session.scalar(select(Event).where(Event.slug == slug))
+    if event is None:
+        abort(404)
+    return event
+
+
+@bp.post("/checkins")
+@csrf.exempt  # API tokens need no CSRF; session calls are checked in api_user()
+@limiter.limit(_checkin_limit, key_func=_caller_key)
+def checkins():
+    user = api_user()
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        _bad_request('Send a JSON object: {"token": "...", "nonce": "..."}.')
+    event = None
+    if data.get("event") is not None:
+        if not isinstance(data["event"], str):
+            _bad_request("event must be an event slug")
+        event = db.session.scalar(select(Event).where(Event.slug == data["event"]))
+        if event is None:
+            _bad_request("No event with that slug.")
+    if ("token" in data) == ("token_hash" in data):
+        _bad_request('Send either "token" (what was scanned) or "token_hash".')
+    try:
+        result = svc.check_in(
+            data.get("token"),
+            data.get("nonce"),
+            user,
+            device=data.get("device") or request.user_agent.string,
+            scanned_at=data.get("scanned_at"),
+            event=event,
+            hashed=data.get("token_hash"),
+        )
+    except svc.CheckInInputError as e:
+        db.session.rollback()
+        _bad_request(str(e))
+    db.session.commit()
+    return jsonify(result.to_json())
+
+
+@bp.get("/csrf")
+def csrf_token():
+    """A fresh CSRF token for the scanner page's session (its cached copy may be old)."""
+    api_user()
+    response = jsonify(csrf_token=generate_csrf())
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/events/<slug>/roster")
+def roster(slug: str):
+    api_user()
+    event = _event_or_404(slug)
+    response = jsonify(
+        event={"slug": event.slug, "name": event.name, "timezone": event.timezone},
+        generated_at=svc.iso_utc(utcnow()),
+        attendees=svc.roster(event),
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/events/<slug>/search")
+def search(slug: str):
+    api_user()
+    event = _event_or_404(slug)
+    response = jsonify(attendees=svc.search(event, request.args.get("q", "")))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/events/<slug>/checkins/stats")
+def stats(slug: str):
+    api_user()
+    event = _event_or_404(slug)
+    response = jsonify(svc.event_stats(event))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+from . import cli as _cli  # noqa: E402,F401  (flask api-tokens ...)

@@ -1,0 +1,1 @@
+"""The volunteers' scanner: an installable, offline-capable page, plus check-in from a ticket page."""

@@ -1,0 +1,137 @@
+import hashlib
+import json
+import uuid
+from functools import lru_cache
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from sqlalchemy import select
+
+from ..auth.decorators import staff_required
+from ..extensions import db
+from ..models import Event
+from ..services import checkin as svc
+from .forms import TicketCheckInForm
+
+bp = Blueprint("scanner", __name__)
+
+SCOPE = "/manage/e/"
+# What the service worker keeps for offline use (besides the scanner pages themselves).
+ASSETS = (
+    "css/app.css",
+    "css/scanner.css",
+    "js/scanner.js",
+    "vendor/jsqr/jsQR.js",
+    "scanner/icon-192.png",
+    "scanner/icon-512.png",
+)
+
+
+def _event_or_404(slug: str) -> Event:
+    return db.first_or_404(select(Event).where(Event.slug == slug))
+
+
+@bp.get("/manage/e/<slug>/scan")
+@staff_required
+def scan(slug: str):
+    event = _event_or_404(slug)
+    response = Response(
+        render_template(
+            "scanner/scan.html",
+            event=event,
+            me=svc.display_name(current_user.name, current_user.email),
+            csrf=generate_csrf(),
+        )
+    )
+    # The page holds a CSRF token; the service worker keeps its own copy for offline use.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/manage/e/<slug>/scan.webmanifest")
+@staff_required
+def manifest(slug: str):
+    event = _event_or_404(slug)
+    body = {
+        "name": f"Check-in: {event.name}",
+        "short_name": "Check-in",
+        "description": "Scan rally tickets, online or offline.",
+        "id": url_for("scanner.scan", slug=event.slug),
+        "start_url": url_for("scanner.scan", slug=event.slug),
+        "scope": SCOPE,
+        "display": "standalone",
+        "orientation": "portrait",
+        "background_color": "#ffffff",
+        "theme_color": "#0b5cad",
+        "icons": [
+            {
+                "src": url_for("static", filename=f"scanner/icon-{n}.png"),
+                "sizes": f"{n}x{n}",
+                "type": "image/png",
+                "purpose": "any maskable",
+            }
+            for n in (192, 512)
+        ],
+    }
+    return Response(json.dumps(body), mimetype="application/manifest+json")
+
+
+@lru_cache(maxsize=4)
+def _service_worker(static_folder: str, static_url: str) -> str:
+    root = Path(static_folder)
+    digest = hashlib.sha256()
+    for name in ASSETS + ("js/scanner-sw.js",):
+        digest.update((root / name).read_bytes())
+    assets = [f"{static_url}/{name}" for name in ASSETS]
+    head = (
+        f"self.SCANNER_VERSION = {json.dumps(digest.hexdigest()[:12])};\n"
+        f"self.SCANNER_ASSETS = {json.dumps(assets)};\n"
+        f"self.SCANNER_SCOPE = {json.dumps(SCOPE)};\n"
+    )
+    return head + (root / "js/scanner-sw.js").read_text()
+
+
+@bp.get("/manage/e/scanner-sw.js")
+def service_worker():
+    """Served from here (not /static/) so that its scope covers /manage/e/<slug>/scan."""
+    app = current_app
+    body = _service_worker(app.static_folder, app.static_url_path)
+    response = Response(body, mimetype="text/javascript")
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Service-Worker-Allowed"] = SCOPE
+    return response
+
+
+@bp.post("/t/<token>/check-in")
+@staff_required
+def ticket_checkin(token: str):
+    """The ticket page's "Check in" button (a phone's own camera app as the scanner)."""
+    form = TicketCheckInForm()
+    if not form.validate_on_submit():
+        return render_template("scanner/ticket_result.html", result=None, token=token), 400
+    result = svc.check_in(
+        token,
+        form.nonce.data,
+        current_user,
+        device="ticket page: " + request.user_agent.string,
+    )
+    db.session.commit()
+    status = 404 if result.result == svc.UNKNOWN else 200
+    return render_template("scanner/ticket_result.html", result=result, token=token), status
+
+
+@bp.app_context_processor
+def _ticket_checkin_helpers():
+    return {"checkin_nonce": lambda: uuid.uuid4().hex, "checkin_form": TicketCheckInForm}
+
+
+@bp.app_template_filter("checkin_time")
+def _checkin_time(dt, tz: str = "America/New_York") -> str:
+    return svc.format_local(dt, tz) if dt else ""
+
+
+@bp.app_template_filter("staff_name")
+def _staff_name(user) -> str:
+    return (svc.display_name(user.name, user.email) or "") if user is not None else ""

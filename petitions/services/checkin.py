@@ -1,0 +1,311 @@
+"""Check-in at the rally: scans of personal tickets, logged, applied once.
+
+- Idempotent by the client's nonce: a retried or offline-queued scan that reaches
+  the server twice is answered with the first answer and logged once (the unique
+  constraint on checkins.nonce decides, so two copies racing each other are safe).
+- Two volunteers scanning the same ticket at the same instant: the check-in is a
+  conditional UPDATE ... WHERE checked_in_at IS NULL and its rowcount says who won,
+  on SQLite and PostgreSQL alike; the other gets "already".
+- Every scan is a CheckIn row: who, when (server and device time), device, result.
+"""
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..models import Attendee, CheckIn, Event, User
+from ..models.base import utcnow
+from .text import clean_line
+from .tokens import is_well_formed, normalize_token, token_hash
+
+OK, ALREADY, UNKNOWN = "ok", "already", "unknown"
+NONCE_RE = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
+HASH_RE = re.compile(r"^[0-9a-f]{64}$")
+# Device clocks are trusted for offline-queued scans, within reason.
+MAX_CLOCK_AHEAD = timedelta(minutes=5)
+MAX_QUEUE_AGE = timedelta(days=3)
+
+
+class CheckInInputError(ValueError):
+    """The request itself is malformed (not a scan result): the API answers 400."""
+
+
+@dataclass
+class ScanResult:
+    result: str
+    name: str | None = None
+    checked_in_at: datetime | None = None  # naive UTC
+    checked_in_by: str | None = None
+    timezone: str = "America/New_York"
+    event: str | None = None  # slug
+    replayed: bool = False
+    reason: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def local_time(self) -> str:
+        if self.checked_in_at is None:
+            return ""
+        return format_local(self.checked_in_at, self.timezone)
+
+    @property
+    def message(self) -> str:
+        if self.result == OK:
+            return "Checked in"
+        if self.result == ALREADY:
+            by = f" by {self.checked_in_by}" if self.checked_in_by else ""
+            return f"Already checked in at {self.local_time}{by}"
+        if self.reason == "other_event":
+            return "Unknown ticket: it is for another event"
+        return "Unknown ticket"
+
+    def to_json(self) -> dict:
+        return {
+            "result": self.result,
+            "name": self.name,
+            "checked_in_at": iso_utc(self.checked_in_at),
+            "checked_in_at_local": self.local_time or None,
+            "checked_in_by": self.checked_in_by,
+            "event": self.event,
+            "message": self.message,
+            "replayed": self.replayed,
+            **({"reason": self.reason} if self.reason else {}),
+        }
+
+
+def iso_utc(dt: datetime | None) -> str | None:
+    return None if dt is None else dt.replace(tzinfo=UTC).isoformat().replace("+00:00", "Z")
+
+
+def format_local(dt: datetime, tz: str, now: datetime | None = None) -> str:
+    """'12:04 PM' in the event's time zone; with the date when it was not today there."""
+    try:
+        zone = ZoneInfo(tz)
+    except (KeyError, ValueError):
+        zone = ZoneInfo("America/New_York")
+    local = dt.replace(tzinfo=UTC).astimezone(zone)
+    today = (now or utcnow()).replace(tzinfo=UTC).astimezone(zone).date()
+    text = local.strftime("%I:%M %p").lstrip("0")
+    if local.date() != today:
+        text = f"{local:%b} {local.day}, {text}"
+    return text
+
+
+def display_name(name: str | None, email: str | None) -> str | None:
+    """How a volunteer is named to other volunteers: their name, else their email's local part."""
+    if name:
+        return name
+    if email:
+        return email.split("@", 1)[0]
+    return None
+
+
+def ticket_token(text: str) -> str | None:
+    """The ticket token in what a scanner read: a /t/<token> URL or the bare token."""
+    text = (text or "").strip()
+    if "/" in text:
+        path = urlsplit(text).path if "://" in text else text
+        parts = [p for p in path.split("/") if p]
+        if len(parts) >= 2 and parts[-2] == "t":
+            text = parts[-1]
+        else:
+            return None
+    token = normalize_token(text)
+    return token if is_well_formed(token) else None
+
+
+def parse_nonce(nonce) -> str:
+    if not isinstance(nonce, str) or not NONCE_RE.match(nonce):
+        raise CheckInInputError(
+            "nonce must be a string of 8 to 64 letters, digits, '-', '_', '.' or ':'"
+        )
+    return nonce
+
+
+def parse_scanned_at(value, now: datetime) -> datetime | None:
+    """ISO 8601 device time → naive UTC, or None; clamped to [now - 3 days, now + 5 min] → now."""
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str) or len(value) > 40:
+        raise CheckInInputError("scanned_at must be an ISO 8601 time")
+    try:
+        dt = datetime.fromisoformat(value.strip())
+    except ValueError as e:
+        raise CheckInInputError("scanned_at must be an ISO 8601 time") from e
+    if dt.tzinfo is not None:
+        dt = dt.astimezone(UTC).replace(tzinfo=None)
+    if dt > now + MAX_CLOCK_AHEAD or dt < now - MAX_QUEUE_AGE:
+        return now
+    return min(dt, now)
+
+
+def check_in(
+    token: str | None,
+    nonce: str,
+    user: User,
+    device: str = "",
+    scanned_at=None,
+    event: Event | None = None,
+    hashed: str | None = None,
+) -> ScanResult:
+    """Check a ticket in. `token` is what was scanned (token or ticket URL); staff searching
+    by name send the roster's `hashed` token instead. `event` limits the scan to one event.
+
+    Leaves the transaction open for the caller to commit (on a nonce replay it has been
+    rolled back and nothing is pending)."""
+    nonce = parse_nonce(nonce)
+    now = utcnow()
+    when = parse_scanned_at(scanned_at, now) or now
+    device = clean_line(device if isinstance(device, str) else "")[:120]
+
+    if hashed is not None:
+        if not isinstance(hashed, str) or not HASH_RE.match(hashed):
+            raise CheckInInputError("token_hash must be 64 lower-case hex digits")
+        digest = hashed
+    else:
+        if not isinstance(token, str) or len(token) > 2000:
+            raise CheckInInputError("token must be a string")
+        parsed = ticket_token(token)
+        digest = token_hash(parsed) if parsed else None
+
+    row = None
+    if digest is not None:
+        row = db.session.execute(
+            select(
+                Attendee.id,
+                Attendee.event_id,
+                Attendee.name,
+                Attendee.revoked,
+                Event.slug,
+                Event.timezone,
+            )
+            .join(Event, Event.id == Attendee.event_id)
+            .where(Attendee.token_hash == digest)
+        ).first()
+
+    result = ScanResult(UNKNOWN, event=event.slug if event else None)
+    if event is not None:
+        result.timezone = event.timezone
+    attendee_id = None
+    if row is not None:
+        attendee_id = row.id
+        if row.revoked:
+            result.reason = "revoked"
+        elif event is not None and row.event_id != event.id:
+            result.reason = "other_event"
+        else:
+            result = _apply(row, user, when)
+
+    log_event_id = event.id if event is not None else (row.event_id if row is not None else None)
+    try:
+        db.session.execute(
+            insert(CheckIn).values(
+                nonce=nonce,
+                event_id=log_event_id,
+                attendee_id=attendee_id,
+                user_id=user.id,
+                device=device,
+                result=result.result,
+                scanned_at=when,
+                created_at=now,
+            )
+        )
+    except IntegrityError:
+        # This nonce was seen before (a retry, or a copy racing this one): answer as then.
+        db.session.rollback()
+        replay = replayed(nonce)
+        if replay is None:  # pragma: no cover - the unique nonce is the only constraint here
+            raise
+        return replay
+    return result
+
+
+def _apply(row, user: User, when: datetime) -> ScanResult:
+    won = db.session.execute(
+        update(Attendee)
+        .where(Attendee.id == row.id, Attendee.checked_in_at.is_(None))
+        .values(checked_in_at=when, checked_in_by_id=user.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    base = dict(name=row.name, timezone=row.timezone, event=row.slug)
+    if won == 1:
+        return ScanResult(
+            OK, checked_in_at=when, checked_in_by=display_name(user.name, user.email), **base
+        )
+    at, by = _checked_in(row.id)
+    return ScanResult(ALREADY, checked_in_at=at, checked_in_by=by, **base)
+
+
+def _checked_in(attendee_id: int) -> tuple[datetime | None, str | None]:
+    got = db.session.execute(
+        select(Attendee.checked_in_at, User.name, User.email)
+        .outerjoin(User, User.id == Attendee.checked_in_by_id)
+        .where(Attendee.id == attendee_id)
+    ).first()
+    if got is None:
+        return None, None
+    return got.checked_in_at, display_name(got.name, got.email)
+
+
+def replayed(nonce: str) -> ScanResult | None:
+    """The answer first given for this nonce, or None if it is new."""
+    got = db.session.execute(
+        select(CheckIn.result, CheckIn.attendee_id, Event.slug, Event.timezone)
+        .outerjoin(Event, Event.id == CheckIn.event_id)
+        .where(CheckIn.nonce == nonce)
+    ).first()
+    if got is None:
+        return None
+    out = ScanResult(got.result, event=got.slug, replayed=True)
+    if got.timezone:
+        out.timezone = got.timezone
+    if got.result in (OK, ALREADY) and got.attendee_id is not None:
+        out.name = db.session.scalar(select(Attendee.name).where(Attendee.id == got.attendee_id))
+        out.checked_in_at, out.checked_in_by = _checked_in(got.attendee_id)
+    return out
+
+
+def roster(event: Event, *where, limit: int | None = None) -> list[dict]:
+    """What a scanner needs to work offline: token hashes, names, checked-in state. No emails,
+    phones or waitlist numbers."""
+    stmt = (
+        select(Attendee.token_hash, Attendee.name, Attendee.checked_in_at, User.name, User.email)
+        .outerjoin(User, User.id == Attendee.checked_in_by_id)
+        .where(Attendee.event_id == event.id, Attendee.revoked.is_(False), *where)
+        .order_by(Attendee.name, Attendee.id)
+        .limit(limit)
+    )
+    return [
+        {
+            "h": h,
+            "name": name,
+            "checked_in_at": iso_utc(at),
+            "checked_in_at_local": format_local(at, event.timezone) if at else None,
+            "by": display_name(by_name, by_email) if at else None,
+        }
+        for h, name, at, by_name, by_email in db.session.execute(stmt)
+    ]
+
+
+def search(event: Event, query: str, limit: int = 20) -> list[dict]:
+    """Roster entries whose name contains the query (case-insensitive)."""
+    q = clean_line(query)[:100]
+    if len(q) < 2:
+        return []
+    pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return roster(event, Attendee.name.ilike(pattern, escape="\\"), limit=limit)
+
+
+def event_stats(event: Event) -> dict:
+    total, checked = db.session.execute(
+        select(func.count(Attendee.id), func.count(Attendee.checked_in_at)).where(
+            Attendee.event_id == event.id, Attendee.revoked.is_(False)
+        )
+    ).one()
+    return {"attendees": total, "checked_in": checked}
