@@ -84,6 +84,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     from .api.views import bp as api_bp
     from .auth.views import bp as auth_bp
+    from .badges.views import bp as badges_bp
     from .errors import register_error_handlers
     from .events.views import bp as events_bp
     from .manage.views import bp as manage_bp
@@ -98,6 +99,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(scanner_bp)
     app.register_blueprint(paper_bp, url_prefix="/manage")
     app.register_blueprint(events_bp)
+    app.register_blueprint(badges_bp)
     register_error_handlers(app)
 
 

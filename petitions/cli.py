@@ -61,3 +61,6 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(bootstrap)
     app.cli.add_command(demo)
+    from .badges.cli import badges_cli
+
+    app.cli.add_command(badges_cli)
