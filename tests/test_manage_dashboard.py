@@ -188,6 +188,7 @@ def test_hide_and_restore_change_the_count(client, organizer, csrf, make_petitio
     url = f"/manage/p/{p.slug}"
     token = csrf(url)
     assert number(client.get(url).get_data(as_text=True), "counted") == 2
+    assert client.get(f"/p/{p.slug}.json").get_json()["signature_count"] == 2
 
     r = client.post(f"{url}/signatures/{spam.id}/hide", data={"csrf_token": token, "q": "pills"})
     assert r.status_code == 302 and r.headers["Location"].startswith(f"{url}?q=pills")
@@ -197,6 +198,8 @@ def test_hide_and_restore_change_the_count(client, organizer, csrf, make_petitio
     db.session.expire_all()
     assert db.session.get(Signature, spam.id).hidden is True
     assert db.session.get(Signature, keep.id).hidden is False
+    # The public count follows at once (its short cache is dropped).
+    assert client.get(f"/p/{p.slug}.json").get_json()["signature_count"] == 1
 
     r = client.post(f"{url}/signatures/{spam.id}/restore", data={"csrf_token": token})
     assert r.status_code == 302

@@ -26,7 +26,7 @@ from ..charts import bar_chart_svg
 from ..extensions import db
 from ..models import Signature
 from ..models.base import utcnow
-from ..services import dashboard
+from ..services import counting, dashboard
 from ..services import petitions as service
 from ..services.exports import csv_lines, log_export
 from .forms import PetitionForm
@@ -214,6 +214,7 @@ def _moderate(slug: str, signature_id: int, action, message: str):
         abort(404)
     action(signature)
     db.session.commit()
+    counting.forget(petition)  # the public count follows at once, not after the cache expires
     flash(message.format(name=signature.full_name), "ok")
     args = _query_args()
     params = {k: v for k, v in args.items() if v and v != "all" and not (k == "page" and v == 1)}
