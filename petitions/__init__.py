@@ -88,6 +88,7 @@ def _register_blueprints(app: Flask) -> None:
     from .errors import register_error_handlers
     from .events.views import bp as events_bp
     from .manage.views import bp as manage_bp
+    from .packets.views import bp as packets_bp
     from .paper.views import bp as paper_bp
     from .public.views import bp as public_bp
     from .scanner.views import bp as scanner_bp
@@ -95,9 +96,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(manage_bp, url_prefix="/manage")
+    app.register_blueprint(packets_bp, url_prefix="/manage")
+    app.register_blueprint(paper_bp, url_prefix="/manage")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(scanner_bp)
-    app.register_blueprint(paper_bp, url_prefix="/manage")
     app.register_blueprint(events_bp)
     app.register_blueprint(badges_bp)
     register_error_handlers(app)

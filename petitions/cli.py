@@ -62,5 +62,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(bootstrap)
     app.cli.add_command(demo)
     from .badges.cli import badges_cli
+    from .packets.cli import packet_command
 
     app.cli.add_command(badges_cli)
+    app.cli.add_command(packet_command)

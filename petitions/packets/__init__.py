@@ -1,0 +1,1 @@
+"""Officials directory and delivery packets (organizer pages under /manage/)."""
