@@ -1,17 +1,24 @@
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, FloatField, IntegerField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from ..services.badges import MAX_BLANKS, NUMBER_FORMATS, SHEET_STOCKS, STOCKS
 
 
 class SheetForm(FlaskForm):
-    source = SelectField("Who", choices=[("all", "Everyone with a number")], default="all")
+    source = SelectField(
+        "Who", choices=[SelectChoice("all", "Everyone with a number")], default="all"
+    )
     stock = SelectField(
-        "Badge stock", choices=[(k, s.name) for k, s in SHEET_STOCKS.items()], default="avery-5392"
+        "Badge stock",
+        choices=[SelectChoice(k, s.name) for k, s in SHEET_STOCKS.items()],
+        default="avery-5392",
     )
     sort = SelectField(
-        "Order", choices=[("number", "By number"), ("name", "By first name")], default="number"
+        "Order",
+        choices=[SelectChoice("number", "By number"), SelectChoice("name", "By first name")],
+        default="number",
     )
     only_unprinted = BooleanField("Only badges not printed yet")
     numbers = StringField(
@@ -26,7 +33,11 @@ class SheetForm(FlaskForm):
         ],
     )
     cut_lines = BooleanField("Print cut lines")
-    lang = SelectField("Language", choices=[("en", "English"), ("es", "Español")], default="en")
+    lang = SelectField(
+        "Language",
+        choices=[SelectChoice("en", "English"), SelectChoice("es", "Español")],
+        default="en",
+    )
 
 
 def _offset_field(label):
@@ -43,7 +54,7 @@ class DesignForm(FlaskForm):
     line_above_es = StringField("Line above, Spanish", validators=[Length(max=120)])
     line_below_es = StringField("Line below, Spanish", validators=[Length(max=120)])
     number_format = SelectField(
-        "Number format", choices=[(k, example) for k, (example, _fmt) in NUMBER_FORMATS.items()]
+        "Number format", choices=[SelectChoice(k, ex) for k, (ex, _fmt) in NUMBER_FORMATS.items()]
     )
     show_first_name = BooleanField("Print the first name")
 

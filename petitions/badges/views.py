@@ -14,12 +14,13 @@ from flask import (
     send_file,
     url_for,
 )
-from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from ..auth.decorators import organizer_required
 from ..extensions import db
+from ..i18n import select_locale
 from ..models import Event, Petition
 from ..models.badge import BadgeSheet
 from ..pdf.badges import render
@@ -59,7 +60,8 @@ def _pdf_response(buf: io.BytesIO, filename: str, private: bool = True):
 
 
 def _lang() -> str:
-    lang = str(get_locale() or "en")
+    # The visitor's choice (?lang, cookie, Accept-Language), decided afresh for this request.
+    lang = select_locale()
     return lang if lang in ("en", "es") else "en"
 
 
@@ -168,11 +170,11 @@ def event_sheets(slug):
 def _sheets(petition, event, events):
     form = SheetForm()
     if event is None:
-        form.source.choices = [("all", "Everyone with a number who signed")] + [
-            (f"event:{e.id}", f"RSVPs and attendees of {e.name}") for e in events
+        form.source.choices = [SelectChoice("all", "Everyone with a number who signed")] + [
+            SelectChoice(f"event:{e.id}", f"RSVPs and attendees of {e.name}") for e in events
         ]
     else:
-        form.source.choices = [("all", f"RSVPs and attendees of {event.name}")]
+        form.source.choices = [SelectChoice("all", f"RSVPs and attendees of {event.name}")]
     if not form.is_submitted():
         form.stock.data = form.stock.data or svc.DEFAULT_STOCK
     status = 400 if form.is_submitted() else 200
