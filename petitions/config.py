@@ -55,6 +55,8 @@ class Defaults:
     # Absolute base URL for links in mail, QR codes and PDFs (e.g. https://act.example.org).
     PUBLIC_BASE_URL = None
     COUNT_CACHE_SECONDS = 2.0
+    # Prefix of this site's keys in a shared Redis (several sites may share one server).
+    CACHE_KEY_PREFIX = "petitions:"
 
 
 def env_overrides() -> dict:

@@ -2,6 +2,7 @@
 
 import re
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
@@ -9,6 +10,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 
 from ..services.text import clean_line
+
+# Lazy strings count as safe markup in templates (flask_babel's LazyString has __html__):
+# messages that show a "<" use gettext at validation time, so they are escaped.
 
 # Labels for models.signature.ROLES, in that order.
 ROLE_CHOICES = [
@@ -20,7 +24,7 @@ ROLE_CHOICES = [
     SelectChoice("other", _l("Other")),
 ]
 
-ZIP_RE = re.compile(r"^\d{5}(-?\d{4})?$")
+ZIP_RE = re.compile(r"^[0-9]{5}(-?[0-9]{4})?$")
 NAME_MAX = 100
 COMMENT_MAX = 2000
 
@@ -106,7 +110,7 @@ class SignForm(FlaskForm):
 
     def validate_town(self, field):
         if field.data and ("<" in field.data or ">" in field.data):
-            raise ValidationError(_l("Please leave out the < and > characters."))
+            raise ValidationError(_("Please leave out the < and > characters."))
 
     def validate_postal_code(self, field):
         if not ZIP_RE.match(field.data or ""):
@@ -150,4 +154,4 @@ def _check_name(field, missing_message):
     if not clean_line(field.data):
         raise ValidationError(missing_message)
     if "<" in field.data or ">" in field.data:
-        raise ValidationError(_l("Please leave out the < and > characters."))
+        raise ValidationError(_("Please leave out the < and > characters."))

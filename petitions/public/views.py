@@ -122,7 +122,8 @@ def sign(slug):
     petition = _public_petition(slug)
     if not petition.is_open():
         return _private(render_template("public/closed.html", petition=petition), 409)
-    form = SignForm(petition=petition)
+    # A form endpoint: only the form body is read (Flask-WTF would also take JSON).
+    form = SignForm(request.form, petition=petition)
     if form.is_bot:
         # Pretend all went well; store nothing.
         return _private(render_template("public/thanks.html", petition=petition, signature=None))

@@ -47,6 +47,10 @@ def _redis():
     return client
 
 
+def _prefix() -> str:
+    return current_app.config.get("CACHE_KEY_PREFIX", "petitions:")
+
+
 def _cached(key: str, compute):
     ttl = float(current_app.config.get("COUNT_CACHE_SECONDS", 2.0))
     if ttl <= 0:
@@ -55,7 +59,7 @@ def _cached(key: str, compute):
     if client is not None:
         import redis
 
-        full_key = f"petitions:{key}"
+        full_key = _prefix() + key
         try:
             raw = client.get(full_key)
             if raw is not None:
@@ -87,7 +91,7 @@ def forget(petition: Petition) -> None:
         import redis
 
         try:
-            client.delete(*(f"petitions:{k}" for k in keys))
+            client.delete(*(_prefix() + k for k in keys))
         except redis.RedisError:
             pass
 
