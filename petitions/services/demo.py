@@ -6,7 +6,7 @@ from datetime import timedelta
 from sqlalchemy import func, insert, select
 
 from ..extensions import db
-from ..models import Petition, PetitionStatus, Signature
+from ..models import Attendee, Event, EventStatus, Petition, PetitionStatus, Signature
 from ..models.base import utcnow
 from .text import name_key, normalize_email
 from .tokens import new_token
@@ -105,9 +105,96 @@ def add_fake_signatures(petition: Petition, n: int, seed: int = 1) -> int:
     return n
 
 
+DEMO_RALLY_SLUG = "demo-rally"
+
+RALLY_DESCRIPTION = (
+    "<p>Families, students and teachers from across Greater Hartford gather at the Capitol "
+    "to ask for a seat for every child on the magnet school waitlist.</p>"
+    "<p>Bring your waitlist number on a sign or a badge. Spanish interpretation on site.</p>"
+)
+
+
+def ensure_demo_rally(petition: Petition) -> Event:
+    """Rally `demo-rally`, linked to the demo petition: next Saturday 11:00–13:00 in Hartford."""
+    from datetime import datetime
+
+    from .rallies import local_to_utc, new_signin_key
+
+    event = db.session.scalar(select(Event).where(Event.slug == DEMO_RALLY_SLUG))
+    if event is None:
+        tz = "America/New_York"
+        today = utcnow().date()
+        saturday = today + timedelta(days=(5 - today.weekday()) % 7 or 7)
+        start = datetime(saturday.year, saturday.month, saturday.day, 11, 0)
+        event = Event(
+            slug=DEMO_RALLY_SLUG,
+            name="Rally: a seat for every child",
+            description=RALLY_DESCRIPTION,
+            starts_at=local_to_utc(start, tz),
+            ends_at=local_to_utc(start + timedelta(hours=2), tz),
+            timezone=tz,
+            place="Legislative Office Building",
+            address="300 Capitol Ave, Hartford, CT 06106",
+            meeting_point="Front steps on Capitol Avenue, by the big banner",
+            route_notes=(
+                "10:30 gather outside the Legislative Office Building.\n"
+                "11:00 speakers: parents, students, teachers.\n"
+                "12:00 march together to the State Board of Education (450 Columbus Blvd)."
+            ),
+            petition_id=petition.id,
+            capacity=None,
+            ask_waitlist=True,
+            status=EventStatus.PUBLISHED,
+            signin_key=new_signin_key(),
+        )
+        db.session.add(event)
+        db.session.flush()
+    return event
+
+
+def add_fake_attendees(event: Event, n: int, seed: int = 2) -> int:
+    """Bulk insert n fake RSVPs (tickets are random; only their hashes are stored)."""
+    from .tokens import token_hash
+
+    rng = random.Random(seed)
+    start = db.session.scalar(select(func.count(Attendee.id)).where(Attendee.event_id == event.id))
+    now = utcnow()
+    batch: list[dict] = []
+    for i in range(start, start + n):
+        given, family = rng.choice(GIVEN), rng.choice(FAMILY)
+        email = f"rsvp{i}@example.org"
+        batch.append(
+            dict(
+                event_id=event.id,
+                token_hash=token_hash(new_token()),
+                name=f"{given} {family}",
+                email=email,
+                email_key=normalize_email(email),
+                phone=f"860-555-{rng.randint(0, 9999):04d}" if rng.random() < 0.5 else "",
+                postal_code=rng.choice(TOWNS)[1],
+                waitlist_number=rng.randint(1, 9999) if rng.random() < 0.3 else None,
+                walk_up=False,
+                signed_petition=rng.random() < 0.4,
+                revoked=False,
+                created_at=now - timedelta(days=rng.random() * 14),
+            )
+        )
+        if len(batch) >= 5000:
+            db.session.execute(insert(Attendee), batch)
+            batch.clear()
+    if batch:
+        db.session.execute(insert(Attendee), batch)
+    return n
+
+
 def load_demo(signatures: int = 0, attendees: int = 0) -> str:
     petition = ensure_demo_petition()
     added = add_fake_signatures(petition, signatures) if signatures else 0
+    rally = ensure_demo_rally(petition)
+    rsvps = add_fake_attendees(rally, attendees) if attendees else 0
     db.session.commit()
-    lines = [f"Demo petition: /p/{petition.slug} ({added} signatures added)"]
+    lines = [
+        f"Demo petition: /p/{petition.slug} ({added} signatures added)",
+        f"Demo rally: /e/{rally.slug} ({rsvps} RSVPs added)",
+    ]
     return "\n".join(lines)
