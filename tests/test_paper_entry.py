@@ -56,7 +56,9 @@ def test_form_is_keyboard_ready(client, organizer, make_petition):
     )
 
 
-def test_entry_saves_a_counted_paper_signature_and_keeps_the_sheet(client, organizer, make_petition):
+def test_entry_saves_a_counted_paper_signature_and_keeps_the_sheet(
+    client, organizer, make_petition
+):
     p = make_petition(require_confirmation=True)
     r = post_row(client, p, email="Ana@Example.org", opt_in="y")
     assert r.status_code == 302
@@ -108,7 +110,9 @@ def test_namesake_warning_then_confirmed_different_person(client, organizer, mak
     # A same-named signer with a different email: warned too.
     r = post_row(client, p, email="other.ana@example.org")
     assert r.status_code == 409 and count(p) == 2
-    assert post_row(client, p, email="other.ana@example.org", different_person="y").status_code == 302
+    assert (
+        post_row(client, p, email="other.ana@example.org", different_person="y").status_code == 302
+    )
     assert count(p) == 3
 
 

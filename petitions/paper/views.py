@@ -210,7 +210,10 @@ def _too_large(petition):
     )
     return (
         render_template(
-            "paper/import.html", petition=petition, form=ImportUploadForm(), too_large=message
+            "paper/import.html",
+            petition=petition,
+            form=ImportUploadForm(formdata=None),  # the body is not to be read again
+            too_large=message,
         ),
         413,
     )

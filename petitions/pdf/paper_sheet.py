@@ -153,9 +153,7 @@ def render_sheet(data: SheetData, out: BinaryIO, *, paper: str = "letter", rows:
     pages = -(-rows // per_page)
     columns = _columns(data, inner_w)
 
-    c = Canvas(
-        out, pagesize=(page_w, page_h), pageCompression=1, initialFontName=fonts.REGULAR
-    )
+    c = Canvas(out, pagesize=(page_w, page_h), pageCompression=1, initialFontName=fonts.REGULAR)
     c.setTitle(data.title)
     c.setSubject(lab.scan + " " + data.url)
     c.setCreator("petitions paper sheet")

@@ -223,10 +223,11 @@ def analyse(petition: Petition, data: bytes) -> Report:
     now = utcnow()
     width = len(header)
 
-    line = 1
+    line, last = 1, reader.line_num
     try:
         for cells in reader:
-            line = reader.line_num
+            # The line a row starts on (a quoted cell may span lines).
+            line, last = last + 1, reader.line_num
             if not any(c.strip() for c in cells):
                 continue
             report.total += 1
