@@ -22,6 +22,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from . import fonts
 from .fonts import BOLD, REGULAR
+from .rtl import visual
 
 PAPER = {"letter": LETTER, "a4": A4}
 MARGIN = 54  # 3/4 inch
@@ -100,7 +101,7 @@ class RenderResult:
 def _width(text: str, size: float, font: str = REGULAR) -> float:
     if text.isascii():
         return pdfmetrics.stringWidth(text, font, size)
-    return fonts.string_width(text, size, font)
+    return fonts.string_width(visual(text), size, font)
 
 
 def truncate(text: str, max_width: float, size: float, font: str = REGULAR) -> str:
@@ -145,7 +146,7 @@ def _out(t, text: str, size: float, font: str = REGULAR) -> None:
         t.setFont(font, size)
         t.textOut(text)
         return
-    for name, part in fonts.runs(text, font):
+    for name, part in fonts.runs(visual(text), font):
         t.setFont(name, size)
         t.textOut(part)
 

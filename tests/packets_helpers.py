@@ -1,0 +1,61 @@
+"""Factories and PDF reading for the packets/officials tests."""
+
+import re
+import subprocess
+import uuid
+from datetime import datetime, timedelta
+
+from pypdf import PdfReader
+
+from petitions.extensions import db
+from petitions.models import Signature
+from petitions.models.official import Official
+from petitions.services import officials as officials_service
+from petitions.services.text import name_key
+
+EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
+
+
+def add_official(name, towns=(), zips=(), **fields):
+    official = Official(name=name, **fields)
+    officials_service.set_areas(official, officials_service.parse_areas(list(towns), list(zips)))
+    db.session.add(official)
+    db.session.commit()
+    return official
+
+
+def add_signer(petition, given, family, postal="06106", town="Hartford", *, confirmed=True,
+               hidden=False, days_ago=1, **extra):  # fmt: skip
+    email = f"{uuid.uuid4().hex[:10]}@example.org"
+    when = datetime(2026, 3, 20, 15, 0) - timedelta(days=days_ago)
+    sig = Signature(
+        petition_id=petition.id, given_name=given, family_name=family, email=email,
+        email_key=email, name_key=name_key(given, family), postal_code=postal, town=town,
+        source="online", token=uuid.uuid4().hex[:26].upper(), created_at=when,
+        confirmed_at=when if confirmed else None, hidden=hidden, **extra,
+    )  # fmt: skip
+    db.session.add(sig)
+    return sig
+
+
+def pdf_text_pages(path) -> list[str]:
+    """poppler's pdftotext, one string per page."""
+    out = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], check=True,
+                         capture_output=True).stdout.decode()  # fmt: skip
+    pages = out.split("\f")
+    return pages[:-1] if pages and not pages[-1].strip() else pages
+
+
+def outline_titles(path) -> list[str]:
+    reader = PdfReader(str(path))
+    titles = []
+
+    def walk(items):
+        for item in items:
+            if isinstance(item, list):
+                walk(item)
+            else:
+                titles.append(item.title)
+
+    walk(reader.outline)
+    return titles
