@@ -1,5 +1,6 @@
 """The public side: petition pages, signing, the signer's own links, public JSON."""
 
+import re
 import smtplib
 
 from flask import (
@@ -30,6 +31,7 @@ from .forms import SignForm
 bp = Blueprint("public", __name__)
 
 PENDING_KEY = "pending_signature"
+SLUG_RE = re.compile(r"[\w-]{1,80}")
 
 
 @bp.get("/")
@@ -44,6 +46,8 @@ def index():
 
 def _public_petition(slug: str) -> Petition:
     """Published or closed petitions only: drafts do not exist for the public."""
+    if not SLUG_RE.fullmatch(slug):  # no database round trip (or NUL byte) for junk
+        abort(404)
     petition = db.session.scalars(select(Petition).where(Petition.slug == slug)).first()
     if petition is None or petition.status == PetitionStatus.DRAFT:
         abort(404)
