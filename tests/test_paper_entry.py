@@ -87,7 +87,7 @@ def test_same_person_again_is_shown_and_not_inserted(client, organizer, make_pet
     r = post_row(client, p, email="ANA@example.org", sheet_number="13")
     assert r.status_code == 409
     html = r.get_data(as_text=True)
-    assert "Already signed?" in html and "same person" in html and "sheet 12" in html
+    assert "Already signed?" in html and "same name and email" in html and "sheet 12" in html
     assert "signed already" in html and 'name="different_person"' not in html
     assert count(p) == 1
 

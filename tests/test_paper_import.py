@@ -304,3 +304,25 @@ def test_signature_csv_round_trips(client, organizer, make_petition):
     html = upload(client, b, export.data).get_data(as_text=True)
     assert counts(html) == {"total": 5, "accepted": 0, "duplicate": 5, "invalid": 0}
     assert "nothing new to import" in html
+
+
+def test_source_status_dates_and_flags_are_checked(client, organizer, make_petition):
+    p = make_petition()
+    content = (
+        "first_name,last_name,email,zip_code,opt_in,created_at,status\n"
+        "Ana,Rivera,a@example.org,06106,true,2024-05-01T10:00:00Z,confirmed\n"
+        "Luis,Santiago,l@example.org,06112,maybe,,\n"
+        "Wei,Chen,w@example.org,06107,no,yesterday,\n"
+        "Omar,Torres,o@example.org,06108,no,2999-01-01,\n"
+        "Grace,Davis,g@example.org,06109,no,,pending\n"
+        "Sofia,Ramos,s@example.org,06111,no,,hidden\n"
+    )
+    html = upload(client, p, content).get_data(as_text=True)
+    assert counts(html) == {"total": 6, "accepted": 1, "duplicate": 0, "invalid": 5}
+    for reason in ("“maybe” is not yes or no.", "“yesterday” not understood",
+                   "Date is in the future.", "Not confirmed in the source.",
+                   "Hidden in the source."):  # fmt: skip
+        assert reason in html
+    assert confirm(client, p, html).status_code == 302
+    (s,) = db.session.scalars(select(Signature).where(Signature.petition_id == p.id)).all()
+    assert s.opt_in and s.created_at == datetime(2024, 5, 1, 10, 0) and s.source == "import"

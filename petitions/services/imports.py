@@ -64,11 +64,11 @@ TRUE = {"true", "yes", "y", "1", "x", "si", "sí", "✓", "subscribed", "t", "on
 FALSE = {"false", "no", "n", "0", "", "f", "off", "unsubscribed"}
 STATUS_OK = {"", "confirmed", "signed", "counted", "verified", "active", "ok"}
 STATUS_SKIP = {
-    "pending": "not confirmed in the source",
-    "unconfirmed": "not confirmed in the source",
-    "hidden": "hidden in the source",
-    "removed": "removed in the source",
-    "spam": "marked as spam in the source",
+    "pending": "Not confirmed in the source.",
+    "unconfirmed": "Not confirmed in the source.",
+    "hidden": "Hidden in the source.",
+    "removed": "Removed in the source.",
+    "spam": "Marked as spam in the source.",
 }
 # The spreadsheet guard our own export adds (services.exports.safe_cell): "'=..." → "=...".
 _GUARDED = re.compile(r"^'(?=[=+\-@\t\r\n\uff1d\uff0b\uff0d\uff20])")
@@ -252,7 +252,7 @@ def analyse(petition: Petition, data: bytes) -> Report:
                 if flag in raw:
                     parsed = _parse_bool(raw[flag])
                     if parsed is None:
-                        reasons.append(f"{flag} “{raw[flag][:20]}” is not yes/no")
+                        reasons.append(f"{flag} “{raw[flag][:20]}” is not yes or no.")
                     raw[flag] = bool(parsed)
             status = raw.get("status", "").strip().casefold()
             if status in STATUS_SKIP:
@@ -262,14 +262,14 @@ def analyse(petition: Petition, data: bytes) -> Report:
                 created = _parse_date(raw["created_at"])
                 if created is None:
                     reasons.append(
-                        f"date “{raw['created_at'][:30]}” not understood (use YYYY-MM-DD HH:MM)"
+                        f"Date “{raw['created_at'][:30]}” not understood (use YYYY-MM-DD HH:MM)."
                     )
                 elif created > now:
-                    reasons.append("date is in the future")
+                    reasons.append("Date is in the future.")
             entry, errors = check_fields(petition, raw, pad_zip=True)
             reasons = list(errors.values()) + reasons
             if reasons:
-                report.invalid.append(Problem(line, "; ".join(reasons), name.strip()))
+                report.invalid.append(Problem(line, " ".join(reasons), name.strip()))
                 continue
             key = (entry.email_key, entry.name_key)
             near = (entry.name_key, entry.postal_code)
