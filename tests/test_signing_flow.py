@@ -286,6 +286,24 @@ def test_per_ip_rate_limit_gives_a_clear_429(app, client, make_petition):
     assert len(rows(petition)) == 4
 
 
+def test_a_rally_on_one_wifi_is_not_locked_out_by_the_defaults(client, make_petition):
+    """200 phones behind one address in a burst: all are taken; past the soft
+    threshold they are flagged for review, not refused."""
+    petition = make_petition()
+    token = csrf_from(client.get(f"/p/{petition.slug}").get_data(as_text=True))
+    codes = {
+        client.post(
+            f"/p/{petition.slug}/sign",
+            data={**GOOD, "given_name": f"P{i}", "email": f"p{i}@example.org", "csrf_token": token},
+        ).status_code
+        for i in range(200)
+    }
+    assert codes == {302}
+    signed = rows(petition)
+    assert len(signed) == 200
+    assert sum(1 for s in signed if s.flagged) == 140  # beyond 60 a minute
+
+
 def test_per_petition_rate_limit(app, make_petition):
     app.config["RATELIMIT_SIGN_PER_PETITION"] = "2 per minute"
     petition, other = make_petition(), make_petition()
