@@ -487,6 +487,7 @@ def dashboard(slug: str):
         more=len(people) > ATTENDEE_PAGE,
         signin_url=_signin_url(event),
         can_organize=current_user.can_organize,
+        poll_seconds=current_app.config.get("RALLY_DASHBOARD_POLL_SECONDS", 10),
     )
 
 

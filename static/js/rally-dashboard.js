@@ -7,7 +7,7 @@
   var url = root.getAttribute("data-stats-url");
   var chart = root.querySelector(".rally-chart");
   var updated = root.querySelector(".rally-updated");
-  var INTERVAL = 10000;
+  var INTERVAL = Math.max(1, Number(root.getAttribute("data-interval")) || 10) * 1000;
   var timer = null;
 
   function apply(data) {
