@@ -326,3 +326,11 @@ def test_source_status_dates_and_flags_are_checked(client, organizer, make_petit
     assert confirm(client, p, html).status_code == 302
     (s,) = db.session.scalars(select(Signature).where(Signature.petition_id == p.id)).all()
     assert s.opt_in and s.created_at == datetime(2024, 5, 1, 10, 0) and s.source == "import"
+
+
+def test_draft_petition_is_checked_but_not_imported(client, organizer, make_petition):
+    p = make_petition(status="draft")
+    r = upload(client, p, MIXED)
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and counts(html)["accepted"] == 4
+    assert "publish it before importing" in html and 'name="token"' not in html
