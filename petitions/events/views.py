@@ -60,7 +60,7 @@ def _signin_limit() -> str:
     return current_app.config.get("RATELIMIT_SIGNIN_PER_IP", "600 per minute")
 
 
-def _only_post() -> bool:
+def _is_not_post() -> bool:
     return request.method != "POST"
 
 
@@ -172,7 +172,7 @@ def _sign_message(status: str | None) -> None:
 
 
 @bp.route("/e/<slug>", methods=["GET", "POST"])
-@limiter.limit(_rsvp_limit, exempt_when=_only_post)
+@limiter.limit(_rsvp_limit, exempt_when=_is_not_post)
 def event_page(slug: str):
     event = _load_public(slug)
     state = rallies.rsvp_state(event)
@@ -258,7 +258,7 @@ def event_ics(slug: str):
 
 
 @bp.route("/e/<slug>/here/<key>", methods=["GET", "POST"])
-@limiter.limit(_signin_limit, exempt_when=_only_post)
+@limiter.limit(_signin_limit, exempt_when=_is_not_post)
 def signin(slug: str, key: str):
     event = rallies.get_event(slug)
     if event is None or event.status == EventStatus.DRAFT:
