@@ -129,7 +129,7 @@ def edit_petition(slug: str):
 @organizer_required
 def preview_petition(slug: str):
     petition = _petition_or_404(slug)
-    count = dashboard.stats(petition).counted
+    count = counting.signature_count(petition)
     context = dict(petition=petition, preview=True, count=count, signature_count=count)
     try:
         # The public page itself, in preview mode (no working form).
@@ -187,19 +187,19 @@ def dashboard_view(slug: str):
     petition = _petition_or_404(slug)
     args = _query_args()
     zone = _zone()
-    towns, other_towns, other_town_count = dashboard.by_town(petition)
+    numbers = dashboard.overview(petition)
     return render_template(
         "manage/dashboard.html",
         petition=petition,
         status=dashboard.status_label(petition),
-        stats=dashboard.stats(petition),
+        stats=numbers.stats,
         per_day=dashboard.per_day(petition, zone),
-        towns=towns,
-        other_towns=other_towns,
-        other_town_count=other_town_count,
-        roles=dashboard.by_role(petition),
+        towns=numbers.towns,
+        other_towns=numbers.other_towns,
+        other_town_count=numbers.other_town_signatures,
+        roles=numbers.roles,
         page=dashboard.search(petition, args["q"], args["show"], args["page"]),
-        review=dashboard.needs_review(petition),
+        review=dashboard.needs_review(petition) if numbers.stats.flagged else [],
         exports=dashboard.export_log(petition),
         args=args,
         when=lambda value: _when(value, zone),

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from ..extensions import db
 from ..models import ROLES, ExportLog, Petition, PetitionStatus, Signature
@@ -58,17 +58,23 @@ def _n(value) -> int:
     return int(value or 0)
 
 
-def stats(petition: Petition) -> Stats:
-    row = db.session.execute(
-        select(
-            func.count(Signature.id),
-            func.sum(case((COUNTED, 1), else_=0)),
-            func.sum(case((PENDING, 1), else_=0)),
-            func.sum(case((Signature.hidden.is_(True), 1), else_=0)),
-            func.sum(case((FLAGGED, 1), else_=0)),
-        ).where(Signature.petition_id == petition.id)
-    ).one()
-    return Stats(*(_n(v) for v in row), goal=petition.goal)
+def _status_counts(petition: Petition) -> tuple[int, int, int]:
+    """(counted, pending, hidden), grouped so the scan stays inside
+    ix_signatures_petition_counted (petition_id, hidden, confirmed_at)."""
+    rows = db.session.execute(
+        select(Signature.hidden, Signature.confirmed_at.is_(None), func.count(Signature.id))
+        .where(Signature.petition_id == petition.id)
+        .group_by(Signature.hidden, Signature.confirmed_at.is_(None))
+    ).all()
+    counted = pending = hidden = 0
+    for is_hidden, unconfirmed, n in rows:
+        if is_hidden:
+            hidden += n
+        elif unconfirmed:
+            pending += n
+        else:
+            counted += n
+    return counted, pending, hidden
 
 
 def counted_by_petition(petition_ids: list[int]) -> dict[int, int]:
@@ -83,28 +89,31 @@ def counted_by_petition(petition_ids: list[int]) -> dict[int, int]:
     return {pid: n for pid, n in rows}
 
 
-def _hour_bucket():
-    """created_at truncated to the hour, in SQL (per dialect); local days are built from hours
+def _hour_bucket(column):
+    """A timestamp truncated to the hour, in SQL (per dialect); local days are built from hours
     in Python, which keeps daylight-saving changes right on both databases."""
     if db.session.get_bind().dialect.name == "sqlite":
-        return func.strftime("%Y-%m-%d %H:00:00", Signature.created_at)
-    return func.date_trunc("hour", Signature.created_at)
+        # Stored as 'YYYY-MM-DD HH:MM:SS[.ffffff]': the first 13 characters are the hour.
+        return func.substr(column, 1, 13)
+    return func.date_trunc("hour", column)
 
 
 def _as_datetime(value) -> datetime:
     if isinstance(value, datetime):
         return value.replace(tzinfo=None)
-    return datetime.fromisoformat(str(value))
+    text = str(value)
+    return datetime.fromisoformat(text + ":00" if len(text) == 13 else text)
 
 
 def per_day(
     petition: Petition, zone: ZoneInfo, now: datetime | None = None
 ) -> list[tuple[str, int]]:
-    """Counted signatures per local day: up to CHART_MAX_DAYS ending today (or, for a
-    closed petition, on its last signature), with empty days included."""
+    """Counted signatures per local day (the day each was counted: signed, or confirmed by
+    email), up to CHART_MAX_DAYS ending today (or, for a closed petition, on its last
+    signature), with empty days included. Reads only ix_signatures_petition_counted."""
     now = now or utcnow()
     first, last = db.session.execute(
-        select(func.min(Signature.created_at), func.max(Signature.created_at)).where(
+        select(func.min(Signature.confirmed_at), func.max(Signature.confirmed_at)).where(
             Signature.petition_id == petition.id, COUNTED
         )
     ).one()
@@ -122,14 +131,14 @@ def per_day(
 
     since = datetime.combine(start, datetime.min.time(), zone).astimezone(UTC)
     until = datetime.combine(end + timedelta(days=1), datetime.min.time(), zone).astimezone(UTC)
-    bucket = _hour_bucket().label("hour")
+    bucket = _hour_bucket(Signature.confirmed_at).label("hour")
     rows = db.session.execute(
         select(bucket, func.count(Signature.id))
         .where(
             Signature.petition_id == petition.id,
-            COUNTED,
-            Signature.created_at >= since.replace(tzinfo=None),
-            Signature.created_at < until.replace(tzinfo=None),
+            Signature.hidden.is_(False),
+            Signature.confirmed_at >= since.replace(tzinfo=None),
+            Signature.confirmed_at < until.replace(tzinfo=None),
         )
         .group_by(bucket)
     )
@@ -144,31 +153,59 @@ def per_day(
     return out
 
 
-def by_town(petition: Petition, limit: int = 20) -> tuple[list[tuple[str, int]], int, int]:
-    """(top towns with counts, number of other towns, their signatures). Spellings that differ
-    only in case are one town."""
-    key = func.lower(Signature.town)
+@dataclass
+class Overview:
+    stats: Stats
+    towns: list[tuple[str, int]]  # the largest towns, most signatures first
+    other_towns: int  # how many towns are left out of `towns`
+    other_town_signatures: int
+    roles: list[tuple[str, int]]
+
+
+def overview(petition: Petition, town_limit: int = 20) -> Overview:
+    """The dashboard's numbers with two reads: the status counts from the covering index and
+    one pass over the petition's visible rows for towns, roles and flags (counted
+    signatures only for towns and roles). Town spellings differing only in case are one town."""
+    counted, pending, hidden = _status_counts(petition)
+    town_key = func.lower(Signature.town)
+    is_counted = Signature.confirmed_at.is_not(None)
+    is_flagged = Signature.flagged != ""
     rows = db.session.execute(
-        select(func.max(Signature.town), func.count(Signature.id))
-        .where(Signature.petition_id == petition.id, COUNTED)
-        .group_by(key)
-        .order_by(func.count(Signature.id).desc(), func.max(Signature.town))
+        select(
+            town_key,
+            func.max(Signature.town),
+            Signature.role,
+            is_counted,
+            is_flagged,
+            func.count(Signature.id),
+        )
+        .where(Signature.petition_id == petition.id, Signature.hidden.is_(False))
+        .group_by(town_key, Signature.role, is_counted, is_flagged)
     ).all()
-    top = [(town or "(no town given)", n) for town, n in rows[:limit]]
-    rest = rows[limit:]
-    return top, len(rest), sum(n for _, n in rest)
-
-
-def by_role(petition: Petition) -> list[tuple[str, int]]:
-    rows = dict(
-        db.session.execute(
-            select(Signature.role, func.count(Signature.id))
-            .where(Signature.petition_id == petition.id, COUNTED)
-            .group_by(Signature.role)
-        ).all()
+    towns: Counter[str] = Counter()
+    spelling: dict[str, str] = {}
+    roles: Counter[str] = Counter()
+    flagged = 0
+    for key, town, role, row_counted, row_flagged, n in rows:
+        if row_flagged:
+            flagged += n
+        if row_counted:
+            towns[key or ""] += n
+            spelling.setdefault(key or "", town)
+            roles[role] += n
+    ordered = sorted(towns.items(), key=lambda kv: (-kv[1], kv[0]))
+    top = [(spelling[k] or "(no town given)", n) for k, n in ordered[:town_limit]]
+    rest = ordered[town_limit:]
+    order = list(ROLES) + sorted(r for r in roles if r not in ROLES)
+    return Overview(
+        stats=Stats(
+            counted + pending + hidden, counted, pending, hidden, flagged, goal=petition.goal
+        ),
+        towns=top,
+        other_towns=len(rest),
+        other_town_signatures=sum(n for _, n in rest),
+        roles=[(ROLE_LABELS.get(r, r), roles[r]) for r in order if roles.get(r)],
     )
-    order = list(ROLES) + sorted(r for r in rows if r not in ROLES)
-    return [(ROLE_LABELS.get(r, r), rows[r]) for r in order if rows.get(r)]
 
 
 def _like(term: str) -> str:
