@@ -153,6 +153,7 @@ def test_search_by_name_email_town_and_zip(client, organizer, make_petition, add
     n, html = found("<script>alert(1)</script>")
     assert n == 0 and "<script>alert(1)" not in html and "&lt;script&gt;" in html
     assert found("x" * 5000)[0] == 0
+    assert found("\x00 johnson \u202e")[0] == 1  # control characters are dropped, never a 500
 
 
 def test_filters_and_pagination(client, organizer, make_petition, add_signature):
@@ -233,8 +234,11 @@ def test_moderating_another_petitions_signature_is_404(
             f"/manage/p/{mine.slug}/signatures/{sig.id}/{action}", data={"csrf_token": token}
         )
         assert r.status_code == 404
-    r = client.post(f"/manage/p/{mine.slug}/signatures/999999/hide", data={"csrf_token": token})
-    assert r.status_code == 404
+    for missing in ("999999", "9" * 30):
+        r = client.post(
+            f"/manage/p/{mine.slug}/signatures/{missing}/hide", data={"csrf_token": token}
+        )
+        assert r.status_code == 404
     db.session.expire_all()
     assert db.session.get(Signature, sig.id).hidden is False
 

@@ -103,7 +103,8 @@ def test_admins_manage_petitions_too(client, make_user, login, create):
 def test_unknown_slug_is_404(client, organizer, csrf):
     token = csrf("/manage/")
     for url in ("/manage/p/nope", "/manage/p/nope/edit", "/manage/p/nope/preview",
-                "/manage/p/nope/signatures.csv"):  # fmt: skip
+                "/manage/p/nope/signatures.csv", "/manage/p/%00", "/manage/p/%E2%80%AE%0A/edit",
+                "/manage/p/" + "x" * 300, "/manage/p/caf%C3%A9"):  # fmt: skip
         assert client.get(url).status_code == 404, url
     for url in ("/manage/p/nope/publish", "/manage/p/nope/close", "/manage/p/nope/reopen",
                 "/manage/p/nope/signatures/1/hide", "/manage/p/nope/edit"):  # fmt: skip
@@ -254,6 +255,7 @@ def test_odd_input_never_500(client, organizer, create):
         {"title": "x" * 5000},
         {"body": "<" * 60_000},
         {"sponsors": "\x00\x01\n" * 100},
+        {"body": "Nul\x00 byte <b>\x00</b>", "summary": "\x00", "waitlist_label": "\x00x"},
         {"goal": "1e9"},
         {"goal": "١٢"},  # Arabic-Indic digits
     ):

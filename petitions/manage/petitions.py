@@ -29,6 +29,7 @@ from ..models.base import utcnow
 from ..services import counting, dashboard
 from ..services import petitions as service
 from ..services.exports import csv_lines, log_export
+from ..services.text import clean_line
 from .forms import PetitionForm
 from .views import bp
 
@@ -43,6 +44,9 @@ def _when(value: datetime | None, zone) -> str:
 
 
 def _petition_or_404(slug: str):
+    # No query for what can never be a slug (a NUL byte would even upset PostgreSQL).
+    if len(slug) > service.SLUG_MAX or not slug.isprintable():
+        abort(404)
     petition = service.get_by_slug(slug)
     if petition is None:
         abort(404)
@@ -173,7 +177,7 @@ def reopen_petition(slug: str):
 def _query_args() -> dict:
     """The dashboard's list state (search, filter, page), carried through moderation posts."""
     source = request.form if request.method == "POST" else request.args
-    q = (source.get("q") or "").strip()[:200]
+    q = clean_line(source.get("q"))[:200]
     show = source.get("show") or "all"
     if show not in dashboard.FILTERS:
         show = "all"
@@ -209,7 +213,7 @@ def dashboard_view(slug: str):
 
 def _moderate(slug: str, signature_id: int, action, message: str):
     petition = _petition_or_404(slug)
-    signature = db.session.get(Signature, signature_id)
+    signature = db.session.get(Signature, signature_id) if signature_id < 2**31 else None
     if signature is None or signature.petition_id != petition.id:
         abort(404)
     action(signature)
