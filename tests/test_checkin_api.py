@@ -141,7 +141,9 @@ def test_ticket_for_another_event_is_unknown_when_scanning_for_an_event(app, vol
     _, token = make_attendee(other)
     body = post({"token": token, "nonce": nonce(), "event": rally.slug}).get_json()
     assert body["result"] == "unknown" and body["reason"] == "other_event"
-    assert post({"token": token, "nonce": nonce(), "event": other.slug}).get_json()["result"] == "ok"
+    assert (
+        post({"token": token, "nonce": nonce(), "event": other.slug}).get_json()["result"] == "ok"
+    )
 
 
 def test_replayed_nonce_returns_the_first_answer_and_logs_once(app, volunteer, post):
@@ -250,7 +252,9 @@ def test_api_token_works_without_csrf_and_revoked_token_is_refused(app, client, 
     refused = client.post(URL, json={"token": token, "nonce": nonce()}, headers=auth)
     assert refused.status_code == 401
     forged = {"Authorization": "Bearer pt_" + new_token(32)}
-    assert client.post(URL, json={"token": token, "nonce": nonce()}, headers=forged).status_code == 401
+    assert (
+        client.post(URL, json={"token": token, "nonce": nonce()}, headers=forged).status_code == 401
+    )
     assert client.post(URL, json={}, headers={"Authorization": "Basic abc"}).status_code == 401
     assert count_checkins() == 1
 
@@ -260,7 +264,9 @@ def test_token_of_a_deactivated_account_is_refused(app, client, api_token):
     user.active = False
     db.session.commit()
     response = client.post(
-        URL, json={"token": new_token(), "nonce": nonce()}, headers={"Authorization": f"Bearer {bearer}"}
+        URL,
+        json={"token": new_token(), "nonce": nonce()},
+        headers={"Authorization": f"Bearer {bearer}"},
     )
     assert response.status_code == 401
 
@@ -334,9 +340,13 @@ def test_volunteers_are_named_without_their_email(app, client, make_user, login,
     event = make_event()
     _, token = make_attendee(event)
     user = login(make_user("volunteer", email="sam.k@example.org"))
-    r = client.post(URL, json={"token": token, "nonce": nonce()}, headers={"X-CSRFToken": csrf("/manage/")})
+    r = client.post(
+        URL, json={"token": token, "nonce": nonce()}, headers={"X-CSRFToken": csrf("/manage/")}
+    )
     assert r.get_json()["checked_in_by"] == "sam.k" and "@" not in r.get_data(as_text=True)
-    assert user.email not in client.get(f"/api/v1/events/{event.slug}/roster").get_data(as_text=True)
+    assert user.email not in client.get(f"/api/v1/events/{event.slug}/roster").get_data(
+        as_text=True
+    )
 
 
 def test_search_by_name(app, client, volunteer):
@@ -346,9 +356,10 @@ def test_search_by_name(app, client, volunteer):
     make_attendee(event, "100%_literal")
     found = client.get(f"/api/v1/events/{event.slug}/search?q=santi").get_json()["attendees"]
     assert [r["name"] for r in found] == ["José Santiago"]
-    assert client.get(f"/api/v1/events/{event.slug}/search?q=%25_").get_json()["attendees"][0][
-        "name"
-    ] == "100%_literal"
+    assert (
+        client.get(f"/api/v1/events/{event.slug}/search?q=%25_").get_json()["attendees"][0]["name"]
+        == "100%_literal"
+    )
     assert client.get(f"/api/v1/events/{event.slug}/search?q=e").get_json()["attendees"] == []
     assert "@" not in client.get(f"/api/v1/events/{event.slug}/search?q=em").get_data(as_text=True)
 

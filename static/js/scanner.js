@@ -122,14 +122,19 @@
   }
 
   var saveTimer = null;
+  function saveRoster() {
+    clearTimeout(saveTimer);
+    saveTimer = null;
+    return idb("rosters", "readwrite", function (s) {
+      return s.put({ event: EVENT, fetched_at: state.rosterAt, attendees: Array.from(state.roster.values()) });
+    }).catch(function () {});
+  }
   function saveRosterSoon() {
     clearTimeout(saveTimer);
-    saveTimer = setTimeout(function () {
-      idb("rosters", "readwrite", function (s) {
-        return s.put({ event: EVENT, fetched_at: state.rosterAt, attendees: Array.from(state.roster.values()) });
-      }).catch(function () {});
-    }, 1500);
+    saveTimer = setTimeout(saveRoster, 300);
   }
+  document.addEventListener("visibilitychange", function () { if (saveTimer) saveRoster(); });
+  window.addEventListener("pagehide", function () { if (saveTimer) saveRoster(); });
 
   function putQueued(item) { return idb("queue", "readwrite", function (s) { return s.put(item); }); }
   function deleteQueued(nonce) { return idb("queue", "readwrite", function (s) { return s.delete(nonce); }); }
@@ -214,18 +219,22 @@
       if (d._status !== 200 || !d.attendees) return;
       var fresh = new Map();
       d.attendees.forEach(function (a) { fresh.set(a.h, a); });
-      // Scans still waiting to sync stay checked in on this phone.
-      state.queue.forEach(function (q) {
-        var a = fresh.get(q.h);
-        if (a && q.state === "pending" && !a.checked_in_at) {
-          a.checked_in_at = q.scanned_at; a.checked_in_at_local = localTime(q.scanned_at); a.by = cfg.me; a.pending = true;
-        }
-      });
+      applyQueue(fresh);
       state.roster = fresh;
       state.rosterAt = d.generated_at;
-      saveRosterSoon();
+      saveRoster();
       rosterSummary();
     }).catch(function () { rosterSummary(); });
+  }
+
+  // Scans still waiting to sync stay checked in on this phone.
+  function applyQueue(roster) {
+    state.queue.forEach(function (q) {
+      var a = roster.get(q.h);
+      if (a && q.state === "pending" && !a.checked_in_at) {
+        a.checked_in_at = q.scanned_at; a.checked_in_at_local = localTime(q.scanned_at); a.by = cfg.me; a.pending = true;
+      }
+    });
   }
 
   function markChecked(h, at, atLocal, by, pending) {
@@ -588,6 +597,7 @@
   }
 
   Promise.all([loadRosterFromDevice(), loadQueueFromDevice()]).then(function () {
+    applyQueue(state.roster);
     rosterSummary();
     renderQueue();
     if (navigator.onLine) return fetchRoster().then(sync);
