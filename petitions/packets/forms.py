@@ -10,6 +10,7 @@ from wtforms import (
     ValidationError,
     widgets,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length, Optional
 
 from ..models.packet import SORT_DATE, SORT_TOWN
@@ -77,7 +78,10 @@ class SettingsForm(FlaskForm):
     )
     sort_order = SelectField(
         "Signature list order",
-        choices=[(SORT_TOWN, "By town, then family name"), (SORT_DATE, "By date signed")],
+        choices=[
+            SelectChoice(SORT_TOWN, "By town, then family name"),
+            SelectChoice(SORT_DATE, "By date signed"),
+        ],
     )
 
 
@@ -86,12 +90,21 @@ class GenerateForm(FlaskForm):
     official = SelectField("For", coerce=str, validate_choice=True)
     scope = SelectField(
         "Signers",
-        choices=[("constituents", "Constituents only"), ("everyone", "Everyone who signed")],
+        choices=[
+            SelectChoice("constituents", "Constituents only"),
+            SelectChoice("everyone", "Everyone who signed"),
+        ],
     )
-    paper = SelectField("Paper", choices=[("letter", "US Letter"), ("a4", "A4")])
+    paper = SelectField(
+        "Paper", choices=[SelectChoice("letter", "US Letter"), SelectChoice("a4", "A4")]
+    )
     sort_order = SelectField(
         "Order",
-        choices=[("", "As in the settings"), (SORT_TOWN, "By town"), (SORT_DATE, "By date")],
+        choices=[
+            SelectChoice("", "As in the settings"),
+            SelectChoice(SORT_TOWN, "By town"),
+            SelectChoice(SORT_DATE, "By date"),
+        ],
         validate_choice=True,
     )
 

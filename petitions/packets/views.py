@@ -15,6 +15,7 @@ from flask import (
 )
 from flask_login import current_user
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from ..auth.decorators import organizer_required
 from ..errors import render_error
@@ -181,7 +182,7 @@ def panel_data(petition: Petition) -> dict:
     counts = officials_service.counts_by_official(petition.id)
     all_officials = officials_service.list_officials()
     targets_form = TargetsForm(formdata=None, officials=[o.id for o in targets])
-    targets_form.officials.choices = [(o.id, o.label) for o in all_officials]
+    targets_form.officials.choices = [SelectChoice(o.id, o.label) for o in all_officials]
     generate_form = GenerateForm(formdata=None)
     generate_form.official.choices = _official_choices(targets)
     settings = packets_service.settings_for(petition)
@@ -205,8 +206,10 @@ def panel_data(petition: Petition) -> dict:
 
 
 def _official_choices(targets):
-    first = ("", "Combined: a section for each official" if targets else "Everyone who signed")
-    return [first] + [(str(o.id), o.label) for o in targets]
+    first = SelectChoice(
+        "", "Combined: a section for each official" if targets else "Everyone who signed"
+    )
+    return [first] + [SelectChoice(str(o.id), o.label) for o in targets]
 
 
 @bp.app_context_processor
@@ -226,7 +229,9 @@ def petition_packets(slug: str):
 def set_targets(slug: str):
     petition = _petition(slug)
     form = TargetsForm()
-    form.officials.choices = [(o.id, o.label) for o in officials_service.list_officials()]
+    form.officials.choices = [
+        SelectChoice(o.id, o.label) for o in officials_service.list_officials()
+    ]
     if not form.validate_on_submit():
         return render_error(400, "Choose officials from the list.")
     officials_service.set_targets(petition.id, form.officials.data or [])
@@ -299,8 +304,8 @@ def generate(slug: str):
     try:
         rows = packets_service.count_rows(petition, req)
         if rows > jobs.threshold():
-            job = jobs.start_packet_job(petition, req, current_user)
-            return redirect(url_for("packets.job_page", slug=slug, job_id=job.id))
+            job_id = jobs.start_packet_job(petition, req, current_user)
+            return redirect(url_for("packets.job_page", slug=slug, job_id=job_id))
         record = packets_service.make_and_store(petition, req, current_user, source="web")
     except PacketError as e:
         return render_error(422, str(e))

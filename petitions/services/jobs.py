@@ -34,8 +34,9 @@ def threshold() -> int:
     return int(current_app.config.get("PACKET_BACKGROUND_THRESHOLD", 20000))
 
 
-def start_packet_job(petition: Petition, req: PacketRequest, user) -> PacketJob:
-    """Create the job row (committed) and hand it to a worker."""
+def start_packet_job(petition: Petition, req: PacketRequest, user) -> int:
+    """Create the job row (committed), hand it to a worker and return its id. Nothing is read
+    back afterwards: the request must not hold SQLite's write lock the job needs."""
     job = PacketJob(
         petition_id=petition.id,
         user_id=user.id if user is not None else None,
@@ -45,6 +46,9 @@ def start_packet_job(petition: Petition, req: PacketRequest, user) -> PacketJob:
         message="Waiting for a worker…",
     )
     db.session.add(job)
+    db.session.flush()
+    job_id = job.id
+    slug = petition.slug
     db.session.commit()
     redis_url = current_app.config.get("REDIS_URL")
     if redis_url:
@@ -55,25 +59,24 @@ def start_packet_job(petition: Petition, req: PacketRequest, user) -> PacketJob:
             queue = Queue(QUEUE_NAME, connection=Redis.from_url(redis_url))
             queue.enqueue(
                 "petitions.services.jobs.run_packet_job_task",
-                job.id,
+                job_id,
                 job_timeout=3600,
                 result_ttl=3600,
                 failure_ttl=86400,
-                description=f"packet for {petition.slug} (job {job.id})",
+                description=f"packet for {slug} (job {job_id})",
             )
-            job.backend = "rq"
-            db.session.commit()
-            return job
+            _set(job_id, backend="rq")
+            return job_id
         except Exception:  # Redis down: do the work here rather than not at all
-            log.exception("could not enqueue packet job %s on RQ; running it in-process", job.id)
+            log.exception("could not enqueue packet job %s on RQ; running it in-process", job_id)
     app = current_app._get_current_object()
     thread = threading.Thread(
-        target=_run_in_thread, args=(app, job.id), name=f"packet-job-{job.id}", daemon=True
+        target=_run_in_thread, args=(app, job_id), name=f"packet-job-{job_id}", daemon=True
     )
     _threads[:] = [t for t in _threads if t.is_alive()]
     _threads.append(thread)
     thread.start()
-    return job
+    return job_id
 
 
 def _run_in_thread(app, job_id: int) -> None:
