@@ -441,3 +441,16 @@ def test_dashboard_panel_and_nav_includes(
         assert "Signers with a waitlist number: 1 " in html
         assert "/manage/badges/p/fund-seats/" in html
         assert "/manage/badges/" in render_template("badges/_manage_nav.html")
+
+
+def test_signer_badge_qr_opens_the_petition(app, client, waitlist_petition, make_signature):
+    import pypdfium2
+    import zxingcpp
+
+    sig = make_signature(waitlist_petition)
+    app.config["PUBLIC_BASE_URL"] = "https://act.example.org/"
+    r = client.get(f"/p/fund-seats/badge/{sig.token}.pdf")
+    image = pypdfium2.PdfDocument(r.data)[0].render(scale=150 / 72).to_pil()
+    assert [c.text for c in zxingcpp.read_barcodes(image)] == [
+        "https://act.example.org/p/fund-seats"
+    ]
