@@ -11,6 +11,7 @@ import shutil
 import threading
 import uuid
 
+import flask_babel
 import pytest
 from flask_migrate import upgrade
 from sqlalchemy import delete
@@ -69,6 +70,9 @@ def _test_config(database_url, instance):
 def app(_schema, tmp_path, monkeypatch):
     monkeypatch.setenv("PETITIONS_INSTANCE", str(tmp_path))
     app = create_app(_test_config(_schema, tmp_path))
+    # The fixture keeps one app context open, so test-client requests share `g`; forget
+    # the language Flask-Babel cached there, as a fresh request in production would.
+    app.before_request(flask_babel.refresh)
     with app.app_context():
         yield app
         db.session.remove()
