@@ -1,10 +1,11 @@
 """Who is calling the API: a bearer API token, or a logged-in staff session (with CSRF)."""
 
 from datetime import timedelta
+from typing import NamedTuple
 
 from flask import abort, g, jsonify, request
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import DateTime, bindparam, text
 
 from ..extensions import csrf, db
 from ..models import User
@@ -32,27 +33,47 @@ def _unauthorized(message: str):
     abort(response)
 
 
-def _bearer_user() -> User:
+class Staff(NamedTuple):
+    """The caller behind an API token: what check-in needs, without loading the ORM user."""
+
+    id: int
+    name: str
+    email: str
+    role: str
+
+
+_TOKEN_USER = text(
+    "SELECT t.id AS token_id, t.last_used_at, t.revoked_at, u.id, u.name, u.email, u.role, "
+    "u.active FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = :h"
+).columns(last_used_at=DateTime(), revoked_at=DateTime())
+_TOUCH = text("UPDATE api_tokens SET last_used_at = :at WHERE id = :id").bindparams(
+    bindparam("at", type_=DateTime())
+)
+
+
+def _bearer_user() -> Staff:
     value = request.headers.get("Authorization", "")
     scheme, _, clear = value.partition(" ")
     if scheme.lower() != "bearer" or not clear.strip():
         _unauthorized("Use 'Authorization: Bearer <token>'.")
-    found = db.session.execute(
-        select(ApiToken, User)
-        .join(User, User.id == ApiToken.user_id)
-        .where(ApiToken.token_hash == token_hash(clear.strip()))
-    ).first()
-    if found is None or found.ApiToken.revoked or not found.User.active:
+    row = db.session.execute(_TOKEN_USER, {"h": token_hash(clear.strip())}).first()
+    if row is None or row.revoked_at is not None or not row.active:
         _unauthorized("That API token is not valid (unknown or revoked).")
-    api_token, user = found
     now = utcnow()
-    if api_token.last_used_at is None or now - api_token.last_used_at > LAST_USED_GRANULARITY:
-        api_token.last_used_at = now  # committed with the request's own transaction
-    g.api_token = api_token
-    return user
+    g.api_token_id = row.token_id
+    g.api_token_stale = row.last_used_at is None or now - row.last_used_at > LAST_USED_GRANULARITY
+    return Staff(row.id, row.name, row.email, row.role)
 
 
-def api_user() -> User:
+def touch_api_token() -> None:
+    """Note when the calling API token was last used (at most once per 5 minutes). Called by
+    writing endpoints inside their write transaction, so that reads never have to write."""
+    if g.get("api_token_stale"):
+        db.session.execute(_TOUCH, {"at": utcnow(), "id": g.api_token_id})
+        g.api_token_stale = False
+
+
+def api_user() -> User | Staff:
     """The calling staff user, or abort 401. Session calls must carry X-CSRFToken."""
     if "Authorization" in request.headers:
         return _bearer_user()

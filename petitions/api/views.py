@@ -6,7 +6,7 @@ from ..extensions import csrf, db, limiter
 from ..models import Event
 from ..models.base import utcnow
 from ..services import checkin as svc
-from .auth import api_user
+from .auth import api_user, touch_api_token
 
 bp = Blueprint("api", __name__, cli_group="api-tokens")
 
@@ -55,7 +55,7 @@ def checkins():
     if data.get("event") is not None:
         if not isinstance(data["event"], str):
             _bad_request("event must be an event slug")
-        event = db.session.scalar(select(Event).where(Event.slug == data["event"]))
+        event = svc.event_scope(data["event"])
         if event is None:
             _bad_request("No event with that slug.")
     if ("token" in data) == ("token_hash" in data):
@@ -73,6 +73,7 @@ def checkins():
     except svc.CheckInInputError as e:
         db.session.rollback()
         _bad_request(str(e))
+    touch_api_token()
     db.session.commit()
     return jsonify(result.to_json())
 

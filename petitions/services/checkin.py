@@ -10,14 +10,18 @@
 """
 
 import re
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import DateTime, bindparam, func, select, text
 from sqlalchemy.exc import IntegrityError
 
+from .. import database
 from ..extensions import db
 from ..models import Attendee, CheckIn, Event, User
 from ..models.base import utcnow
@@ -30,6 +34,34 @@ HASH_RE = re.compile(r"^[0-9a-f]{64}$")
 # Device clocks are trusted for offline-queued scans, within reason.
 MAX_CLOCK_AHEAD = timedelta(minutes=5)
 MAX_QUEUE_AGE = timedelta(days=3)
+
+
+# The hot path as prebuilt textual statements (building ORM statements per request cost more
+# than running them; see bench/results/checkin.md). Same SQL on SQLite and PostgreSQL.
+#
+# A scan first tries to claim the ticket: whoever's UPDATE still finds checked_in_at NULL
+# wins, and the database serializes the race (PostgreSQL re-checks the WHERE after the row
+# lock; SQLite has one writer at a time). Only when nothing was claimed do we look at why.
+_CLAIM_SQL = (
+    "UPDATE attendees SET checked_in_at = :at, checked_in_by_id = :by "
+    "WHERE token_hash = :h AND checked_in_at IS NULL AND NOT revoked{scope} "
+    "RETURNING id, event_id, name"
+)
+_CLAIM = text(_CLAIM_SQL.format(scope="")).bindparams(bindparam("at", type_=DateTime()))
+_CLAIM_IN_EVENT = text(_CLAIM_SQL.format(scope=" AND event_id = :event_id")).bindparams(
+    bindparam("at", type_=DateTime())
+)
+_FIND = text(
+    "SELECT a.id, a.event_id, a.name, a.revoked, a.checked_in_at, u.name AS by_name, "
+    "u.email AS by_email FROM attendees a LEFT JOIN users u ON u.id = a.checked_in_by_id "
+    "WHERE a.token_hash = :h"
+).columns(checked_in_at=DateTime())
+_EVENT = text("SELECT slug, timezone FROM events WHERE id = :id")
+_LOG = text(
+    "INSERT INTO checkins (nonce, event_id, attendee_id, user_id, device, result, scanned_at, "
+    "created_at) VALUES (:nonce, :event_id, :attendee_id, :user_id, :device, :result, "
+    ":scanned_at, :created_at)"
+).bindparams(bindparam("scanned_at", type_=DateTime()), bindparam("created_at", type_=DateTime()))
 
 
 class CheckInInputError(ValueError):
@@ -148,14 +180,16 @@ def parse_scanned_at(value, now: datetime) -> datetime | None:
 def check_in(
     token: str | None,
     nonce: str,
-    user: User,
+    user,
     device: str = "",
     scanned_at=None,
-    event: Event | None = None,
+    event=None,
     hashed: str | None = None,
 ) -> ScanResult:
     """Check a ticket in. `token` is what was scanned (token or ticket URL); staff searching
-    by name send the roster's `hashed` token instead. `event` limits the scan to one event.
+    by name send the roster's `hashed` token instead. `event` (an Event or event_scope())
+    limits the scan to one event.
+    `user` is the staff member (anything with id, name and email).
 
     Leaves the transaction open for the caller to commit (on a nonce replay it has been
     rolled back and nothing is pending)."""
@@ -174,72 +208,135 @@ def check_in(
         parsed = ticket_token(token)
         digest = token_hash(parsed) if parsed else None
 
-    row = None
-    if digest is not None:
-        row = db.session.execute(
-            select(
-                Attendee.id,
-                Attendee.event_id,
-                Attendee.name,
-                Attendee.revoked,
-                Event.slug,
-                Event.timezone,
+    # Plain values: the write phase may end the transaction these ORM objects came from.
+    staff = _Staff(user.id, display_name(user.name, user.email))
+    scope = _Scope(event.id, event.slug, event.timezone) if event is not None else None
+    with _write_phase():
+        result, attendee_id, event_id = _scan(digest, staff, when, scope)
+        try:
+            db.session.execute(
+                _LOG,
+                {
+                    "nonce": nonce,
+                    "event_id": event_id,
+                    "attendee_id": attendee_id,
+                    "user_id": staff.id,
+                    "device": device,
+                    "result": result.result,
+                    "scanned_at": when,
+                    "created_at": now,
+                },
             )
-            .join(Event, Event.id == Attendee.event_id)
-            .where(Attendee.token_hash == digest)
-        ).first()
-
-    result = ScanResult(UNKNOWN, event=event.slug if event else None)
-    if event is not None:
-        result.timezone = event.timezone
-    attendee_id = None
-    if row is not None:
-        attendee_id = row.id
-        if row.revoked:
-            result.reason = "revoked"
-        elif event is not None and row.event_id != event.id:
-            result.reason = "other_event"
-        else:
-            result = _apply(row, user, when)
-
-    log_event_id = event.id if event is not None else (row.event_id if row is not None else None)
-    try:
-        db.session.execute(
-            insert(CheckIn).values(
-                nonce=nonce,
-                event_id=log_event_id,
-                attendee_id=attendee_id,
-                user_id=user.id,
-                device=device,
-                result=result.result,
-                scanned_at=when,
-                created_at=now,
-            )
-        )
-    except IntegrityError:
-        # This nonce was seen before (a retry, or a copy racing this one): answer as then.
-        db.session.rollback()
-        replay = replayed(nonce)
-        if replay is None:  # pragma: no cover - the unique nonce is the only constraint here
-            raise
-        return replay
+        except IntegrityError:
+            # This nonce was seen before (a retry, or a copy racing this one): answer as then.
+            db.session.rollback()
+            replay = replayed(nonce)
+            if replay is None:  # pragma: no cover - the unique nonce is the only constraint here
+                raise
+            return replay
     return result
 
 
-def _apply(row, user: User, when: datetime) -> ScanResult:
-    won = db.session.execute(
-        update(Attendee)
-        .where(Attendee.id == row.id, Attendee.checked_in_at.is_(None))
-        .values(checked_in_at=when, checked_in_by_id=user.id)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    base = dict(name=row.name, timezone=row.timezone, event=row.slug)
-    if won == 1:
-        return ScanResult(
-            OK, checked_in_at=when, checked_in_by=display_name(user.name, user.email), **base
+@contextmanager
+def _write_phase():
+    """On SQLite, take the write lock only for the writes: end the read transaction the
+    request may have open (auth lookups), then BEGIN IMMEDIATE for claim + log. The other
+    gunicorn worker waits for a much shorter time (see bench/results/checkin.md)."""
+    if db.session.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    session = db.session()
+    if session.in_transaction() and not (session.new or session.dirty):
+        db.session.commit()
+    token = database.sqlite_write_intent.set(True)
+    try:
+        yield
+    finally:
+        database.sqlite_write_intent.reset(token)
+
+
+_event_cache: dict[int, tuple[float, str, str]] = {}
+EVENT_CACHE_SECONDS = 60.0
+
+
+def _event_info(event_id: int) -> tuple[str, str]:
+    """(slug, time zone) of an event; cached briefly, they are only labels in the answer."""
+    now = time.monotonic()
+    hit = _event_cache.get(event_id)
+    if hit is None or now - hit[0] > EVENT_CACHE_SECONDS:
+        row = db.session.execute(_EVENT, {"id": event_id}).first()
+        slug, tz = (row.slug, row.timezone) if row is not None else ("", "America/New_York")
+        if len(_event_cache) > 1000:
+            _event_cache.clear()
+        hit = _event_cache[event_id] = (now, slug, tz)
+    return hit[1], hit[2]
+
+
+class _Staff(NamedTuple):
+    id: int
+    display: str | None
+
+
+class _Scope(NamedTuple):
+    id: int
+    slug: str
+    timezone: str
+
+
+_EVENT_BY_SLUG = text("SELECT id, slug, timezone FROM events WHERE slug = :slug")
+
+
+def event_scope(slug: str) -> "_Scope | None":
+    """The event a scanner scans for, by slug (id, slug, time zone), or None."""
+    row = db.session.execute(_EVENT_BY_SLUG, {"slug": slug}).first()
+    return _Scope(row.id, row.slug, row.timezone) if row is not None else None
+
+
+def _scan(digest: str | None, staff: _Staff, when: datetime, event: _Scope | None):
+    """(result, attendee id, event id to log under) for one scan."""
+    if digest is None:
+        return _unknown(event), None, event.id if event else None
+    params = {"h": digest, "at": when, "by": staff.id}
+    if event is not None:
+        claimed = db.session.execute(_CLAIM_IN_EVENT, {**params, "event_id": event.id}).first()
+    else:
+        claimed = db.session.execute(_CLAIM, params).first()
+    if claimed is not None:
+        slug, tz = (event.slug, event.timezone) if event else _event_info(claimed.event_id)
+        result = ScanResult(
+            OK,
+            name=claimed.name,
+            checked_in_at=when,
+            checked_in_by=staff.display,
+            timezone=tz,
+            event=slug,
         )
-    at, by = _checked_in(row.id)
-    return ScanResult(ALREADY, checked_in_at=at, checked_in_by=by, **base)
+        return result, claimed.id, claimed.event_id
+    row = db.session.execute(_FIND, {"h": digest}).first()
+    if row is None:
+        return _unknown(event), None, event.id if event else None
+    log_event = event.id if event else row.event_id
+    if row.revoked:
+        return _unknown(event, "revoked"), row.id, log_event
+    if event is not None and row.event_id != event.id:
+        return _unknown(event, "other_event"), row.id, log_event
+    slug, tz = _event_info(row.event_id)
+    result = ScanResult(
+        ALREADY,
+        name=row.name,
+        checked_in_at=row.checked_in_at,
+        checked_in_by=display_name(row.by_name, row.by_email),
+        timezone=tz,
+        event=slug,
+    )
+    return result, row.id, row.event_id
+
+
+def _unknown(event: _Scope | None, reason: str = "") -> ScanResult:
+    result = ScanResult(UNKNOWN, event=event.slug if event else None, reason=reason)
+    if event is not None:
+        result.timezone = event.timezone
+    return result
 
 
 def _checked_in(attendee_id: int) -> tuple[datetime | None, str | None]:
