@@ -151,6 +151,28 @@ def _out(t, text: str, size: float, font: str = REGULAR) -> None:
         t.textOut(part)
 
 
+FIGURE_SPACE = "\u2007"  # as wide as a digit in DejaVu Sans
+
+
+def _line(t, text: str, size: float = ROW_SIZE, font: str = REGULAR) -> None:
+    """One line in a column text object (T*), switching fonts only where a script needs it."""
+    if text.isascii():
+        t.textLine(text)
+        return
+    text = visual(text)
+    if fonts._charmap(font).issuperset(map(ord, text)):
+        t.textLine(text)
+        return
+    parts = fonts.runs(text, font)
+    for name, part in parts[:-1]:
+        t.setFont(name, size, ROW_H)
+        t.textOut(part)
+    name, part = parts[-1]
+    t.setFont(name, size, ROW_H)
+    t.textLine(part)
+    t.setFont(font, size, ROW_H)
+
+
 def _draw(c, x: float, y: float, text: str, size: float, font: str = REGULAR) -> None:
     t = c.beginText(x, y)
     _out(t, text, size, font)
@@ -524,20 +546,36 @@ def _draw_list(c, lay: _Layout, doc, s: Section, part: _Part, level, state, fini
     n = 0
     on_page = 0
     page_no = 0
-    t = None
+    cols: list = []
     current_town = None
     towns_seen = 0
     first_label = last_label = ""
+    # Right-aligned numbers without measuring: pad with figure spaces (digit-wide).
+    num_digits = len(str(s.row_count))
+    num_x = num_r - num_digits * digit_w
+    wait_digits = 7
     rows = iter(s.rows())
     if s.row_count == 0:
         column_header(True)
         _draw(c, x0, lay.list_top - 20, "No signatures.", 10)
         finish_page(s, "Signatures")
         return
+
+    def new_page_columns():
+        # One text object per column and page; each row is one T* line in each: no
+        # per-cell positioning or width measuring.
+        xs = [num_x, name_x, town_x, date_x] + ([wait_r - wait_digits * digit_w] if wait_r else [])
+        out = []
+        for x in xs:
+            t = c.beginText(x, lay.list_top - ROW_H + 3)
+            t.setFont(REGULAR, ROW_SIZE, ROW_H)
+            out.append(t)
+        return out
+
     for given, family, town, created_at, waitlist in rows:
         if on_page == 0:
             column_header(page_no == 0)
-            t = c.beginText()
+            cols = new_page_columns()
             y = lay.list_top - ROW_H + 3
         n += 1
         town = town or ""
@@ -553,29 +591,22 @@ def _draw_list(c, lay: _Layout, doc, s: Section, part: _Part, level, state, fini
                 c.line(x0, y + ROW_H - 3, x0 + lay.width, y + ROW_H - 3)
                 c.setStrokeColorRGB(*RULE)
         number = str(n)
-        t.setTextOrigin(num_r - len(number) * digit_w, y)
-        t.setFont(REGULAR, ROW_SIZE)
-        t.textOut(number)
+        cols[0].textLine(FIGURE_SPACE * (num_digits - len(number)) + number)
         name = f"{family}, {given}" if family else given
         if len(name) > safe_name:
             name = truncate(name, lay.name_w, ROW_SIZE)
-        t.setTextOrigin(name_x, y)
-        _out(t, name, ROW_SIZE)
+        _line(cols[1], name)
         if len(town) > safe_town:
             town = truncate(town, lay.town_w, ROW_SIZE)
-        t.setTextOrigin(town_x, y)
-        _out(t, town, ROW_SIZE)
-        if wait_r and waitlist is not None:
-            w = str(waitlist)
-            t.setTextOrigin(wait_r - len(w) * digit_w, y)
-            t.textOut(w)
+        _line(cols[2], town)
         day = _local_date(created_at, tz)
         label = date_cache.get(day)
         if label is None:
             label = date_cache[day] = f"{day:%Y-%m-%d}"
-        t.setTextOrigin(date_x, y)
-        t.setFont(REGULAR, ROW_SIZE)
-        t.textOut(label)
+        cols[3].textLine(label)
+        if wait_r:
+            w = "" if waitlist is None else str(waitlist)[-wait_digits:]
+            cols[4].textLine(FIGURE_SPACE * (wait_digits - len(w)) + w if w else "")
         page_label = town.strip() if by_town else label
         if on_page == 0:
             first_label = page_label
@@ -585,14 +616,16 @@ def _draw_list(c, lay: _Layout, doc, s: Section, part: _Part, level, state, fini
             c.line(x0, y - 3.5, x0 + lay.width, y - 3.5)
         y -= ROW_H
         if on_page == lay.rows_per_page:
-            c.drawText(t)
+            for t in cols:
+                c.drawText(t)
             page_no += 1
             finish_page(s, _range_label(first_label, last_label))
             on_page = 0
             if progress and n % 1000 < lay.rows_per_page:
                 progress(state["rows"] + n)
     if on_page:
-        c.drawText(t)
+        for t in cols:
+            c.drawText(t)
         page_no += 1
         finish_page(s, _range_label(first_label, last_label))
     # The page count was planned from row_count; a mismatch (rows changed between the

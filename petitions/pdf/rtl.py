@@ -8,8 +8,11 @@ A small, dependency-free subset of the Unicode bidi and Arabic shaping rules: en
 names, towns and short stories, not for mixed-direction paragraphs with numbers inside.
 """
 
+import re
 import unicodedata
 from functools import lru_cache
+
+_ANY_RTL = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
 
 # Letters that join only to the letter before them (to the right in writing).
 _RIGHT_JOINING = set("آأؤإاةدذرزوىٱ")
@@ -80,10 +83,10 @@ def _rtl_or_neutral_inside(ch: str) -> bool:
     return unicodedata.bidirectional(ch) in ("R", "AL", "NSM", "WS", "ON", "AN", "CS", "ET", "ES")
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=2048)
 def visual(text: str) -> str:
     """Left-to-right drawing order for a line that may contain right-to-left runs."""
-    if text.isascii() or not any(_strong_rtl(ch) for ch in text):
+    if text.isascii() or not _ANY_RTL.search(text):
         return text
     text = shape_arabic(text)
     out: list[str] = []
