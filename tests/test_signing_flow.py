@@ -104,6 +104,7 @@ def test_same_person_twice_is_one_row_and_a_friendly_page(client, make_petition)
     assert r.status_code == 302 and r.headers["Location"] == f"/p/{petition.slug}/already"
     page = client.get(r.headers["Location"])
     assert page.status_code == 200 and "You already signed" in page.get_data(as_text=True)
+    assert "https://wa.me/?text=" in page.get_data(as_text=True)  # pass it on instead
     assert len(rows(petition)) == 1
     # The same person may sign another petition.
     assert sign_post(client, make_petition()).status_code == 302

@@ -219,7 +219,9 @@ def _send(message) -> bool:
 @bp.get("/p/<slug>/already")
 def already(slug):
     petition = _public_petition(slug)
-    return _private(render_template("public/already.html", petition=petition))
+    return _private(
+        render_template("public/already.html", petition=petition, **_share_context(petition))
+    )
 
 
 def _pending_signature(petition: Petition) -> Signature | None:
