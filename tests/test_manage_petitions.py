@@ -195,11 +195,24 @@ def test_markup_in_body_is_sanitized(client, organizer, create):
     assert "<strong>all</strong>" in stored
 
 
-def test_plain_text_with_markup_characters_stays_text(client, organizer, create):
-    create(slug="plain", body="Seats < demand & kids > 2,000\n\nSecond paragraph")
-    assert petition_by_slug("plain").body.startswith("<p>Seats")
+def test_plain_text_with_markup_characters_stays_text(client, organizer, csrf, create):
+    text = "Seats < demand & kids > 2,000\nline two\n\nSecond paragraph"
+    create(slug="plain", body=text)
+    stored = petition_by_slug("plain").body
+    assert (
+        stored
+        == "<p>Seats &lt; demand &amp; kids &gt; 2,000<br>line two</p><p>Second paragraph</p>"
+    )
     html = client.get("/manage/p/plain/preview").get_data(as_text=True)
-    assert "Second paragraph" in html
+    assert "Seats &lt; demand &amp; kids" in html and "Second paragraph" in html
+    # The edit form gives the text back as it was typed, and saving it changes nothing.
+    edit = client.get("/manage/p/plain/edit").get_data(as_text=True)
+    assert (
+        "Seats &lt; demand &amp; kids &gt; 2,000\nline two\n\nSecond paragraph</textarea>" in edit
+    )
+    token = csrf("/manage/p/plain/edit")
+    client.post("/manage/p/plain/edit", data=form_data(token, slug="plain", body=text))
+    assert petition_by_slug("plain").body == stored
 
 
 @pytest.mark.parametrize(

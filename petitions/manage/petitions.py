@@ -20,6 +20,7 @@ from flask import (
 )
 from flask_login import current_user
 from jinja2 import TemplateNotFound
+from sqlalchemy.exc import IntegrityError
 
 from ..auth.decorators import organizer_required
 from ..charts import bar_chart_svg
@@ -89,11 +90,14 @@ def new_petition():
     if form.validate_on_submit():
         try:
             petition = service.create_petition(_data_from(form), user=current_user)
+            db.session.commit()
         except service.PetitionError as e:
             db.session.rollback()
             _attach_error(form, e)
+        except IntegrityError:  # the same address taken a moment ago by someone else
+            db.session.rollback()
+            form.slug.errors = [*form.slug.errors, "Another petition already uses this address."]
         else:
-            db.session.commit()
             flash(f"Saved “{petition.title}” as a draft. Preview it, then publish.", "ok")
             return redirect(url_for("manage.dashboard", slug=petition.slug))
     return render_template("manage/petition_form.html", form=form, petition=None)
@@ -108,20 +112,23 @@ def edit_petition(slug: str):
         local = service.utc_to_local(petition.deadline, _zone())
         form = PetitionForm(
             obj=petition,
-            body=petition.body,
             deadline_date=local.date() if local else None,
             deadline_time=local.time() if local else None,
         )
+        form.body.data = service.body_for_editing(petition.body)  # obj= would win over a kwarg
     else:
         form = PetitionForm()
     if form.validate_on_submit():
         try:
             service.update_petition(petition, _data_from(form))
+            db.session.commit()
         except service.PetitionError as e:
             db.session.rollback()
             _attach_error(form, e)
+        except IntegrityError:
+            db.session.rollback()
+            form.slug.errors = [*form.slug.errors, "Another petition already uses this address."]
         else:
-            db.session.commit()
             flash("Changes saved.", "ok")
             return redirect(url_for("manage.dashboard", slug=petition.slug))
     return render_template(

@@ -9,6 +9,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from html import unescape
 from zoneinfo import ZoneInfo
 
 from markupsafe import escape
@@ -157,6 +158,19 @@ def body_html(text: str) -> str:
             for p in paragraphs
         )
     return sanitize_html(text)
+
+
+_SIMPLE = re.compile(r"^(?:<p>(?:[^<]|<br>)*</p>)+$")
+
+
+def body_for_editing(html: str) -> str:
+    """The stored text back in the form it was most likely written: plain paragraphs return
+    as plain text (blank lines, line breaks, < and & as typed); anything richer as HTML."""
+    html = (html or "").strip()
+    if not _SIMPLE.match(html):
+        return html
+    paragraphs = re.findall(r"<p>(.*?)</p>", html, flags=re.S)
+    return "\n\n".join(unescape(p.replace("<br>", "\n")) for p in paragraphs)
 
 
 def _apply(petition: Petition, data: PetitionData) -> None:
