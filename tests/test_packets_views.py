@@ -294,3 +294,28 @@ def test_large_packet_runs_on_an_rq_worker(client, organizer, setup, app, redis_
     text = _pdf_text(tmp_path, download.get_data())
     for i in range(12):
         assert text.count(f"Hfam{i}, H{i}") == 1
+
+
+def test_dashboard_shows_the_panel_and_counts_take_one_query(client, organizer, setup, app):
+    from sqlalchemy import event
+
+    petition, rivera, chen = setup
+    extra = [add_official(f"Board Member {i}", towns=["Hartford"]) for i in range(3)]
+    _set_targets(client, petition, [rivera.id, chen.id] + [o.id for o in extra])
+    html = client.get(f"/manage/p/{petition.slug}").get_data(as_text=True)
+    assert "Delivery to officials" in html and "Rep. Ana Rivera" in html
+    assert "Make packet (PDF)" in html
+    statements = []
+
+    def count(*_args):
+        statements.append(1)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        counts = officials_service.counts_by_official(petition.id)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert len(statements) == 1
+    assert counts[extra[0].id] == 14 and counts[chen.id] == 5
+    index = client.get("/manage/").get_data(as_text=True)
+    assert "/manage/officials" in index
