@@ -30,8 +30,6 @@ def packet_command(slug, official_id, everyone, paper, sort_order, output):
     if petition is None:
         raise click.ClickException(f"No petition with slug {slug!r}.")
     scope = SCOPE_EVERYONE if everyone else SCOPE_CONSTITUENTS
-    if everyone and official_id is None:
-        scope = SCOPE_EVERYONE
     req = PacketRequest(official_id=official_id, scope=scope, paper=paper, sort_order=sort_order)
     output = output.expanduser().resolve()
     if not output.parent.is_dir():

@@ -24,12 +24,10 @@ from ..models import Petition
 from ..models.official import Official
 from ..models.packet import (
     SCOPE_COMBINED,
-    SCOPE_CONSTITUENTS,
     SCOPE_EVERYONE,
     PacketJob,
     PacketRecord,
 )
-from ..models.signature import Signature
 from ..services import jobs
 from ..services import officials as officials_service
 from ..services import packets as packets_service
@@ -374,6 +372,3 @@ def delivered(slug: str):
     db.session.commit()
     flash("Marked as delivered." if mark else "No longer marked as delivered.", "ok")
     return _back(url_for("packets.petition_packets", slug=slug))
-
-
-__all__ = ["bp", "SCOPE_CONSTITUENTS", "Signature"]

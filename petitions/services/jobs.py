@@ -119,7 +119,7 @@ def run_packet_job(job_id: int) -> str:
     if job.status in ("done", "failed"):
         return job.status
     petition = db.session.get(Petition, job.petition_id)
-    user = job.user_id and db.session.get(_user_model(), job.user_id)
+    user = db.session.get(_user_model(), job.user_id) if job.user_id else None
     req = PacketRequest(**json.loads(job.params))
     db.session.commit()
     _set(job_id, status="running", started_at=utcnow(), message="Drawing the packet…")
@@ -133,7 +133,7 @@ def run_packet_job(job_id: int) -> str:
 
     try:
         record = make_and_store(
-            petition, req, user or None, source="job", progress=progress,
+            petition, req, user, source="job", progress=progress,
             total_cb=lambda n: _set(job_id, total=n),
         )  # fmt: skip
         db.session.flush()

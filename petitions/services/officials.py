@@ -12,7 +12,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import and_, exists, func, literal, or_, select, union
+from sqlalchemy import and_, exists, func, or_, select, union
+from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import Signature
@@ -97,8 +98,10 @@ class OfficialData:
 def list_officials() -> list[Official]:
     return list(
         db.session.scalars(
-            select(Official).order_by(Official.body, Official.district, Official.name)
-        ).unique()
+            select(Official)
+            .options(selectinload(Official.areas))
+            .order_by(Official.body, Official.district, Official.name)
+        )
     )
 
 
@@ -371,7 +374,3 @@ def apply_import(report: ImportReport) -> None:
             official = Official()
             db.session.add(official)
         row.data.apply(official)
-
-
-def literal_true():
-    return literal(True)
