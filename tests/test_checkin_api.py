@@ -374,3 +374,15 @@ def test_volunteer_cannot_export_attendees(app, client, volunteer):
     make_attendee(event)
     response = client.get(f"/manage/e/{event.slug}/attendees.csv")
     assert response.status_code == 403
+
+
+def test_stats_and_per_scanner_rate_limit(app, client, volunteer, post):
+    event = make_event()
+    tokens = [make_attendee(event, f"Guest {i}")[1] for i in range(3)]
+    app.config["RATELIMIT_CHECKIN"] = "2 per minute"
+    assert post({"token": tokens[0], "nonce": nonce()}).status_code == 200
+    assert post({"token": tokens[1], "nonce": nonce()}).status_code == 200
+    limited = post({"token": tokens[2], "nonce": nonce()})
+    assert limited.status_code == 429 and limited.get_json()["status"] == 429
+    stats = client.get(f"/api/v1/events/{event.slug}/checkins/stats").get_json()
+    assert stats == {"attendees": 3, "checked_in": 2}
