@@ -123,6 +123,9 @@ def _many_from_this_address() -> bool:
 @limiter.limit(_sign_limits, key_func=get_remote_address)
 @limiter.limit(_petition_limits, key_func=_petition_key)
 def sign(slug):
+    # Read phase (petition, form checks) without SQLite's write lock; the lock is taken
+    # only for the dedupe check and the INSERT below, so parallel workers wait less.
+    database.sqlite_write_intent.set(False)
     petition = _public_petition(slug)
     if not petition.is_open():
         return _private(render_template("public/closed.html", petition=petition), 409)
@@ -143,7 +146,12 @@ def sign(slug):
         else:
             flash(_("Please correct the marked fields below."), "error")
         return _private(render_petition_page(petition, form), 400)
+    flagged = "many signatures from one address" if _many_from_this_address() else ""
 
+    # Write phase: end the read transaction (keeping what was loaded), then
+    # BEGIN IMMEDIATE for the few statements that must be serialized.
+    _end_read_transaction()
+    database.sqlite_write_intent.set(True)
     result = signing.sign_petition(
         petition,
         given_name=form.given_name.data,
@@ -157,7 +165,7 @@ def sign(slug):
         show_name=form.show_name.data,
         opt_in=form.opt_in.data,
         source="online",
-        flagged="many signatures from one address" if _many_from_this_address() else "",
+        flagged=flagged,
     )
     if result.status == "closed":
         return _private(render_template("public/closed.html", petition=petition), 409)
@@ -193,6 +201,15 @@ def sign(slug):
         session[PENDING_KEY] = signature_id
         return redirect(url_for(".pending", slug=slug))
     return redirect(url_for(".thanks", slug=slug, token=token))
+
+
+def _end_read_transaction() -> None:
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()  # nothing written yet: this only ends the transaction
+    finally:
+        session.expire_on_commit = True
 
 
 def _commit() -> None:

@@ -16,7 +16,7 @@ from datetime import datetime
 from flask import current_app, url_for
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
@@ -81,14 +81,6 @@ def find_signature(petition: Petition, email_key: str, key: str) -> Signature | 
     ).first()
 
 
-def household_size(petition: Petition, email_key: str) -> int:
-    return db.session.scalar(
-        select(func.count(Signature.id)).where(
-            Signature.petition_id == petition.id, Signature.email_key == email_key
-        )
-    )
-
-
 def sign_petition(
     petition: Petition,
     *,
@@ -150,12 +142,22 @@ def sign_petition(
     email_key = normalize_email(values["email"]) or no_email_key(values["postal_code"])
     key = name_key(values["given_name"], values["family_name"])
 
-    existing = find_signature(petition, email_key, key)
-    if existing is not None:
-        return SignResult("duplicate", existing)
-    if values["email"]:
-        limit = int(current_app.config.get("SIGN_HOUSEHOLD_MAX", 6))
-        if household_size(petition, email_key) >= limit:
+    if not values["email"]:  # paper without email: name + ZIP code identify the person
+        existing = find_signature(petition, email_key, key)
+        if existing is not None:
+            return SignResult("duplicate", existing)
+    else:
+        # One indexed query answers both "signed already?" and "how many in this
+        # household?" (the unique index starts with petition_id, email_key).
+        same_email = db.session.execute(
+            select(Signature.id, Signature.name_key).where(
+                Signature.petition_id == petition.id, Signature.email_key == email_key
+            )
+        ).all()
+        for signature_id, existing_key in same_email:
+            if existing_key == key:
+                return SignResult("duplicate", db.session.get(Signature, signature_id))
+        if len(same_email) >= int(current_app.config.get("SIGN_HOUSEHOLD_MAX", 6)):
             return SignResult("full_household", None)
 
     pending = petition.require_confirmation and source in SELF_SERVICE
