@@ -123,10 +123,14 @@ def _many_from_this_address() -> bool:
 @limiter.limit(_sign_limits, key_func=get_remote_address)
 @limiter.limit(_petition_limits, key_func=_petition_key)
 def sign(slug):
-    # Read phase (petition, form checks) without SQLite's write lock; the lock is taken
-    # only for the dedupe check and the INSERT below, so parallel workers wait less.
-    database.sqlite_write_intent.set(False)
-    petition = _public_petition(slug)
+    # The petition comes from a short-lived cache, so the first statement of this
+    # request is the dedupe check: SQLite's write lock (database.py) is held only for
+    # the dedupe check and the INSERT, not while the form is checked.
+    if not SLUG_RE.fullmatch(slug):
+        abort(404)
+    petition = signing.cached_petition(slug)
+    if petition is None or petition.status == PetitionStatus.DRAFT:
+        abort(404)
     if not petition.is_open():
         return _private(render_template("public/closed.html", petition=petition), 409)
     # A form endpoint: only the form body is read (Flask-WTF would also take JSON).
@@ -148,10 +152,6 @@ def sign(slug):
         return _private(render_petition_page(petition, form), 400)
     flagged = "many signatures from one address" if _many_from_this_address() else ""
 
-    # Write phase: end the read transaction (keeping what was loaded), then
-    # BEGIN IMMEDIATE for the few statements that must be serialized.
-    _end_read_transaction()
-    database.sqlite_write_intent.set(True)
     result = signing.sign_petition(
         petition,
         given_name=form.given_name.data,
@@ -201,15 +201,6 @@ def sign(slug):
         session[PENDING_KEY] = signature_id
         return redirect(url_for(".pending", slug=slug))
     return redirect(url_for(".thanks", slug=slug, token=token))
-
-
-def _end_read_transaction() -> None:
-    session = db.session()
-    session.expire_on_commit = False
-    try:
-        session.commit()  # nothing written yet: this only ends the transaction
-    finally:
-        session.expire_on_commit = True
 
 
 def _commit() -> None:

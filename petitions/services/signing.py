@@ -10,6 +10,7 @@ requests can win together; the loser becomes a "duplicate", never an error.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,7 +18,7 @@ from flask import current_app, url_for
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
 from ..models import ROLES, Petition, PetitionStatus, Signature
@@ -161,7 +162,7 @@ def sign_petition(
             return SignResult("full_household", None)
 
     pending = petition.require_confirmation and source in SELF_SERVICE
-    signature = Signature(
+    row = dict(
         petition_id=petition.id,
         email_key=email_key,
         name_key=key,
@@ -173,19 +174,56 @@ def sign_petition(
         sheet_number=sheet_number,
         created_at=now,
         confirmed_at=None if pending else now,
+        hidden=False,
         token=new_token(),
         **values,
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(signature)
-    except IntegrityError:
-        # Someone (the same person, twice, on a slow connection) got there first.
+    # One INSERT ... ON CONFLICT DO NOTHING RETURNING: no savepoint, no unit-of-work flush
+    # (the sign POST's hot path). When the same person got there first an instant
+    # earlier (a double tap on a slow connection) nothing comes back: a duplicate.
+    signature = db.session.scalars(
+        _dialect_insert()(Signature)
+        .values(row)
+        .on_conflict_do_nothing(index_elements=["petition_id", "email_key", "name_key"])
+        .returning(Signature)
+    ).first()
+    if signature is None:
         existing = find_signature(petition, email_key, key)
         if existing is None:
-            raise
+            raise SigningError("signature conflicts with another one")
         return SignResult("duplicate", existing)
     return SignResult("pending" if pending else "signed", signature)
+
+
+_petitions: dict[str, tuple[float, Petition | None]] = {}
+
+
+def cached_petition(slug: str) -> Petition | None:
+    """The petition for the sign POST, read at most every COUNT_CACHE_SECONDS per process.
+
+    A detached copy: every column is loaded and it has no relationships, so it can be
+    read (not changed) outside the session. An organizer closing or editing a petition
+    reaches the other processes within those seconds."""
+    now = time.monotonic()
+    hit = _petitions.get(slug)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    petition = db.session.scalars(select(Petition).where(Petition.slug == slug)).first()
+    if petition is not None:
+        db.session.expunge(petition)
+    _petitions[slug] = (now + float(current_app.config.get("COUNT_CACHE_SECONDS", 2.0)), petition)
+    return petition
+
+
+def forget_petition(slug: str) -> None:
+    _petitions.pop(slug, None)
+
+
+def _dialect_insert():
+    """The INSERT construct with ON CONFLICT for this database (SQLite or PostgreSQL)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert
+    return sqlite.insert
 
 
 # --- the signer's own links (token in the URL) ----------------------------------------
