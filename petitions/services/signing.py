@@ -17,8 +17,9 @@ from datetime import datetime
 from flask import current_app, url_for
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import make_transient_to_detached
 
 from ..extensions import db
 from ..models import ROLES, Petition, PetitionStatus, Signature
@@ -150,11 +151,11 @@ def sign_petition(
     else:
         # One indexed query answers both "signed already?" and "how many in this
         # household?" (the unique index starts with petition_id, email_key).
-        same_email = db.session.execute(
-            select(Signature.id, Signature.name_key).where(
-                Signature.petition_id == petition.id, Signature.email_key == email_key
-            )
-        ).all()
+        same_email = (
+            db.session.connection()
+            .execute(_SAME_EMAIL, {"petition_id": petition.id, "email_key": email_key})
+            .all()
+        )
         for signature_id, existing_key in same_email:
             if existing_key == key:
                 return SignResult("duplicate", db.session.get(Signature, signature_id))
@@ -181,17 +182,16 @@ def sign_petition(
     # One INSERT ... ON CONFLICT DO NOTHING RETURNING: no savepoint, no unit-of-work flush
     # (the sign POST's hot path). When the same person got there first an instant
     # earlier (a double tap on a slow connection) nothing comes back: a duplicate.
-    signature = db.session.scalars(
-        _dialect_insert()(Signature)
-        .values(row)
-        .on_conflict_do_nothing(index_elements=["petition_id", "email_key", "name_key"])
-        .returning(Signature)
-    ).first()
-    if signature is None:
+    new_id = db.session.connection().execute(_insert_statement(), row).scalar()
+    if new_id is None:
         existing = find_signature(petition, email_key, key)
         if existing is None:
             raise SigningError("signature conflicts with another one")
         return SignResult("duplicate", existing)
+    # The row as the ORM sees it, without reading it back.
+    signature = Signature(id=new_id, **row)
+    make_transient_to_detached(signature)
+    db.session.add(signature)
     return SignResult("pending" if pending else "signed", signature)
 
 
@@ -219,11 +219,21 @@ def forget_petition(slug: str) -> None:
     _petitions.pop(slug, None)
 
 
-def _dialect_insert():
-    """The INSERT construct with ON CONFLICT for this database (SQLite or PostgreSQL)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert
-    return sqlite.insert
+# Built once: constructing statements costs more than running them on this path.
+_SAME_EMAIL = select(Signature.id, Signature.name_key).where(
+    Signature.petition_id == bindparam("petition_id"), Signature.email_key == bindparam("email_key")
+)
+_INSERTS = {
+    dialect.__name__.rsplit(".", 1)[-1]: dialect.insert(Signature.__table__)
+    .on_conflict_do_nothing(index_elements=["petition_id", "email_key", "name_key"])
+    .returning(Signature.__table__.c.id)
+    for dialect in (postgresql, sqlite)
+}
+
+
+def _insert_statement():
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING for this database (SQLite or PostgreSQL)."""
+    return _INSERTS[db.session.get_bind().dialect.name]
 
 
 # --- the signer's own links (token in the URL) ----------------------------------------
