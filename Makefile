@@ -22,7 +22,7 @@ install: $(VENV)/.installed
 # Development server: migrates the SQLite database in instance/, creates an admin
 # (password printed once) and demo data on an empty database, serves on :5000.
 run: $(VENV)/.installed instance/config.py
-	$(FLASK) db upgrade heads
+	$(FLASK) db upgrade
 	$(FLASK) bootstrap
 	FLASK_DEBUG=1 $(FLASK) run --host 127.0.0.1 --port 5000
 

@@ -141,7 +141,7 @@ def paced_load(port: int, maker, scanners: int, scans: int, interval: float) -> 
 
 def seed_app(tmp: Path, need: int) -> tuple[dict, str, list[str]]:
     env = app_env(f"sqlite:///{tmp / 'app.sqlite3'}", tmp)
-    flask(["db", "upgrade", "heads"], env)
+    flask(["db", "upgrade"], env)
     bearer, *tokens = python(SEED, env, str(need)).splitlines()
     return env, bearer, tokens
 

@@ -110,7 +110,7 @@ def main():
     )
     try:
         with app.app_context():
-            upgrade(revision="heads")
+            upgrade()
             t0 = time.perf_counter()
             load_demo(signatures=args.rows)
             seed = time.perf_counter() - t0

@@ -42,7 +42,7 @@ def seed(db_path: str, n: int) -> None:
 
     app = _app(db_path)
     with app.app_context():
-        upgrade(revision="heads")
+        upgrade()
         petition = ensure_demo_petition()
         add_fake_signatures(petition, n)
         db.session.commit()

@@ -72,7 +72,7 @@ def main():
     data = make_csv(args.rows)
     times = {"baseline": [], "check": [], "import": []}
     with app.app_context():
-        upgrade(revision="heads")
+        upgrade()
         petition = ensure_demo_petition()
         add_fake_signatures(petition, args.existing)
         db.session.commit()

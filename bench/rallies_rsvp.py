@@ -58,7 +58,7 @@ def bench_rsvp(n: int, tmp: Path) -> tuple[float, float]:
         }
     )
     with app.app_context():
-        upgrade(revision="heads")
+        upgrade()
         db.session.add(
             Event(
                 slug="bench",

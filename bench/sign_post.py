@@ -83,7 +83,7 @@ def python(code: str, env: dict) -> str:
 def bench_app(kind: str, tmp: Path, per_client: int) -> dict:
     with throwaway_database(kind, tmp) as url:
         env = app_env(url, tmp)
-        flask(["db", "upgrade", "heads"], env)
+        flask(["db", "upgrade"], env)
         python(SEED_PETITION, env)
         with gunicorn("wsgi:app", env) as port:
             cookie, token = session_for(port)

@@ -50,7 +50,7 @@ def database_url(tmp_path_factory):
 def _schema(database_url, tmp_path_factory):
     app = create_app(_test_config(database_url, tmp_path_factory.mktemp("inst0")))
     with app.app_context():
-        upgrade(revision="heads")
+        upgrade()
         db.engine.dispose()
     return database_url
 

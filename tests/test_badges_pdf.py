@@ -7,7 +7,8 @@ import pytest
 import zxingcpp
 from pypdf import PdfReader
 
-from petitions.pdf.badges import Badge, render, visual
+from petitions.pdf.badges import Badge, render
+from petitions.pdf.fonts import visual
 from petitions.services.badges import STOCKS
 
 MM = 72 / 25.4

@@ -22,6 +22,6 @@ def test_upgrade_on_an_empty_sqlite_file(tmp_path):
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'fresh.sqlite3'}",
         }
     )
-    result = app.test_cli_runner().invoke(args=["db", "upgrade", "heads"])
+    result = app.test_cli_runner().invoke(args=["db", "upgrade"])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "fresh.sqlite3").stat().st_size > 0

@@ -1,20 +1,36 @@
 """SQLAlchemy 2.0 typed models, one module per aggregate."""
 
+from .api_token import ApiToken
+from .badge import BadgeCalibration, BadgeDesign, BadgePrint, BadgeSheet
 from .event import Attendee, CheckIn, Event, EventStatus
+from .official import Official, OfficialArea, PetitionTarget
+from .packet import PacketJob, PacketRecord, PacketSettings, StoryExclusion
 from .petition import Petition, PetitionStatus
 from .signature import ROLES, ExportLog, Signature
 from .user import Role, User
 
 __all__ = [
+    "ROLES",
+    "ApiToken",
     "Attendee",
+    "BadgeCalibration",
+    "BadgeDesign",
+    "BadgePrint",
+    "BadgeSheet",
     "CheckIn",
     "Event",
     "EventStatus",
-    "ROLES",
     "ExportLog",
+    "Official",
+    "OfficialArea",
+    "PacketJob",
+    "PacketRecord",
+    "PacketSettings",
     "Petition",
     "PetitionStatus",
+    "PetitionTarget",
     "Role",
     "Signature",
+    "StoryExclusion",
     "User",
 ]

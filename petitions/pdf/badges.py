@@ -9,10 +9,8 @@ URL is drawn once per document as a form XObject and placed on every badge that 
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
 
 from reportlab.lib.units import inch, mm
 from reportlab.pdfgen.canvas import Canvas
@@ -79,100 +77,6 @@ class Badge:
     show_name_line: bool = False  # on a blank badge: a line to write a first name on
 
 
-# --- right-to-left text -------------------------------------------------------------
-# Reportlab draws characters in the order given, unshaped. Arabic letters are turned
-# into their contextual presentation forms (the table comes from Unicode's own
-# decomposition data) and right-to-left runs are put in visual order. This covers
-# names and short lines; it is not a full bidi algorithm.
-
-
-@cache
-def _arabic_tables():
-    forms: dict[str, dict[str, str]] = {}
-    lam_alef: dict[str, dict[str, str]] = {}
-    for cp in list(range(0xFB50, 0xFE00)) + list(range(0xFE70, 0xFEFF)):
-        d = unicodedata.decomposition(chr(cp)).split()
-        if not d or d[0] not in ("<isolated>", "<final>", "<initial>", "<medial>"):
-            continue
-        tag = d[0].strip("<>")
-        bases = [chr(int(x, 16)) for x in d[1:]]
-        if len(bases) == 1:
-            forms.setdefault(bases[0], {})[tag] = chr(cp)
-        elif len(bases) == 2 and bases[0] == "\u0644":
-            lam_alef.setdefault(bases[1], {})[tag] = chr(cp)
-    return forms, lam_alef
-
-
-def _is_rtl(ch: str) -> bool:
-    return unicodedata.bidirectional(ch) in ("R", "AL")
-
-
-def _shape_arabic(text: str) -> str:
-    forms, lam_alef = _arabic_tables()
-
-    def joins_next(ch):  # dual-joining: can connect to the letter after it
-        f = forms.get(ch, {})
-        return "initial" in f or "medial" in f
-
-    def joins_prev(ch):
-        return "final" in forms.get(ch, {})
-
-    chars = list(text)
-    letters = [i for i, c in enumerate(chars) if unicodedata.category(c) != "Mn"]
-    out = list(chars)
-    skip = set()
-    for k, i in enumerate(letters):
-        if i in skip:
-            continue
-        ch = chars[i]
-        if ch not in forms:
-            continue
-        prev = chars[letters[k - 1]] if k > 0 else ""
-        nxt_index = letters[k + 1] if k + 1 < len(letters) else None
-        nxt = chars[nxt_index] if nxt_index is not None else ""
-        before = bool(prev) and letters[k - 1] not in skip and joins_next(prev)
-        if ch == "\u0644" and nxt in lam_alef:
-            lig = lam_alef[nxt]
-            out[i] = lig.get("final" if before else "isolated", ch)
-            if out[i] != ch:
-                out[nxt_index] = ""
-                skip.add(nxt_index)
-                continue
-        after = joins_next(ch) and bool(nxt) and joins_prev(nxt)
-        f = forms[ch]
-        tag = {
-            (True, True): "medial",
-            (True, False): "final",
-            (False, True): "initial",
-            (False, False): "isolated",
-        }[(before and joins_prev(ch), after)]
-        out[i] = f.get(tag) or f.get("isolated") or ch
-    return "".join(out)
-
-
-def visual(text: str) -> str:
-    """Text in the order to draw it left to right (unchanged for left-to-right scripts)."""
-    if not any(_is_rtl(c) for c in text):
-        return text
-    text = _shape_arabic(text)
-    kinds = []
-    for c in text:
-        b = unicodedata.bidirectional(c)
-        kinds.append("R" if b in ("R", "AL") else "L" if b in ("L", "EN", "AN") else "N")
-    first = next(k for k in kinds if k != "N")
-    # Runs of one direction; neutrals between two characters of the same direction join them.
-    runs: list[list] = []
-    for c, k in zip(text, kinds, strict=True):
-        if runs and (k == "N" or k == runs[-1][0]):
-            runs[-1][1] += c
-        else:
-            runs.append([k if k != "N" else first, c])
-    parts = [r[1][::-1] if r[0] == "R" else r[1] for r in runs]
-    if first == "R":
-        parts.reverse()
-    return "".join(parts)
-
-
 # --- text fitting -------------------------------------------------------------------
 
 
@@ -199,7 +103,7 @@ def _draw_line(c, text, x, y, w, h, size, min_size, font=fonts.REGULAR, align="c
     """One line of text fitted into the band (x, y, w, h); returns the size used."""
     if not text or w <= 0 or h <= 0:
         return 0
-    text = visual(text)
+    text = fonts.visual(text)
     size = min(size, h / 1.2)
     text, size = fit_line(text, w, size, min(min_size, size), font)
     width = fonts.string_width(text, size, font)

@@ -2,8 +2,12 @@
 
 Reportlab draws a string in one font, so text is split into runs by which font has
 each character (`runs`), and `draw_string` / `string_width` work on those runs.
+Reportlab also draws characters in the order given, unshaped: `visual` shapes
+Arabic letters (arabic-reshaper) and puts right-to-left text in display order
+(python-bidi) first.
 """
 
+import unicodedata
 from functools import cache
 from pathlib import Path
 
@@ -27,6 +31,29 @@ def register_fonts() -> None:
 def _charmap(font_name: str) -> frozenset[int]:
     register_fonts()
     return frozenset(pdfmetrics.getFont(font_name).face.charToGlyph)
+
+
+@cache
+def _reshaper():
+    import arabic_reshaper
+    from arabic_reshaper.ligatures import LIGATURES
+
+    # Only the ligatures a shipped font can draw (lam-alef yes; "Allah" as one glyph no).
+    have = _charmap(REGULAR) | _charmap(FALLBACK)
+    config = {"support_ligatures": True}
+    for name, (_, forms) in LIGATURES:
+        if not any(form and all(ord(c) in have for c in form) for form in forms):
+            config[name] = False
+    return arabic_reshaper.ArabicReshaper(configuration=config)
+
+
+def visual(text: str) -> str:
+    """Text in the order to draw it left to right; unchanged when nothing in it is RTL."""
+    if not any(unicodedata.bidirectional(c) in ("R", "AL") for c in text):
+        return text
+    from bidi import get_display
+
+    return get_display(_reshaper().reshape(text))
 
 
 def runs(text: str, font: str = REGULAR) -> list[tuple[str, str]]:

@@ -22,7 +22,6 @@ from reportlab.pdfgen.canvas import Canvas
 
 from . import fonts
 from .fonts import BOLD, REGULAR
-from .rtl import visual
 
 PAPER = {"letter": LETTER, "a4": A4}
 MARGIN = 54  # 3/4 inch
@@ -101,7 +100,7 @@ class RenderResult:
 def _width(text: str, size: float, font: str = REGULAR) -> float:
     if text.isascii():
         return pdfmetrics.stringWidth(text, font, size)
-    return fonts.string_width(visual(text), size, font)
+    return fonts.string_width(fonts.visual(text), size, font)
 
 
 def truncate(text: str, max_width: float, size: float, font: str = REGULAR) -> str:
@@ -146,7 +145,7 @@ def _out(t, text: str, size: float, font: str = REGULAR) -> None:
         t.setFont(font, size)
         t.textOut(text)
         return
-    for name, part in fonts.runs(visual(text), font):
+    for name, part in fonts.runs(fonts.visual(text), font):
         t.setFont(name, size)
         t.textOut(part)
 
@@ -159,7 +158,7 @@ def _line(t, text: str, size: float = ROW_SIZE, font: str = REGULAR) -> None:
     if text.isascii():
         t.textLine(text)
         return
-    text = visual(text)
+    text = fonts.visual(text)
     if fonts._charmap(font).issuperset(map(ord, text)):
         t.textLine(text)
         return

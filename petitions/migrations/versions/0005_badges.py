@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "badges_0001"
-down_revision = "0002_rallies"
+down_revision = "checkin_0001"
 branch_labels = None
 depends_on = None
 
