@@ -45,10 +45,11 @@ instance/config.py:
 	@$(PY) -c "import secrets; print(f'SECRET_KEY = {secrets.token_hex(32)!r}')" > $@
 	@echo "wrote $@ with a new SECRET_KEY"
 
+# Every benchmark in bench/ (see bench/README.md); results go to BENCHMARKS.md by hand.
+BENCHES := sign_post checkin_api qr_codes badges packet manage_export paper_import rallies_rsvp
 bench: $(VENV)/.installed-test
-	$(BIN)/python bench/run_all.py
+	@for b in $(BENCHES); do echo "== bench/$$b.py"; $(BIN)/python bench/$$b.py || exit 1; done
 
+# Compile every part's Spanish catalog (petitions/translations, petitions/<part>/translations).
 translations: $(VENV)/.installed-test
-	$(BIN)/pybabel extract -F babel.cfg -o petitions/translations/messages.pot .
-	$(BIN)/pybabel update -i petitions/translations/messages.pot -d petitions/translations
-	$(BIN)/pybabel compile -d petitions/translations
+	@for d in petitions/translations petitions/*/translations; do $(BIN)/pybabel compile -d $$d; done
