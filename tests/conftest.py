@@ -22,6 +22,7 @@ from petitions.config import normalize_database_url
 from petitions.extensions import db
 from petitions.models import Petition, PetitionStatus, User
 from petitions.services.accounts import create_user
+from tests import factories
 
 USE_POSTGRES = os.environ.get("TEST_DB") == "postgres"
 PASSWORD = "correct horse battery"
@@ -164,6 +165,28 @@ def make_petition(app):
         return petition
 
     return make
+
+
+# Events, attendees and signatures: the plain functions in tests/factories.py, as fixtures.
+
+
+@pytest.fixture
+def make_event(app):
+    """make_event(petition=None, **fields) -> a published Event (tests/factories.py)."""
+    return factories.make_event
+
+
+@pytest.fixture
+def make_attendee(app):
+    """make_attendee(event, name=..., email=None, number=None, **fields) -> (attendee, token)."""
+    return factories.make_attendee
+
+
+@pytest.fixture
+def make_signature(app):
+    """make_signature(petition, given="Ana", family="Rivera", email=None, commit=True,
+    confirmed=True, **fields) -> a Signature (tests/factories.py)."""
+    return factories.make_signature
 
 
 # --- browser tests -----------------------------------------------------------------

@@ -2,16 +2,14 @@
 
 import re
 import subprocess
-import uuid
 from datetime import datetime, timedelta
 
 from pypdf import PdfReader
 
 from petitions.extensions import db
-from petitions.models import Signature
 from petitions.models.official import Official
 from petitions.services import officials as officials_service
-from petitions.services.text import name_key
+from tests.factories import make_signature
 
 EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 
@@ -24,18 +22,19 @@ def add_official(name, towns=(), zips=(), **fields):
     return official
 
 
-def add_signer(petition, given, family, postal="06106", town="Hartford", *, confirmed=True,
-               hidden=False, days_ago=1, **extra):  # fmt: skip
-    email = f"{uuid.uuid4().hex[:10]}@example.org"
+def add_signer(petition, given, family, postal="06106", town="Hartford", *, days_ago=1, **extra):
+    """A signature dated `days_ago` before 2026-03-20 15:00, added to the session uncommitted."""
     when = datetime(2026, 3, 20, 15, 0) - timedelta(days=days_ago)
-    sig = Signature(
-        petition_id=petition.id, given_name=given, family_name=family, email=email,
-        email_key=email, name_key=name_key(given, family), postal_code=postal, town=town,
-        source="online", token=uuid.uuid4().hex[:26].upper(), created_at=when,
-        confirmed_at=when if confirmed else None, hidden=hidden, **extra,
-    )  # fmt: skip
-    db.session.add(sig)
-    return sig
+    return make_signature(
+        petition,
+        given,
+        family,
+        commit=False,
+        postal_code=postal,
+        town=town,
+        created_at=when,
+        **extra,
+    )
 
 
 def pdf_text_pages(path) -> list[str]:

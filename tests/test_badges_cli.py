@@ -1,4 +1,4 @@
-# ruff: noqa: F811  (the fixtures imported below are used as test arguments)
+# ruff: noqa: F811  (the fixture imported below is used as a test argument)
 """`flask --app wsgi badges SLUG|--event SLUG --stock STOCK -o FILE.pdf`"""
 
 import io
@@ -9,12 +9,7 @@ from sqlalchemy import func, select
 
 from petitions.extensions import db
 from petitions.models.badge import BadgePrint
-from tests.test_badges_views import (  # noqa: F401  (fixtures)
-    make_attendee,
-    make_event,
-    make_signature,
-    waitlist_petition,
-)
+from tests.test_badges_views import waitlist_petition  # noqa: F401  (fixture)
 
 STOCKS = ["avery-5392", "avery-74459", "avery-5395", "avery-l4785", "a6-4up-a4",
           "placard-letter", "placard-a4"]  # fmt: skip
@@ -47,7 +42,7 @@ def test_writes_a_pdf_with_the_right_page_count(
     runner, waitlist_petition, make_signature, tmp_path, stock, per_page
 ):
     for n in range(1, 14):
-        make_signature(waitlist_petition, f"P{n}", number=n)
+        make_signature(waitlist_petition, f"P{n}", waitlist_number=n)
     out = tmp_path / "badges.pdf"
     result = runner.invoke(
         args=["badges", "fund-seats", "--stock", stock, "-o", str(out), "--blank", "3"]
@@ -60,7 +55,7 @@ def test_writes_a_pdf_with_the_right_page_count(
 
 def test_filters_sort_and_mark_printed(runner, waitlist_petition, make_signature, tmp_path):
     for n, name in [(12, "Zoe"), (40, "Ana"), (41, "Miguel"), (46, "Wei")]:
-        make_signature(waitlist_petition, name, number=n)
+        make_signature(waitlist_petition, name, waitlist_number=n)
     out = tmp_path / "b.pdf"
     args = ["badges", "fund-seats", "--stock", "avery-5395", "-o", str(out)]
     result = runner.invoke(args=args + ["--numbers", "12,40-45", "--sort", "name"])
@@ -75,8 +70,8 @@ def test_filters_sort_and_mark_printed(runner, waitlist_petition, make_signature
 
 
 def test_event_attendees(runner, waitlist_petition, make_event, make_attendee, tmp_path):
-    event = make_event(waitlist_petition)
-    make_attendee(event, "Keisha Johnson", 77)
+    event = make_event(waitlist_petition, ask_waitlist=True)
+    make_attendee(event, "Keisha Johnson", number=77)
     out = tmp_path / "e.pdf"
     result = runner.invoke(
         args=["badges", "--event", event.slug, "--stock", "placard-a4", "-o", str(out)]

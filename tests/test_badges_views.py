@@ -1,8 +1,6 @@
 """Badges over HTTP: a signer's and an attendee's own badge, staff sheets, designs."""
 
 import io
-import uuid
-from datetime import timedelta
 
 import pytest
 from flask import render_template
@@ -10,10 +8,9 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from petitions.extensions import db
-from petitions.models import Attendee, Event, ExportLog, Signature
+from petitions.models import ExportLog
 from petitions.models.badge import BadgePrint, BadgeSheet
-from petitions.models.base import utcnow
-from petitions.services.tokens import new_token, token_hash
+from petitions.services.tokens import new_token
 from tests.conftest import csrf_from
 
 MM = 72 / 25.4
@@ -35,77 +32,13 @@ def waitlist_petition(make_petition):
     )  # fmt: skip
 
 
-@pytest.fixture
-def make_signature(app):
-    def make(petition, given="Ana", family="Rivera", number=1234, confirmed=True, **kw):
-        sig = Signature(
-            petition_id=petition.id,
-            given_name=given,
-            family_name=family,
-            email=f"{uuid.uuid4().hex[:8]}@example.org",
-            email_key=uuid.uuid4().hex,
-            name_key=uuid.uuid4().hex,
-            postal_code="06106",
-            waitlist_number=number,
-            token=new_token(),
-            confirmed_at=utcnow() if confirmed else None,
-            **kw,
-        )
-        db.session.add(sig)
-        db.session.commit()
-        return sig
-
-    return make
-
-
-@pytest.fixture
-def make_event(app):
-    def make(petition=None, **kw):
-        values = dict(
-            slug=f"rally-{uuid.uuid4().hex[:6]}",
-            name="Waitlist Rally at the Capitol",
-            starts_at=utcnow() + timedelta(days=3),
-            petition_id=petition.id if petition else None,
-            ask_waitlist=True,
-            status="published",
-            signin_key=uuid.uuid4().hex[:8].upper(),
-        )
-        values.update(kw)
-        event = Event(**values)
-        db.session.add(event)
-        db.session.commit()
-        return event
-
-    return make
-
-
-@pytest.fixture
-def make_attendee(app):
-    def make(event, name="Keisha Johnson", number=77, revoked=False):
-        token = new_token()
-        attendee = Attendee(
-            event_id=event.id,
-            token_hash=token_hash(token),
-            name=name,
-            email=f"{uuid.uuid4().hex[:8]}@example.org",
-            email_key=uuid.uuid4().hex,
-            waitlist_number=number,
-            revoked=revoked,
-        )
-        db.session.add(attendee)
-        db.session.commit()
-        return attendee, token
-
-    return make
-
-
 # --- a signer's own badge ------------------------------------------------------------
 
 
 def test_signer_downloads_a_badge_with_only_what_is_printed(
     client, waitlist_petition, make_signature
 ):
-    sig = make_signature(waitlist_petition, "Ana", "Rivera-Secret", 1234)
+    sig = make_signature(waitlist_petition, "Ana", "Rivera-Secret", waitlist_number=1234)
     r = client.get(f"/p/fund-seats/badge/{sig.token}.pdf")
     assert r.status_code == 200
     assert r.mimetype == "application/pdf"
@@ -121,7 +54,7 @@ def test_signer_downloads_a_badge_with_only_what_is_printed(
 
 
 def test_signer_badge_in_spanish_on_a4(client, waitlist_petition, make_signature):
-    sig = make_signature(waitlist_petition)
+    sig = make_signature(waitlist_petition, waitlist_number=1234)
     r = client.get(f"/p/fund-seats/badge/{sig.token}.pdf?lang=es&paper=a4")
     assert r.status_code == 200
     text = pdf_text(r.data)
@@ -131,7 +64,7 @@ def test_signer_badge_in_spanish_on_a4(client, waitlist_petition, make_signature
 
 
 def test_paper_follows_the_visitors_region(client, waitlist_petition, make_signature):
-    sig = make_signature(waitlist_petition)
+    sig = make_signature(waitlist_petition, waitlist_number=1234)
     r = client.get(f"/p/fund-seats/badge/{sig.token}.pdf", headers={"Accept-Language": "es-ES"})
     box = PdfReader(io.BytesIO(r.data)).pages[0].mediabox
     assert round(float(box.width)) == 595  # A4 in Spain
@@ -140,7 +73,7 @@ def test_paper_follows_the_visitors_region(client, waitlist_petition, make_signa
 def test_badge_design_changes_the_download(
     client, organizer, csrf, waitlist_petition, make_signature
 ):
-    sig = make_signature(waitlist_petition, number=42)
+    sig = make_signature(waitlist_petition, waitlist_number=42)
     token = csrf("/manage/badges/p/fund-seats/design")
     data = {
         "csrf_token": token,
@@ -192,9 +125,9 @@ def test_unknown_or_numberless_signer_tokens_are_404(
     client, waitlist_petition, make_petition, make_signature, url
 ):
     make_petition(slug="other-petition")
-    sig = make_signature(waitlist_petition)
-    nonumber = make_signature(waitlist_petition, "Luis", number=None)
-    hidden = make_signature(waitlist_petition, "Spam", hidden=True)
+    sig = make_signature(waitlist_petition, waitlist_number=1234)
+    nonumber = make_signature(waitlist_petition, "Luis", waitlist_number=None)
+    hidden = make_signature(waitlist_petition, "Spam", waitlist_number=1234, hidden=True)
     r = client.get(
         url.format(bad=new_token(), token=sig.token, nonumber=nonumber.token, hidden=hidden.token)
     )
@@ -202,8 +135,8 @@ def test_unknown_or_numberless_signer_tokens_are_404(
 
 
 def test_thank_you_include_links_the_badge(app, waitlist_petition, make_signature):
-    sig = make_signature(waitlist_petition)
-    without = make_signature(waitlist_petition, "Luis", number=None)
+    sig = make_signature(waitlist_petition, waitlist_number=1234)
+    without = make_signature(waitlist_petition, "Luis", waitlist_number=None)
     with app.test_request_context("/?lang=es"):
         html = render_template(
             "badges/_signature_badge_link.html", petition=waitlist_petition, signature=sig
@@ -220,8 +153,8 @@ def test_thank_you_include_links_the_badge(app, waitlist_petition, make_signatur
 
 
 def test_attendee_downloads_a_badge_by_ticket(client, waitlist_petition, make_event, make_attendee):
-    event = make_event(waitlist_petition)
-    attendee, token = make_attendee(event, "Keisha Johnson", 77)
+    event = make_event(waitlist_petition, ask_waitlist=True)
+    attendee, token = make_attendee(event, "Keisha Johnson", number=77)
     r = client.get(f"/t/{token}/badge.pdf")
     assert r.status_code == 200
     text = pdf_text(r.data)
@@ -231,8 +164,8 @@ def test_attendee_downloads_a_badge_by_ticket(client, waitlist_petition, make_ev
 
 
 def test_ticket_include_links_the_badge(app, make_event, make_attendee):
-    event = make_event()
-    attendee, token = make_attendee(event)
+    event = make_event(ask_waitlist=True)
+    attendee, token = make_attendee(event, "Keisha Johnson", number=77)
     with app.test_request_context("/"):
         html = render_template(
             "badges/_ticket_badge_link.html", event=event, attendee=attendee, token=token
@@ -241,8 +174,8 @@ def test_ticket_include_links_the_badge(app, make_event, make_attendee):
 
 
 def test_unknown_revoked_or_numberless_tickets_are_404(client, make_event, make_attendee):
-    event = make_event()
-    _, revoked = make_attendee(event, revoked=True)
+    event = make_event(ask_waitlist=True)
+    _, revoked = make_attendee(event, "Keisha Johnson", number=77, revoked=True)
     _, nonumber = make_attendee(event, "Omar", number=None)
     for token in (new_token(), revoked, nonumber, "short", "<script>"):
         assert client.get(f"/t/{token}/badge.pdf").status_code == 404
@@ -269,7 +202,7 @@ def test_staff_pages_need_an_organizer(client, make_user, login, waitlist_petiti
 def test_volunteer_cannot_print_sheets_or_mark_them(
     client, make_user, login, csrf, waitlist_petition, make_signature
 ):
-    make_signature(waitlist_petition)
+    make_signature(waitlist_petition, waitlist_number=1234)
     login(make_user("volunteer"))
     token = csrf("/auth/login")
     r = client.post(
@@ -299,8 +232,8 @@ def test_sheet_for_everyone_then_mark_as_printed(
     client, organizer, csrf, waitlist_petition, make_signature
 ):
     for i, name in enumerate(["Zoe", "Ana", "Miguel", "Wei", "Fatima", "Omar", "Grace"]):
-        make_signature(waitlist_petition, name, number=100 + i)
-    make_signature(waitlist_petition, "Pending", number=999, confirmed=False)
+        make_signature(waitlist_petition, name, waitlist_number=100 + i)
+    make_signature(waitlist_petition, "Pending", waitlist_number=999, confirmed=False)
     r = client.post("/manage/badges/p/fund-seats/", data=sheet_form(csrf, blanks="2"))
     assert r.status_code == 200 and r.mimetype == "application/pdf"
     assert page_count(r.data) == 2  # 7 badges + 2 blanks, 6 per sheet
@@ -323,7 +256,7 @@ def test_sheet_for_everyone_then_mark_as_printed(
     client.post(f"/manage/badges/sheets/{sheet.id}/printed", data={"csrf_token": csrf_from(page)})
     assert db.session.scalar(select(func.count(BadgePrint.id))) == 7
 
-    make_signature(waitlist_petition, "Late", number=500)
+    make_signature(waitlist_petition, "Late", waitlist_number=500)
     r = client.post("/manage/badges/p/fund-seats/", data=sheet_form(csrf, only_unprinted="y"))
     assert r.status_code == 200
     text = pdf_text(r.data)
@@ -334,7 +267,7 @@ def test_sheet_sorted_by_name_on_another_stock(
     client, organizer, csrf, waitlist_petition, make_signature
 ):
     for i, name in enumerate(["Zoe", "Ana", "Miguel"]):
-        make_signature(waitlist_petition, name, number=10 + i)
+        make_signature(waitlist_petition, name, waitlist_number=10 + i)
     r = client.post(
         "/manage/badges/p/fund-seats/",
         data=sheet_form(csrf, sort="name", stock="avery-l4785", cut_lines="y"),
@@ -350,7 +283,7 @@ def test_sheet_for_a_typed_list_of_numbers(
     client, organizer, csrf, waitlist_petition, make_signature
 ):
     for n in (12, 40, 41, 45, 46, 300):
-        make_signature(waitlist_petition, f"N{n}", number=n)
+        make_signature(waitlist_petition, f"N{n}", waitlist_number=n)
     r = client.post("/manage/badges/p/fund-seats/", data=sheet_form(csrf, numbers="12, 40-45"))
     assert r.status_code == 200
     text = pdf_text(r.data)
@@ -373,7 +306,7 @@ def test_sheet_for_a_typed_list_of_numbers(
 def test_typed_numbers_are_validated(
     client, organizer, csrf, waitlist_petition, make_signature, numbers, message
 ):
-    make_signature(waitlist_petition)
+    make_signature(waitlist_petition, waitlist_number=1234)
     r = client.post("/manage/badges/p/fund-seats/", data=sheet_form(csrf, numbers=numbers))
     assert r.status_code == 400
     html = r.get_data(as_text=True)
@@ -401,10 +334,10 @@ def test_sheet_form_needs_csrf(client, organizer, waitlist_petition):
 def test_event_sheet_from_the_petition_and_the_event_page(
     client, organizer, csrf, waitlist_petition, make_signature, make_event, make_attendee
 ):
-    make_signature(waitlist_petition, "Signer", number=5)
-    event = make_event(waitlist_petition)
-    make_attendee(event, "Keisha Johnson", 77)
-    make_attendee(event, "Walk Up", None)
+    make_signature(waitlist_petition, "Signer", waitlist_number=5)
+    event = make_event(waitlist_petition, ask_waitlist=True)
+    make_attendee(event, "Keisha Johnson", number=77)
+    make_attendee(event, "Walk Up", number=None)
     r = client.post(
         "/manage/badges/p/fund-seats/", data=sheet_form(csrf, source=f"event:{event.id}")
     )
@@ -420,7 +353,7 @@ def test_event_sheet_from_the_petition_and_the_event_page(
 
 
 def test_index_and_sample(client, organizer, waitlist_petition, make_signature):
-    make_signature(waitlist_petition)
+    make_signature(waitlist_petition, waitlist_number=1234)
     html = client.get("/manage/badges/").get_data(as_text=True)
     assert waitlist_petition.title in html
     r = client.get("/manage/badges/p/fund-seats/sample.pdf?stock=avery-5395")
@@ -431,8 +364,8 @@ def test_index_and_sample(client, organizer, waitlist_petition, make_signature):
 def test_dashboard_panel_and_nav_includes(
     app, client, organizer, waitlist_petition, make_signature
 ):
-    make_signature(waitlist_petition)
-    make_signature(waitlist_petition, "Luis", number=None)
+    make_signature(waitlist_petition, waitlist_number=1234)
+    make_signature(waitlist_petition, "Luis", waitlist_number=None)
     with app.test_request_context("/"):
         from flask_login import login_user
 
@@ -447,7 +380,7 @@ def test_signer_badge_qr_opens_the_petition(app, client, waitlist_petition, make
     import pypdfium2
     import zxingcpp
 
-    sig = make_signature(waitlist_petition)
+    sig = make_signature(waitlist_petition, waitlist_number=1234)
     app.config["PUBLIC_BASE_URL"] = "https://act.example.org/"
     r = client.get(f"/p/fund-seats/badge/{sig.token}.pdf")
     image = pypdfium2.PdfDocument(r.data)[0].render(scale=150 / 72).to_pil()

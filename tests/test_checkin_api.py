@@ -13,7 +13,6 @@ from petitions.extensions import db
 from petitions.models import Attendee, CheckIn
 from petitions.models.base import utcnow
 from petitions.services.tokens import new_token, token_hash
-from tests.checkin_helpers import make_attendee, make_event
 
 URL = "/api/v1/checkins"
 
@@ -68,7 +67,7 @@ def count_checkins(**where) -> int:
     return db.session.scalar(stmt)
 
 
-def test_ok_then_already_with_who_and_local_time(app, volunteer, post):
+def test_ok_then_already_with_who_and_local_time(app, volunteer, post, make_event, make_attendee):
     event = make_event()
     attendee, token = make_attendee(event, "Keisha Johnson")
 
@@ -98,7 +97,7 @@ def test_ok_then_already_with_who_and_local_time(app, volunteer, post):
     assert all(c.device and c.scanned_at for c in logged)
 
 
-def test_ticket_url_and_sloppy_typing_are_accepted(app, volunteer, post):
+def test_ticket_url_and_sloppy_typing_are_accepted(app, volunteer, post, make_event, make_attendee):
     event = make_event()
     _, token = make_attendee(event)
     typed = f"https://act.example.org/t/{token.lower().replace('1', 'l')}"
@@ -116,7 +115,9 @@ def test_ticket_url_and_sloppy_typing_are_accepted(app, volunteer, post):
         lambda t: "\u202e" + t + "\x00",
     ],
 )
-def test_unknown_and_forged_tokens_are_unknown_and_logged(app, volunteer, post, scanned):
+def test_unknown_and_forged_tokens_are_unknown_and_logged(
+    app, volunteer, post, scanned, make_event, make_attendee
+):
     event = make_event()
     _, token = make_attendee(event)
     response = post({"token": scanned(token), "nonce": nonce()})
@@ -127,7 +128,7 @@ def test_unknown_and_forged_tokens_are_unknown_and_logged(app, volunteer, post, 
     assert db.session.scalar(select(Attendee.checked_in_at)) is None
 
 
-def test_revoked_ticket_is_unknown(app, volunteer, post):
+def test_revoked_ticket_is_unknown(app, volunteer, post, make_event, make_attendee):
     event = make_event()
     attendee, token = make_attendee(event, revoked=True)
     body = post({"token": token, "nonce": nonce()}).get_json()
@@ -136,7 +137,9 @@ def test_revoked_ticket_is_unknown(app, volunteer, post):
     assert attendee.checked_in_at is None
 
 
-def test_ticket_for_another_event_is_unknown_when_scanning_for_an_event(app, volunteer, post):
+def test_ticket_for_another_event_is_unknown_when_scanning_for_an_event(
+    app, volunteer, post, make_event, make_attendee
+):
     rally, other = make_event(), make_event(name="Board meeting")
     _, token = make_attendee(other)
     body = post({"token": token, "nonce": nonce(), "event": rally.slug}).get_json()
@@ -146,7 +149,9 @@ def test_ticket_for_another_event_is_unknown_when_scanning_for_an_event(app, vol
     )
 
 
-def test_replayed_nonce_returns_the_first_answer_and_logs_once(app, volunteer, post):
+def test_replayed_nonce_returns_the_first_answer_and_logs_once(
+    app, volunteer, post, make_event, make_attendee
+):
     event = make_event()
     attendee, token = make_attendee(event, "Luis Rivera")
     n = nonce()
@@ -163,7 +168,9 @@ def test_replayed_nonce_returns_the_first_answer_and_logs_once(app, volunteer, p
     assert count_checkins(nonce=u) == 1
 
 
-def test_offline_scan_time_is_kept_and_clock_skew_is_clamped(app, volunteer, post):
+def test_offline_scan_time_is_kept_and_clock_skew_is_clamped(
+    app, volunteer, post, make_event, make_attendee
+):
     event = make_event()
     early, t1 = make_attendee(event, "Early")
     future, t2 = make_attendee(event, "Future")
@@ -180,7 +187,7 @@ def test_offline_scan_time_is_kept_and_clock_skew_is_clamped(app, volunteer, pos
     assert abs(future.checked_in_at - utcnow()) < timedelta(minutes=1)
 
 
-def test_check_in_by_roster_hash_for_name_search(app, volunteer, post):
+def test_check_in_by_roster_hash_for_name_search(app, volunteer, post, make_event, make_attendee):
     event = make_event()
     attendee, token = make_attendee(event, "Wei Chen")
     body = post({"token_hash": token_hash(token), "nonce": nonce()}).get_json()
@@ -216,7 +223,7 @@ def test_malformed_requests_get_400_json(app, volunteer, post, raw, message):
     assert count_checkins() == 0
 
 
-def test_anonymous_gets_401_json_not_a_redirect(app, client):
+def test_anonymous_gets_401_json_not_a_redirect(app, client, make_event, make_attendee):
     event = make_event()
     _, token = make_attendee(event)
     response = client.post(URL, json={"token": token, "nonce": nonce()})
@@ -226,7 +233,9 @@ def test_anonymous_gets_401_json_not_a_redirect(app, client):
     assert count_checkins() == 0
 
 
-def test_session_call_without_csrf_header_is_refused(app, client, volunteer):
+def test_session_call_without_csrf_header_is_refused(
+    app, client, volunteer, make_event, make_attendee
+):
     event = make_event()
     _, token = make_attendee(event)
     response = client.post(URL, json={"token": token, "nonce": nonce()})
@@ -234,7 +243,9 @@ def test_session_call_without_csrf_header_is_refused(app, client, volunteer):
     assert count_checkins() == 0
 
 
-def test_api_token_works_without_csrf_and_revoked_token_is_refused(app, client, runner, api_token):
+def test_api_token_works_without_csrf_and_revoked_token_is_refused(
+    app, client, runner, api_token, make_event, make_attendee
+):
     event = make_event()
     _, token = make_attendee(event)
     user, bearer = api_token()
@@ -277,7 +288,9 @@ def test_cli_create_for_unknown_account_fails(runner):
     assert runner.invoke(args=["api-tokens", "revoke", "999"]).exit_code != 0
 
 
-def test_two_volunteers_scanning_at_the_same_instant_get_one_ok(app, live_server, api_token):
+def test_two_volunteers_scanning_at_the_same_instant_get_one_ok(
+    app, live_server, api_token, make_event, make_attendee
+):
     """Real connections to a threaded server, released together; over several tickets."""
     event = make_event()
     tickets = [make_attendee(event, f"Guest {i}")[1] for i in range(8)]
@@ -311,7 +324,9 @@ def test_two_volunteers_scanning_at_the_same_instant_get_one_ok(app, live_server
     assert db.session.scalar(select(func.count()).where(Attendee.checked_in_at.is_not(None))) == 8
 
 
-def test_roster_has_names_and_state_but_no_personal_data(app, client, volunteer, post):
+def test_roster_has_names_and_state_but_no_personal_data(
+    app, client, volunteer, post, make_event, make_attendee
+):
     event = make_event()
     a, token = make_attendee(
         event, "Carmen Ortiz", email="carmen.ortiz@example.org", phone="860-555-0199",
@@ -335,7 +350,9 @@ def test_roster_has_names_and_state_but_no_personal_data(app, client, volunteer,
     assert set(entry) == {"h", "name", "checked_in_at", "checked_in_at_local", "by"}
 
 
-def test_volunteers_are_named_without_their_email(app, client, make_user, login, csrf):
+def test_volunteers_are_named_without_their_email(
+    app, client, make_user, login, csrf, make_event, make_attendee
+):
     """A volunteer without a name shows as their email's local part, never the address."""
     event = make_event()
     _, token = make_attendee(event)
@@ -349,7 +366,7 @@ def test_volunteers_are_named_without_their_email(app, client, make_user, login,
     )
 
 
-def test_search_by_name(app, client, volunteer):
+def test_search_by_name(app, client, volunteer, make_event, make_attendee):
     event = make_event()
     make_attendee(event, "José Santiago")
     make_attendee(event, "Emily Brown")
@@ -369,14 +386,14 @@ def test_unknown_event_is_404_json(app, client, volunteer):
     assert response.status_code == 404 and response.get_json()["status"] == 404
 
 
-def test_volunteer_cannot_export_attendees(app, client, volunteer):
+def test_volunteer_cannot_export_attendees(app, client, volunteer, make_event, make_attendee):
     event = make_event()
     make_attendee(event)
     response = client.get(f"/manage/e/{event.slug}/attendees.csv")
     assert response.status_code == 403
 
 
-def test_stats_and_per_scanner_rate_limit(app, client, volunteer, post):
+def test_stats_and_per_scanner_rate_limit(app, client, volunteer, post, make_event, make_attendee):
     event = make_event()
     tokens = [make_attendee(event, f"Guest {i}")[1] for i in range(3)]
     app.config["RATELIMIT_CHECKIN"] = "2 per minute"

@@ -12,7 +12,6 @@ from sqlalchemy import func, select
 from petitions import qr
 from petitions.extensions import db
 from petitions.models import CheckIn
-from tests.checkin_helpers import make_attendee, make_event
 from tests.conftest import csrf_from
 
 
@@ -24,14 +23,14 @@ def volunteer(make_user, login):
     return login(user)
 
 
-def test_scanner_page_needs_a_login(app, client):
+def test_scanner_page_needs_a_login(app, client, make_event):
     event = make_event()
     response = client.get(f"/manage/e/{event.slug}/scan")
     assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
     assert client.get(f"/manage/e/{event.slug}/scan.webmanifest").status_code == 302
 
 
-def test_scanner_page_for_a_volunteer(app, client, volunteer):
+def test_scanner_page_for_a_volunteer(app, client, volunteer, make_event):
     event = make_event(name='Rally <b>"seats"</b>')
     response = client.get(f"/manage/e/{event.slug}/scan")
     assert response.status_code == 200
@@ -51,7 +50,7 @@ def test_scanner_page_for_an_unknown_event_is_404(app, client, volunteer):
     assert client.get("/manage/e/no-such-rally/scan").status_code == 404
 
 
-def test_manifest_makes_an_installable_app(app, client, volunteer):
+def test_manifest_makes_an_installable_app(app, client, volunteer, make_event):
     event = make_event()
     response = client.get(f"/manage/e/{event.slug}/scan.webmanifest")
     assert response.mimetype == "application/manifest+json"
@@ -86,7 +85,9 @@ def ticket_page(client, token):
     return response.get_data(as_text=True)
 
 
-def test_ticket_page_offers_check_in_to_staff_only(app, client, make_user, login):
+def test_ticket_page_offers_check_in_to_staff_only(
+    app, client, make_user, login, make_event, make_attendee
+):
     event = make_event()
     _, token = make_attendee(event, "Grace Williams")
     assert 'action="/t/' not in ticket_page(client, token)
@@ -95,7 +96,7 @@ def test_ticket_page_offers_check_in_to_staff_only(app, client, make_user, login
     assert f'action="/t/{token}/check-in"' in html and "Check in Grace Williams" in html
 
 
-def test_check_in_from_the_ticket_page(app, client, volunteer):
+def test_check_in_from_the_ticket_page(app, client, volunteer, make_event, make_attendee):
     event = make_event()
     attendee, token = make_attendee(event, "Grace Williams")
     html = ticket_page(client, token)
@@ -121,7 +122,7 @@ def test_check_in_from_the_ticket_page(app, client, volunteer):
     assert attendee.checked_in_by_id == volunteer.id
 
 
-def test_ticket_check_in_guards(app, client, make_user, login, csrf):
+def test_ticket_check_in_guards(app, client, make_user, login, csrf, make_event, make_attendee):
     event = make_event()
     _, token = make_attendee(event)
     data = {"nonce": uuid.uuid4().hex}
@@ -138,7 +139,7 @@ def test_ticket_check_in_guards(app, client, make_user, login, csrf):
     assert db.session.scalar(select(func.count(CheckIn.id))) == 1  # the unknown scan, logged
 
 
-def test_ticket_qr_code_decodes_to_the_ticket_url(app, client):
+def test_ticket_qr_code_decodes_to_the_ticket_url(app, client, make_event, make_attendee):
     """The QR code the ticket page draws is the URL the scanner expects."""
     event = make_event()
     _, token = make_attendee(event)

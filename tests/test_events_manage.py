@@ -1,5 +1,4 @@
 """Organizer pages: event CRUD with time zones, validation, authorization, poster, dashboard, CSV."""
-# ruff: noqa: F811  (fixtures imported from tests/events_factories.py)
 
 import csv
 import io
@@ -14,7 +13,6 @@ from sqlalchemy import select
 from petitions.extensions import db
 from petitions.models import Event, EventStatus, ExportLog
 from petitions.models.base import utcnow
-from tests.events_factories import make_attendee, make_event  # noqa: F401
 
 
 def event_form(**overrides):

@@ -1,5 +1,4 @@
 """Poster sign-in /e/<slug>/here/<key>: existing RSVP, walk-up, households, petition, old keys."""
-# ruff: noqa: F811  (fixtures imported from tests/events_factories.py)
 
 from datetime import timedelta
 
@@ -11,7 +10,7 @@ from petitions.extensions import db
 from petitions.models import Attendee, CheckIn, EventStatus, Signature
 from petitions.models.base import utcnow
 from tests.conftest import csrf_from
-from tests.events_factories import make_attendee, make_event, person, ticket_token  # noqa: F401
+from tests.events_helpers import person, ticket_token
 
 
 def live(make_event, **fields):

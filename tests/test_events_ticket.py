@@ -1,5 +1,4 @@
 """The personal ticket page /t/<token>: QR code, privacy, unknown/forged/revoked/malformed, rate limit."""
-# ruff: noqa: F811  (fixtures imported from tests/events_factories.py)
 
 import re
 
@@ -8,7 +7,6 @@ from PIL import Image, ImageDraw
 
 from petitions.extensions import db
 from petitions.services.tokens import new_token
-from tests.events_factories import make_attendee, make_event  # noqa: F401
 
 PATH_RE = re.compile(r"M(\d+) (\d+)h(\d+)v1h-\d+z")
 

@@ -6,44 +6,13 @@ import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
 from sqlalchemy import select
 
 from petitions.extensions import db
 from petitions.models import ExportLog, Signature
 from petitions.models.base import utcnow
-from petitions.services.text import clean_line, name_key, normalize_email
-from petitions.services.tokens import new_token
 
 HARTFORD = ZoneInfo("America/New_York")
-
-
-@pytest.fixture
-def add_signature(app):
-    def add(petition, given="Ana", family="Rivera", email=None, *, confirmed=True, **fields):
-        created = fields.pop("created_at", None) or utcnow()
-        email = email or f"{given}.{family}.{new_token(6)}@example.org".lower()
-        values = dict(
-            petition_id=petition.id,
-            given_name=clean_line(given),
-            family_name=clean_line(family),
-            email=email,
-            email_key=normalize_email(email),
-            name_key=name_key(given, family),
-            postal_code="06106",
-            town="Hartford",
-            role="parent",
-            created_at=created,
-            confirmed_at=created if confirmed else None,
-            token=new_token(),
-        )
-        values.update(fields)
-        signature = Signature(**values)
-        db.session.add(signature)
-        db.session.commit()
-        return signature
-
-    return add
 
 
 def number(html, element_id):
@@ -58,18 +27,18 @@ def rows_of(html):
     return re.findall(r"<tr(?: class=\"[^\"]*\")?>\s*<td>", table)
 
 
-def test_dashboard_counts_and_breakdowns(client, organizer, make_petition, add_signature):
+def test_dashboard_counts_and_breakdowns(client, organizer, make_petition, make_signature):
     p = make_petition(goal=8)
     other = make_petition()
     for given, town in [("Ana", "Hartford"), ("Luis", "Hartford"), ("Wei", "hartford"),
                         ("Priya", "West Hartford"), ("Omar", "Bloomfield")]:  # fmt: skip
-        add_signature(p, given, "Doe", town=town)
-    add_signature(p, "Keisha", "Brown", role="educator", town="Windsor")
-    add_signature(p, "Pending", "One", confirmed=False)
-    add_signature(p, "Pending", "Two", confirmed=False)
-    add_signature(p, "Spam", "Bot", hidden=True)
-    add_signature(p, "Odd", "Burst", role="student", flagged="many from one address")
-    add_signature(other, "Not", "Mine", town="Enfield")
+        make_signature(p, given, "Doe", town=town, role="parent")
+    make_signature(p, "Keisha", "Brown", role="educator", town="Windsor")
+    make_signature(p, "Pending", "One", confirmed=False)
+    make_signature(p, "Pending", "Two", confirmed=False)
+    make_signature(p, "Spam", "Bot", hidden=True)
+    make_signature(p, "Odd", "Burst", role="student", flagged="many from one address")
+    make_signature(other, "Not", "Mine", town="Enfield")
 
     html = client.get(f"/manage/p/{p.slug}").get_data(as_text=True)
     assert number(html, "counted") == 7
@@ -93,7 +62,7 @@ def test_dashboard_counts_and_breakdowns(client, organizer, make_petition, add_s
 
 
 def test_signatures_per_day_chart_uses_hartford_days(
-    client, organizer, make_petition, add_signature
+    client, organizer, make_petition, make_signature
 ):
     p = make_petition()
     now = utcnow()
@@ -101,11 +70,11 @@ def test_signatures_per_day_chart_uses_hartford_days(
     # 03:30 UTC is still the evening before in Hartford.
     late_evening = (now - timedelta(days=5)).replace(hour=3, minute=30)
     for i in range(3):
-        add_signature(p, f"A{i}", "X", created_at=two_days_ago)
+        make_signature(p, f"A{i}", "X", created_at=two_days_ago)
     for i in range(2):
-        add_signature(p, f"B{i}", "Y", created_at=late_evening)
-    add_signature(p, "Not", "Counted", created_at=two_days_ago, confirmed=False)
-    add_signature(p, "Also", "Hidden", created_at=two_days_ago, hidden=True)
+        make_signature(p, f"B{i}", "Y", created_at=late_evening)
+    make_signature(p, "Not", "Counted", created_at=two_days_ago, confirmed=False)
+    make_signature(p, "Also", "Hidden", created_at=two_days_ago, hidden=True)
 
     def label(value):
         return value.replace(tzinfo=UTC).astimezone(HARTFORD).strftime("%b %-d")
@@ -120,15 +89,15 @@ def test_signatures_per_day_chart_uses_hartford_days(
     assert len(re.findall(r"<rect ", chart)) >= 14
 
 
-def test_search_by_name_email_town_and_zip(client, organizer, make_petition, add_signature):
+def test_search_by_name_email_town_and_zip(client, organizer, make_petition, make_signature):
     p = make_petition()
-    add_signature(
+    make_signature(
         p, "María José", "Colón", email="mj@example.org", town="New Britain", postal_code="06051"
     )
-    add_signature(
+    make_signature(
         p, "Darnell", "Johnson", email="dj@school.example", town="Windsor", postal_code="06095"
     )
-    add_signature(p, "Grace", "Chen", email="grace_chen@example.org", town="Hartford")
+    make_signature(p, "Grace", "Chen", email="grace_chen@example.org", town="Hartford")
 
     def found(q, **extra):
         html = client.get(f"/manage/p/{p.slug}", query_string={"q": q, **extra}).get_data(
@@ -156,12 +125,12 @@ def test_search_by_name_email_town_and_zip(client, organizer, make_petition, add
     assert found("\x00 johnson \u202e")[0] == 1  # control characters are dropped, never a 500
 
 
-def test_filters_and_pagination(client, organizer, make_petition, add_signature):
+def test_filters_and_pagination(client, organizer, make_petition, make_signature):
     p = make_petition()
     start = utcnow() - timedelta(hours=2)
     for i in range(62):
-        add_signature(p, f"Signer{i:02d}", "Test", created_at=start + timedelta(minutes=i))
-    add_signature(p, "Waiting", "Person", confirmed=False)
+        make_signature(p, f"Signer{i:02d}", "Test", created_at=start + timedelta(minutes=i))
+    make_signature(p, "Waiting", "Person", confirmed=False)
     url = f"/manage/p/{p.slug}"
 
     page1 = client.get(url).get_data(as_text=True)
@@ -182,10 +151,10 @@ def test_filters_and_pagination(client, organizer, make_petition, add_signature)
     assert client.get(url, query_string={"show": "bogus"}).status_code == 200
 
 
-def test_hide_and_restore_change_the_count(client, organizer, csrf, make_petition, add_signature):
+def test_hide_and_restore_change_the_count(client, organizer, csrf, make_petition, make_signature):
     p = make_petition()
-    keep = add_signature(p, "Real", "Person")
-    spam = add_signature(p, "Buy", "Pills", flagged="link in comment")
+    keep = make_signature(p, "Real", "Person")
+    spam = make_signature(p, "Buy", "Pills", flagged="link in comment")
     url = f"/manage/p/{p.slug}"
     token = csrf(url)
     assert number(client.get(url).get_data(as_text=True), "counted") == 2
@@ -210,9 +179,9 @@ def test_hide_and_restore_change_the_count(client, organizer, csrf, make_petitio
     assert number(html, "flagged") == 0
 
 
-def test_needs_review_keep_clears_the_flag(client, organizer, csrf, make_petition, add_signature):
+def test_needs_review_keep_clears_the_flag(client, organizer, csrf, make_petition, make_signature):
     p = make_petition()
-    odd = add_signature(p, "Burst", "Signer", flagged="12 signatures from one address in a minute")
+    odd = make_signature(p, "Burst", "Signer", flagged="12 signatures from one address in a minute")
     url = f"/manage/p/{p.slug}"
     html = client.get(url).get_data(as_text=True)
     review = html.split('id="review-h"', 1)[1].split("</section>", 1)[0]
@@ -224,10 +193,10 @@ def test_needs_review_keep_clears_the_flag(client, organizer, csrf, make_petitio
 
 
 def test_moderating_another_petitions_signature_is_404(
-    client, organizer, csrf, make_petition, add_signature
+    client, organizer, csrf, make_petition, make_signature
 ):
     mine, theirs = make_petition(), make_petition()
-    sig = add_signature(theirs, "Other", "Petition")
+    sig = make_signature(theirs, "Other", "Petition")
     token = csrf(f"/manage/p/{mine.slug}")
     for action in ("hide", "restore", "reviewed"):
         r = client.post(
@@ -243,20 +212,20 @@ def test_moderating_another_petitions_signature_is_404(
     assert db.session.get(Signature, sig.id).hidden is False
 
 
-def test_signer_text_is_escaped_on_the_dashboard(client, organizer, make_petition, add_signature):
+def test_signer_text_is_escaped_on_the_dashboard(client, organizer, make_petition, make_signature):
     p = make_petition()
-    add_signature(p, "<img src=x onerror=alert(1)>", "Brown", comment="<script>alert(2)</script>",
+    make_signature(p, "<img src=x onerror=alert(1)>", "Brown", comment="<script>alert(2)</script>",
                   town="<b>Town</b>", flagged="<i>odd</i>")  # fmt: skip
     html = client.get(f"/manage/p/{p.slug}").get_data(as_text=True)
     assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
     assert "<script>alert(2)" not in html and "<b>Town</b>" not in html and "<i>odd</i>" not in html
 
 
-def test_names_in_any_script_are_shown_as_written(client, organizer, make_petition, add_signature):
+def test_names_in_any_script_are_shown_as_written(client, organizer, make_petition, make_signature):
     p = make_petition()
-    add_signature(p, "Nguyễn Thị", "Hoa")
-    add_signature(p, "محمد", "عبد الله")
-    add_signature(p, "王", "小明")
+    make_signature(p, "Nguyễn Thị", "Hoa")
+    make_signature(p, "محمد", "عبد الله")
+    make_signature(p, "王", "小明")
     html = client.get(f"/manage/p/{p.slug}").get_data(as_text=True)
     for name in ("Nguyễn Thị Hoa", "محمد عبد الله", "王 小明"):
         assert name in html
@@ -268,16 +237,16 @@ HEADER = ("first_name,last_name,email,zip_code,town,role,waitlist_number,comment
           "opt_in,source,sheet_number,created_at,status")  # fmt: skip
 
 
-def test_csv_export(client, organizer, make_petition, add_signature):
+def test_csv_export(client, organizer, make_petition, make_signature):
     p = make_petition()
     when = datetime(2025, 3, 4, 15, 6, 7, 891000)
-    add_signature(p, "José", "Pérez", email="jose@example.org", postal_code="06106", town="Hartford",
+    make_signature(p, "José", "Pérez", email="jose@example.org", postal_code="06106", town="Hartford",
                   role="parent", waitlist_number=1234, comment="Mi hijo espera, desde 2023.",
                   show_name=True, opt_in=True, created_at=when)  # fmt: skip
-    add_signature(p, "=HYPERLINK(\"http://evil\")", "+Smith", email="-x@example.org",
+    make_signature(p, "=HYPERLINK(\"http://evil\")", "+Smith", email="-x@example.org",
                   comment="@SUM(A1)", confirmed=False, source="paper", sheet_number="12")  # fmt: skip
-    add_signature(p, "Spam", "Bot", hidden=True)
-    add_signature(make_petition(), "Someone", "Else", email="else@example.org")
+    make_signature(p, "Spam", "Bot", hidden=True)
+    make_signature(make_petition(), "Someone", "Else", email="else@example.org")
 
     r = client.get(f"/manage/p/{p.slug}/signatures.csv")
     assert r.status_code == 200
@@ -306,10 +275,10 @@ def test_csv_export(client, organizer, make_petition, add_signature):
     assert rows[2]["status"] == "hidden"
 
 
-def test_export_is_logged_and_shown(client, organizer, make_petition, add_signature):
+def test_export_is_logged_and_shown(client, organizer, make_petition, make_signature):
     p = make_petition()
     for i in range(4):
-        add_signature(p, f"S{i}", "Log")
+        make_signature(p, f"S{i}", "Log")
     client.get(f"/manage/p/{p.slug}/signatures.csv").get_data()
     db.session.expire_all()
     logs = db.session.scalars(select(ExportLog)).all()
@@ -334,10 +303,10 @@ def test_export_of_an_empty_petition_is_just_the_header(client, organizer, make_
 
 
 def test_volunteer_cannot_export_and_nothing_is_logged(
-    client, make_user, login, make_petition, add_signature
+    client, make_user, login, make_petition, make_signature
 ):
     p = make_petition()
-    add_signature(p)
+    make_signature(p)
     login(make_user("volunteer"))
     r = client.get(f"/manage/p/{p.slug}/signatures.csv")
     assert r.status_code == 403 and "jose" not in r.get_data(as_text=True).lower()

@@ -8,7 +8,6 @@ from sqlalchemy import func, select
 
 from petitions.extensions import db
 from petitions.models import Signature
-from petitions.services.text import name_key
 from tests.conftest import csrf_from
 
 
@@ -16,18 +15,6 @@ def count(petition):
     return db.session.scalar(
         select(func.count(Signature.id)).where(Signature.petition_id == petition.id)
     )
-
-
-def add_signature(petition, given, family, email, postal="06106", **extra):
-    sig = Signature(
-        petition_id=petition.id, given_name=given, family_name=family, email=email,
-        email_key=email.lower(), name_key=name_key(given, family), postal_code=postal,
-        town="Hartford", source="online", token=f"{given}{family}{email}"[:26].ljust(26, "X"),
-        confirmed_at=datetime(2024, 5, 1), **extra,
-    )  # fmt: skip
-    db.session.add(sig)
-    db.session.commit()
-    return sig
 
 
 def upload(client, petition, content: bytes | str, filename="people.csv"):
@@ -71,10 +58,10 @@ Bad,Email,not-an-email,06106,Hartford,,,
 
 
 def test_dry_run_reports_exact_counts_and_writes_nothing_then_import(
-    client, organizer, make_petition
+    client, organizer, make_petition, make_signature
 ):
     p = make_petition()
-    add_signature(p, "Ana", "Rivera", "ana@example.org")
+    make_signature(p, "Ana", "Rivera", "ana@example.org")
     r = upload(client, p, MIXED)
     assert r.status_code == 200
     html = r.get_data(as_text=True)
@@ -193,11 +180,15 @@ def test_too_large_is_a_clear_413(client, organizer, make_petition, app):
     assert r.status_code == 200 and counts(r.get_data(as_text=True))["accepted"] == 2000
 
 
-def test_database_changes_between_check_and_import(client, organizer, make_petition):
+def test_database_changes_between_check_and_import(
+    client, organizer, make_petition, make_signature
+):
     p = make_petition()
     html = upload(client, p, MIXED).get_data(as_text=True)
     assert counts(html)["accepted"] == 4
-    add_signature(p, "Luis", "Santiago", "luis@example.org", postal="06112")  # signed meanwhile
+    make_signature(
+        p, "Luis", "Santiago", "luis@example.org", postal_code="06112"
+    )  # signed meanwhile
     r = confirm(client, p, html)
     assert r.status_code == 409 and count(p) == 1
     html = r.get_data(as_text=True)
@@ -265,15 +256,17 @@ def test_csrf_is_required(client, organizer, make_petition):
     assert r.status_code == 400 and count(p) == 0
 
 
-def test_signature_csv_round_trips(client, organizer, make_petition):
+def test_signature_csv_round_trips(client, organizer, make_petition, make_signature):
     """Export petition A from the dashboard, import into petition B: the same signers."""
     a, b = make_petition(ask_waitlist=True), make_petition(ask_waitlist=True)
-    add_signature(a, "Ana", "Rivera", "ana@example.org", role="parent", waitlist_number=4521,
+    make_signature(a, "Ana", "Rivera", "ana@example.org", role="parent", waitlist_number=4521,
                   comment="Mi hija espera, \"desde\" 2022.\nSegunda línea", show_name=True,
                   opt_in=True)  # fmt: skip
-    add_signature(a, "Zoë", "O'Brien-Nguyễn", "zoe@example.org", postal="06107", role="student")
-    add_signature(a, "=SUM(1+1)", "-Minus", "formula@example.org", postal="06108")
-    add_signature(a, "李", "小龍", "li@example.org", postal="06002")
+    make_signature(
+        a, "Zoë", "O'Brien-Nguyễn", "zoe@example.org", postal_code="06107", role="student"
+    )
+    make_signature(a, "=SUM(1+1)", "-Minus", "formula@example.org", postal_code="06108")
+    make_signature(a, "李", "小龍", "li@example.org", postal_code="06002")
     db.session.add(
         Signature(petition_id=a.id, given_name="Keisha", family_name="Williams", email="",
                   email_key="@no-email:06002", name_key="keisha williams", postal_code="06002",

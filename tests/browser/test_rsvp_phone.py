@@ -1,6 +1,5 @@
 """A phone RSVPs in Spanish and gets a ticket whose QR code (as drawn on screen) decodes to
 its own URL; the organizer's rally dashboard updates its numbers without a reload."""
-# ruff: noqa: F811  (fixtures imported from tests/events_factories.py)
 
 import io
 
@@ -13,7 +12,6 @@ from petitions.extensions import db
 from petitions.models import Attendee
 from petitions.models.base import utcnow
 from tests.conftest import PASSWORD
-from tests.events_factories import make_event  # noqa: F401
 
 
 def watch(page):

@@ -8,7 +8,6 @@ from sqlalchemy import select
 from petitions import qr
 from petitions.extensions import db
 from petitions.models import Attendee, CheckIn
-from tests.checkin_helpers import make_attendee, make_event
 from tests.conftest import PASSWORD
 
 PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True}
@@ -49,7 +48,7 @@ def volunteer(make_user):
 
 
 def test_camera_scan_shows_green_then_orange(
-    app, live_server, browser_factory, volunteer, tmp_path
+    app, live_server, browser_factory, volunteer, tmp_path, make_event, make_attendee
 ):
     event = make_event(name="March to the State Board of Education")
     attendee, token = make_attendee(event, "Aaliyah Jackson")

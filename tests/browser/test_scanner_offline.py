@@ -7,7 +7,6 @@ from sqlalchemy import select
 from petitions.extensions import db
 from petitions.models import Attendee, CheckIn
 from petitions.services.tokens import new_token
-from tests.checkin_helpers import make_attendee, make_event
 from tests.conftest import PASSWORD
 
 PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True}
@@ -20,7 +19,7 @@ def scan_typed(page, text: str) -> None:
 
 
 def test_offline_scans_queue_and_sync_with_conflicts(
-    app, client, login, csrf, live_server, browser_factory, make_user
+    app, client, login, csrf, live_server, browser_factory, make_user, make_event, make_attendee
 ):
     event = make_event(name="Rally at the Capitol")
     ana, ana_token = make_attendee(event, "Ana Rivera")
