@@ -278,3 +278,23 @@ def smtp_server(app):
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
     yield received
     controller.stop()
+
+
+# --- redis -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def redis_url():
+    """A real Redis for the tests that need one (TEST_REDIS_URL, default db 15 on localhost).
+
+    Missing Redis skips those tests, unless REQUIRE_REDIS=1 (CI) makes it a failure."""
+    import redis
+
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        redis.Redis.from_url(url, socket_timeout=2).ping()
+    except redis.RedisError:
+        if os.environ.get("REQUIRE_REDIS") == "1":
+            pytest.fail(f"REQUIRE_REDIS=1 but Redis is not reachable at {url}")
+        pytest.skip(f"no Redis at {url}")
+    return url

@@ -2,7 +2,6 @@
 stories, background jobs (in-process and on RQ with a real Redis)."""
 
 import hashlib
-import os
 import re
 import time
 
@@ -14,8 +13,6 @@ from petitions.models.packet import PacketJob, PacketRecord
 from petitions.services import officials as officials_service
 from tests.conftest import csrf_from
 from tests.packets_helpers import add_official, add_signer, pdf_text_pages
-
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 @pytest.fixture
@@ -257,27 +254,23 @@ def test_large_packet_runs_as_a_background_job_in_process(client, organizer, set
 
 
 @pytest.fixture
-def redis_conn():
+def redis_conn(redis_url):
     import redis
 
-    conn = redis.Redis.from_url(REDIS_URL)
-    try:
-        conn.ping()
-    except redis.exceptions.ConnectionError:
-        if os.environ.get("REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"Redis is not reachable at {REDIS_URL}")
-        pytest.skip("Redis is not running")
+    conn = redis.Redis.from_url(redis_url)
     conn.flushdb()
     yield conn
     conn.flushdb()
     conn.close()
 
 
-def test_large_packet_runs_on_an_rq_worker(client, organizer, setup, app, redis_conn, tmp_path):
+def test_large_packet_runs_on_an_rq_worker(
+    client, organizer, setup, app, redis_conn, redis_url, tmp_path
+):
     from rq import Queue, SimpleWorker
 
     petition, rivera, _ = setup
-    app.config.update(PACKET_BACKGROUND_THRESHOLD=5, REDIS_URL=REDIS_URL)
+    app.config.update(PACKET_BACKGROUND_THRESHOLD=5, REDIS_URL=redis_url)
     _set_targets(client, petition, [rivera.id])
     response = _generate(client, petition, official=str(rivera.id))
     assert response.status_code == 302
