@@ -43,6 +43,17 @@ class Defaults:
     SIGN_HOUSEHOLD_MAX = 6  # distinct names that may sign with one email, per petition
     SIGN_RECEIPT_MAIL = False  # also mail a thank-you (with the remove link) when not confirming
 
+    # Rallies: only unknown tickets count toward the guessing limit; a whole rally signs
+    # in over one Wi-Fi; scanners are limited per token/user, not per address.
+    RATELIMIT_TICKET_GUESS = "30 per minute"
+    RATELIMIT_RSVP_PER_IP = "120 per minute"
+    RATELIMIT_SIGNIN_PER_IP = "600 per minute"
+    RATELIMIT_CHECKIN = "600 per minute"
+    RALLY_DASHBOARD_POLL_SECONDS = 10
+
+    PACKET_BACKGROUND_THRESHOLD = 20000  # larger packets are drawn by a background job
+    PAPER_IMPORT_MAX_BYTES = 10 * 1024 * 1024  # signature CSV uploads (other requests: 1 MB)
+
     REDIS_URL = None
     TRUSTED_PROXIES = 0  # ProxyFix x_for hops; set when behind nginx/a load balancer
 

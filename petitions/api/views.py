@@ -14,7 +14,7 @@ bp = Blueprint("api", __name__, cli_group="api-tokens")
 def _checkin_limit():
     from flask import current_app
 
-    return current_app.config.get("RATELIMIT_CHECKIN", "600 per minute")
+    return current_app.config["RATELIMIT_CHECKIN"]
 
 
 def _caller_key():

@@ -49,15 +49,15 @@ ATTENDEE_PAGE = 200  # rows on the dashboard list; the CSV has them all
 
 
 def _ticket_guess_limit() -> str:
-    return current_app.config.get("RATELIMIT_TICKET_GUESS", "30 per minute")
+    return current_app.config["RATELIMIT_TICKET_GUESS"]
 
 
 def _rsvp_limit() -> str:
-    return current_app.config.get("RATELIMIT_RSVP_PER_IP", "120 per minute")
+    return current_app.config["RATELIMIT_RSVP_PER_IP"]
 
 
 def _signin_limit() -> str:
-    return current_app.config.get("RATELIMIT_SIGNIN_PER_IP", "600 per minute")
+    return current_app.config["RATELIMIT_SIGNIN_PER_IP"]
 
 
 def _is_not_post() -> bool:
@@ -385,7 +385,7 @@ def _apply(form: EventForm, event: Event) -> None:
 def manage_new():
     form = EventForm(petitions=_petitions())
     if request.method == "GET":
-        form.timezone.data = current_app.config.get("DEFAULT_TIMEZONE", "America/New_York")
+        form.timezone.data = current_app.config["DEFAULT_TIMEZONE"]
     if form.validate_on_submit():
         event = rallies.create_event(
             name=form.name.data, slug=form.slug.data, starts_at=form.starts_utc
@@ -487,7 +487,7 @@ def dashboard(slug: str):
         more=len(people) > ATTENDEE_PAGE,
         signin_url=_signin_url(event),
         can_organize=current_user.can_organize,
-        poll_seconds=current_app.config.get("RALLY_DASHBOARD_POLL_SECONDS", 10),
+        poll_seconds=current_app.config["RALLY_DASHBOARD_POLL_SECONDS"],
     )
 
 

@@ -36,7 +36,7 @@ from .views import bp
 
 
 def _zone():
-    return service.local_zone(current_app.config.get("DEFAULT_TIMEZONE", "America/New_York"))
+    return service.local_zone(current_app.config["DEFAULT_TIMEZONE"])
 
 
 def _when(value: datetime | None, zone) -> str:

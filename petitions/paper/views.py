@@ -38,8 +38,6 @@ from .forms import ImportConfirmForm, ImportUploadForm, PaperEntryForm
 
 bp = Blueprint("paper", __name__)
 
-DEFAULT_IMPORT_MAX_BYTES = 10 * 1024 * 1024
-
 
 def _petition(slug: str) -> Petition:
     petition = db.session.scalar(select(Petition).where(Petition.slug == slug))
@@ -199,7 +197,7 @@ def entry(slug: str):
 
 
 def _import_limit() -> int:
-    return int(current_app.config.get("PAPER_IMPORT_MAX_BYTES", DEFAULT_IMPORT_MAX_BYTES))
+    return int(current_app.config["PAPER_IMPORT_MAX_BYTES"])
 
 
 def _too_large(petition):

@@ -110,7 +110,7 @@ def _petition_key():
 
 def _many_from_this_address() -> bool:
     """Past the softer per-address threshold: take the signature, flag it for review."""
-    if not current_app.config.get("RATELIMIT_ENABLED", True):
+    if not current_app.config["RATELIMIT_ENABLED"]:
         return False
     ok = True
     for item in parse_many(current_app.config["RATELIMIT_SIGN_FLAG_PER_IP"]):

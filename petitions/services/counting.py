@@ -48,11 +48,11 @@ def _redis():
 
 
 def _prefix() -> str:
-    return current_app.config.get("CACHE_KEY_PREFIX", "petitions:")
+    return current_app.config["CACHE_KEY_PREFIX"]
 
 
 def _cached(key: str, compute):
-    ttl = float(current_app.config.get("COUNT_CACHE_SECONDS", 2.0))
+    ttl = float(current_app.config["COUNT_CACHE_SECONDS"])
     if ttl <= 0:
         return compute()
     client = _redis()

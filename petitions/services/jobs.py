@@ -31,7 +31,7 @@ _threads: list[threading.Thread] = []
 
 
 def threshold() -> int:
-    return int(current_app.config.get("PACKET_BACKGROUND_THRESHOLD", 20000))
+    return int(current_app.config["PACKET_BACKGROUND_THRESHOLD"])
 
 
 def start_packet_job(petition: Petition, req: PacketRequest, user) -> int:

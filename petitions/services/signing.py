@@ -159,7 +159,7 @@ def sign_petition(
         for signature_id, existing_key in same_email:
             if existing_key == key:
                 return SignResult("duplicate", db.session.get(Signature, signature_id))
-        if len(same_email) >= int(current_app.config.get("SIGN_HOUSEHOLD_MAX", 6)):
+        if len(same_email) >= int(current_app.config["SIGN_HOUSEHOLD_MAX"]):
             return SignResult("full_household", None)
 
     pending = petition.require_confirmation and source in SELF_SERVICE
@@ -211,7 +211,7 @@ def cached_petition(slug: str) -> Petition | None:
     petition = db.session.scalars(select(Petition).where(Petition.slug == slug)).first()
     if petition is not None:
         db.session.expunge(petition)
-    _petitions[slug] = (now + float(current_app.config.get("COUNT_CACHE_SECONDS", 2.0)), petition)
+    _petitions[slug] = (now + float(current_app.config["COUNT_CACHE_SECONDS"]), petition)
     return petition
 
 
