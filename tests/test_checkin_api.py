@@ -13,6 +13,7 @@ from petitions.extensions import db
 from petitions.models import Attendee, CheckIn
 from petitions.models.base import utcnow
 from petitions.services.tokens import new_token, token_hash
+from tests.conftest import PASSWORD, csrf_from
 
 URL = "/api/v1/checkins"
 
@@ -280,6 +281,33 @@ def test_token_of_a_deactivated_account_is_refused(app, client, api_token):
         headers={"Authorization": f"Bearer {bearer}"},
     )
     assert response.status_code == 401
+
+
+def test_deactivating_an_account_stops_its_scanner_at_once(app, api_token, make_user):
+    """Token lookups are cached for a moment; deactivating the account clears that."""
+    scanner, admin = app.test_client(), app.test_client()
+    user, bearer = api_token()
+    auth = {"Authorization": f"Bearer {bearer}"}
+    assert (
+        scanner.post(URL, json={"token": new_token(), "nonce": nonce()}, headers=auth).status_code
+        == 200
+    )
+    boss = make_user("admin")
+    page = admin.post(
+        "/auth/login", data={"email": boss.email, "password": PASSWORD, "csrf_token": _csrf(admin)}
+    )
+    assert page.status_code == 302
+    admin.post(
+        f"/manage/users/{user.id}/active", data={"csrf_token": _csrf(admin, "/manage/users")}
+    )
+    assert (
+        scanner.post(URL, json={"token": new_token(), "nonce": nonce()}, headers=auth).status_code
+        == 401
+    )
+
+
+def _csrf(client, url="/auth/login"):
+    return csrf_from(client.get(url).get_data(as_text=True))
 
 
 def test_cli_create_for_unknown_account_fails(runner):

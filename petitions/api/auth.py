@@ -1,9 +1,10 @@
 """Who is calling the API: a bearer API token, or a logged-in staff session (with CSRF)."""
 
-from datetime import timedelta
+import time
+from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from flask import abort, g, jsonify, request
+from flask import abort, current_app, g, jsonify, request
 from flask_login import current_user
 from sqlalchemy import DateTime, bindparam, text
 
@@ -51,25 +52,64 @@ _TOUCH = text("UPDATE api_tokens SET last_used_at = :at WHERE id = :id").bindpar
 )
 
 
+class _Caller(NamedTuple):
+    token_id: int
+    staff: Staff
+    last_used_at: datetime | None
+
+
+# A scanner sends a scan every second or two: its token is looked up once per
+# COUNT_CACHE_SECONDS per process, not on every scan (a revoked token or deactivated
+# account stops working within those seconds).
+_callers: dict[str, tuple[float, _Caller | None]] = {}
+
+
+def _lookup(digest: str) -> _Caller | None:
+    now = time.monotonic()
+    hit = _callers.get(digest)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    row = db.session.connection().execute(_TOKEN_USER, {"h": digest}).first()
+    caller = None
+    if row is not None and row.revoked_at is None and row.active:
+        caller = _Caller(
+            row.token_id, Staff(row.id, row.name, row.email, row.role), row.last_used_at
+        )
+    if len(_callers) > 10_000:
+        _callers.clear()
+    _callers[digest] = (now + float(current_app.config["COUNT_CACHE_SECONDS"]), caller)
+    return caller
+
+
+def forget_api_tokens() -> None:
+    """After revoking a token or deactivating an account: no cached answer survives here."""
+    _callers.clear()
+
+
 def _bearer_user() -> Staff:
     value = request.headers.get("Authorization", "")
     scheme, _, clear = value.partition(" ")
     if scheme.lower() != "bearer" or not clear.strip():
         _unauthorized("Use 'Authorization: Bearer <token>'.")
-    row = db.session.execute(_TOKEN_USER, {"h": token_hash(clear.strip())}).first()
-    if row is None or row.revoked_at is not None or not row.active:
+    digest = token_hash(clear.strip())
+    caller = _lookup(digest)
+    if caller is None:
         _unauthorized("That API token is not valid (unknown or revoked).")
-    now = utcnow()
-    g.api_token_id = row.token_id
-    g.api_token_stale = row.last_used_at is None or now - row.last_used_at > LAST_USED_GRANULARITY
-    return Staff(row.id, row.name, row.email, row.role)
+    g.api_token = digest
+    g.api_token_stale = (
+        caller.last_used_at is None or utcnow() - caller.last_used_at > LAST_USED_GRANULARITY
+    )
+    return caller.staff
 
 
 def touch_api_token() -> None:
     """Note when the calling API token was last used (at most once per 5 minutes). Called by
     writing endpoints inside their write transaction, so that reads never have to write."""
     if g.get("api_token_stale"):
-        db.session.execute(_TOUCH, {"at": utcnow(), "id": g.api_token_id})
+        now = utcnow()
+        expires, caller = _callers[g.api_token]
+        db.session.connection().execute(_TOUCH, {"at": now, "id": caller.token_id})
+        _callers[g.api_token] = (expires, caller._replace(last_used_at=now))
         g.api_token_stale = False
 
 

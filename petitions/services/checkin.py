@@ -214,7 +214,7 @@ def check_in(
     with _write_phase():
         result, attendee_id, event_id = _scan(digest, staff, when, scope)
         try:
-            db.session.execute(
+            db.session.connection().execute(
                 _LOG,
                 {
                     "nonce": nonce,
@@ -264,7 +264,7 @@ def _event_info(event_id: int) -> tuple[str, str]:
     now = time.monotonic()
     hit = _event_cache.get(event_id)
     if hit is None or now - hit[0] > EVENT_CACHE_SECONDS:
-        row = db.session.execute(_EVENT, {"id": event_id}).first()
+        row = db.session.connection().execute(_EVENT, {"id": event_id}).first()
         slug, tz = (row.slug, row.timezone) if row is not None else ("", "America/New_York")
         if len(_event_cache) > 1000:
             _event_cache.clear()
@@ -298,9 +298,13 @@ def _scan(digest: str | None, staff: _Staff, when: datetime, event: _Scope | Non
         return _unknown(event), None, event.id if event else None
     params = {"h": digest, "at": when, "by": staff.id}
     if event is not None:
-        claimed = db.session.execute(_CLAIM_IN_EVENT, {**params, "event_id": event.id}).first()
+        claimed = (
+            db.session.connection()
+            .execute(_CLAIM_IN_EVENT, {**params, "event_id": event.id})
+            .first()
+        )
     else:
-        claimed = db.session.execute(_CLAIM, params).first()
+        claimed = db.session.connection().execute(_CLAIM, params).first()
     if claimed is not None:
         slug, tz = (event.slug, event.timezone) if event else _event_info(claimed.event_id)
         result = ScanResult(
@@ -312,7 +316,7 @@ def _scan(digest: str | None, staff: _Staff, when: datetime, event: _Scope | Non
             event=slug,
         )
         return result, claimed.id, claimed.event_id
-    row = db.session.execute(_FIND, {"h": digest}).first()
+    row = db.session.connection().execute(_FIND, {"h": digest}).first()
     if row is None:
         return _unknown(event), None, event.id if event else None
     log_event = event.id if event else row.event_id
