@@ -8,14 +8,12 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
-    EmailField,
     IntegerField,
     SelectField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import (
-    Email,
     InputRequired,
     Length,
     NumberRange,
@@ -23,67 +21,22 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from ..forms import PersonForm, strip, waitlist_number
 from ..services.rallies import BadLocalTime, local_to_utc, slug_taken, valid_timezone
-from ..services.text import clean_line
 
-ZIP_RE = re.compile(r"^\d{5}(-?\d{4})?$")
 PHONE_RE = re.compile(r"^\+?[0-9 ().\-]{7,25}$")
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-NAME_MAX = 100
-WAITLIST_MAX_DIGITS = 9
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
-def _no_markup(field):
-    if field.data and ("<" in field.data or ">" in field.data):
-        raise ValidationError(_l("Please leave out the < and > characters."))
-
-
-class AttendForm(FlaskForm):
+class AttendForm(PersonForm):
     """RSVP, and the poster's "I'm here" sign-in (same fields)."""
 
-    given_name = StringField(
-        _l("First name"),
-        filters=[_strip],
-        validators=[
-            InputRequired(_l("Please enter your first name.")),
-            Length(max=NAME_MAX, message=_l("Please keep this under %(max)d characters.")),
-        ],
-    )
-    family_name = StringField(
-        _l("Last name"),
-        filters=[_strip],
-        validators=[
-            InputRequired(_l("Please enter your last name.")),
-            Length(max=NAME_MAX, message=_l("Please keep this under %(max)d characters.")),
-        ],
-    )
-    email = EmailField(
-        _l("Email"),
-        filters=[_strip],
-        validators=[
-            InputRequired(_l("Please enter your email address.")),
-            Length(max=254, message=_l("Please keep this under %(max)d characters.")),
-            Email(_l("Please check your email address; it should look like name@example.com.")),
-        ],
-    )
     phone = StringField(
         _l("Mobile phone (optional)"),
-        filters=[_strip],
+        filters=[strip],
         validators=[Optional(), Length(max=25, message=_l("Please enter a phone number."))],
     )
-    postal_code = StringField(
-        _l("ZIP code"),
-        filters=[_strip],
-        validators=[
-            InputRequired(_l("Please enter your ZIP code.")),
-            Length(max=10, message=_l("Please enter a 5-digit ZIP code, like 06106.")),
-        ],
-    )
-    waitlist_number = StringField(_l("Your child's waitlist number (optional)"), filters=[_strip])
+    waitlist_number = StringField(_l("Your child's waitlist number (optional)"), filters=[strip])
     sign = BooleanField(_l("Also sign the petition"))
 
     def __init__(self, *args, event=None, **kwargs):
@@ -97,20 +50,6 @@ class AttendForm(FlaskForm):
         else:
             self.sign.label.text = _l("Also sign the petition: %(title)s", title=petition.title)
 
-    def validate_given_name(self, field):
-        if not clean_line(field.data):
-            raise ValidationError(_l("Please enter your first name."))
-        _no_markup(field)
-
-    def validate_family_name(self, field):
-        if not clean_line(field.data):
-            raise ValidationError(_l("Please enter your last name."))
-        _no_markup(field)
-
-    def validate_postal_code(self, field):
-        if not ZIP_RE.match(field.data or ""):
-            raise ValidationError(_l("Please enter a 5-digit ZIP code, like 06106."))
-
     def validate_phone(self, field):
         value = field.data or ""
         digits = sum(c.isdigit() for c in value)
@@ -118,25 +57,13 @@ class AttendForm(FlaskForm):
             raise ValidationError(_l("Please enter a phone number, like 860-555-0123."))
 
     def validate_waitlist_number(self, field):
-        value = field.data or ""
         field.number = None
-        if not value:
-            return
-        if not value.isascii() or not value.isdigit() or len(value) > WAITLIST_MAX_DIGITS:
-            raise ValidationError(_l("Please use digits only, like 1234."))
-        number = int(value)
         petition = self.event.petition
-        low = petition.waitlist_min if petition is not None else None
-        high = petition.waitlist_max if petition is not None else None
-        if (low is not None and number < low) or (high is not None and number > high):
-            if low is not None and high is not None:
-                raise ValidationError(
-                    _l("Please enter a number from %(min)d to %(max)d.", min=low, max=high)
-                )
-            if low is not None:
-                raise ValidationError(_l("Please enter a number of at least %(min)d.", min=low))
-            raise ValidationError(_l("Please enter a number no larger than %(max)d.", max=high))
-        field.number = number
+        field.number = waitlist_number(
+            field.data or "",
+            petition.waitlist_min if petition is not None else None,
+            petition.waitlist_max if petition is not None else None,
+        )
 
     @property
     def waitlist_value(self) -> int | None:
@@ -152,17 +79,17 @@ class AttendForm(FlaskForm):
 class EventForm(FlaskForm):
     """Organizer-facing (English)."""
 
-    name = StringField("Name", filters=[_strip], validators=[InputRequired(), Length(max=200)])
+    name = StringField("Name", filters=[strip], validators=[InputRequired(), Length(max=200)])
     slug = StringField(
         "Short name for the link (/e/…)",
-        filters=[_strip],
+        filters=[strip],
         validators=[InputRequired(), Length(min=2, max=80)],
     )
     description = TextAreaField(
         "Description (plain text, or simple HTML: paragraphs, lists, links)",
         validators=[Optional(), Length(max=20000)],
     )
-    timezone = StringField("Time zone", filters=[_strip], validators=[InputRequired()])
+    timezone = StringField("Time zone", filters=[strip], validators=[InputRequired()])
     starts_at = DateTimeLocalField(
         "Starts (local time)",
         format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
@@ -175,17 +102,17 @@ class EventForm(FlaskForm):
     )
     place = StringField(
         "Place (e.g. Legislative Office Building)",
-        filters=[_strip],
+        filters=[strip],
         validators=[Optional(), Length(max=200)],
     )
     address = StringField(
-        "Street address", filters=[_strip], validators=[Optional(), Length(max=300)]
+        "Street address", filters=[strip], validators=[Optional(), Length(max=300)]
     )
     meeting_point = StringField(
-        "Meeting point", filters=[_strip], validators=[Optional(), Length(max=300)]
+        "Meeting point", filters=[strip], validators=[Optional(), Length(max=300)]
     )
     route_notes = TextAreaField(
-        "Route and notes", filters=[_strip], validators=[Optional(), Length(max=5000)]
+        "Route and notes", filters=[strip], validators=[Optional(), Length(max=5000)]
     )
     petition_id = SelectField("Linked petition", coerce=int, default=0, validate_choice=True)
     capacity = IntegerField(

@@ -1,18 +1,11 @@
 """The public sign form. Field names follow OSDI (given_name, family_name, email, postal_code)."""
 
-import re
-
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import Length, Optional, ValidationError
 
-from ..services.text import clean_line
-
-# Lazy strings count as safe markup in templates (flask_babel's LazyString has __html__):
-# messages that show a "<" use gettext at validation time, so they are escaped.
+from ..forms import NAME_MAX, PersonForm, no_markup, strip, waitlist_number
 
 # Labels for models.signature.ROLES, in that order.
 ROLE_CHOICES = [
@@ -24,52 +17,13 @@ ROLE_CHOICES = [
     SelectChoice("other", _l("Other")),
 ]
 
-ZIP_RE = re.compile(r"^[0-9]{5}(-?[0-9]{4})?$")
-NAME_MAX = 100
 COMMENT_MAX = 2000
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
-class SignForm(FlaskForm):
-    given_name = StringField(
-        _l("First name"),
-        filters=[_strip],
-        validators=[
-            InputRequired(_l("Please enter your first name.")),
-            Length(max=NAME_MAX, message=_l("Please keep this under %(max)d characters.")),
-        ],
-    )
-    family_name = StringField(
-        _l("Last name"),
-        filters=[_strip],
-        validators=[
-            InputRequired(_l("Please enter your last name.")),
-            Length(max=NAME_MAX, message=_l("Please keep this under %(max)d characters.")),
-        ],
-    )
-    email = EmailField(
-        _l("Email"),
-        filters=[_strip],
-        validators=[
-            InputRequired(_l("Please enter your email address.")),
-            Length(max=254, message=_l("Please keep this under %(max)d characters.")),
-            Email(_l("Please check your email address; it should look like name@example.com.")),
-        ],
-    )
-    postal_code = StringField(
-        _l("ZIP code"),
-        filters=[_strip],
-        validators=[
-            InputRequired(_l("Please enter your ZIP code.")),
-            Length(max=10, message=_l("Please enter a 5-digit ZIP code.")),
-        ],
-    )
+class SignForm(PersonForm):
     town = StringField(
         _l("Town or city"),
-        filters=[_strip],
+        filters=[strip],
         validators=[
             Optional(),
             Length(max=NAME_MAX, message=_l("Please keep this under %(max)d characters.")),
@@ -81,7 +35,7 @@ class SignForm(FlaskForm):
         default="",
         validate_choice=False,  # checked below with a message of our own
     )
-    waitlist_number = StringField(_l("Waitlist number"), filters=[_strip])
+    waitlist_number = StringField(_l("Waitlist number"), filters=[strip])
     comment = TextAreaField(
         _l("Why this matters to you (optional)"),
         validators=[
@@ -102,19 +56,8 @@ class SignForm(FlaskForm):
         elif petition.waitlist_label:
             self.waitlist_number.label.text = petition.waitlist_label
 
-    def validate_given_name(self, field):
-        _check_name(field, _l("Please enter your first name."))
-
-    def validate_family_name(self, field):
-        _check_name(field, _l("Please enter your last name."))
-
     def validate_town(self, field):
-        if field.data and ("<" in field.data or ">" in field.data):
-            raise ValidationError(_("Please leave out the < and > characters."))
-
-    def validate_postal_code(self, field):
-        if not ZIP_RE.match(field.data or ""):
-            raise ValidationError(_l("Please enter a 5-digit ZIP code, like 06106."))
+        no_markup(field)
 
     def validate_role(self, field):
         if field.data not in {choice.value for choice in ROLE_CHOICES}:
@@ -122,23 +65,10 @@ class SignForm(FlaskForm):
             raise ValidationError(_l("Please choose one of the options."))
 
     def validate_waitlist_number(self, field):
-        value = field.data or ""
-        if not value:
-            field.number = None
-            return
-        if not value.isascii() or not value.isdigit() or len(value) > 9:
-            raise ValidationError(_l("Please use digits only, like 1234."))
-        number = int(value)
-        low, high = self.petition.waitlist_min, self.petition.waitlist_max
-        if (low is not None and number < low) or (high is not None and number > high):
-            if low is not None and high is not None:
-                raise ValidationError(
-                    _l("Please enter a number from %(min)d to %(max)d.", min=low, max=high)
-                )
-            if low is not None:
-                raise ValidationError(_l("Please enter a number of at least %(min)d.", min=low))
-            raise ValidationError(_l("Please enter a number no larger than %(max)d.", max=high))
-        field.number = number
+        field.number = None
+        field.number = waitlist_number(
+            field.data or "", self.petition.waitlist_min, self.petition.waitlist_max
+        )
 
     @property
     def waitlist_value(self) -> int | None:
@@ -148,10 +78,3 @@ class SignForm(FlaskForm):
     @property
     def is_bot(self) -> bool:
         return bool((self.website.data or "").strip())
-
-
-def _check_name(field, missing_message):
-    if not clean_line(field.data):
-        raise ValidationError(missing_message)
-    if "<" in field.data or ">" in field.data:
-        raise ValidationError(_("Please leave out the < and > characters."))
