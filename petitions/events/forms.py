@@ -65,6 +65,18 @@ class AttendForm(PersonForm):
             petition.waitlist_max if petition is not None else None,
         )
 
+    def attendee(self) -> dict:
+        """What services.rallies.rsvp / sign_in take about the person."""
+        return dict(
+            given_name=self.given_name.data,
+            family_name=self.family_name.data,
+            email=self.email.data,
+            postal_code=self.postal_code.data,
+            phone=self.phone.data or "",
+            waitlist_number=self.waitlist_value,
+            sign=self.wants_to_sign,
+        )
+
     @property
     def waitlist_value(self) -> int | None:
         field = getattr(self, "waitlist_number", None)

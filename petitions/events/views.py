@@ -182,16 +182,7 @@ def event_page(slug: str):
             return _event_page(event, state, form, 409)
         if not form.validate_on_submit():
             return _event_page(event, state, form, 400)
-        result = rallies.rsvp(
-            event,
-            given_name=form.given_name.data,
-            family_name=form.family_name.data,
-            email=form.email.data,
-            postal_code=form.postal_code.data,
-            phone=form.phone.data or "",
-            waitlist_number=form.waitlist_value,
-            sign=form.wants_to_sign,
-        )
+        result = rallies.rsvp(event, **form.attendee())
         if result.status in ("full", "closed"):
             db.session.rollback()
             return _event_page(event, rallies.rsvp_state(event), form, 409)
@@ -272,16 +263,7 @@ def signin(slug: str, key: str):
             return _signin_page(event, state, form, 409)
         if not form.validate_on_submit():
             return _signin_page(event, state, form, 400)
-        result = rallies.sign_in(
-            event,
-            given_name=form.given_name.data,
-            family_name=form.family_name.data,
-            email=form.email.data,
-            postal_code=form.postal_code.data,
-            phone=form.phone.data or "",
-            waitlist_number=form.waitlist_value,
-            sign=form.wants_to_sign,
-        )
+        result = rallies.sign_in(event, **form.attendee())
         if result.status == "closed":
             db.session.rollback()
             return _signin_page(event, rallies.signin_state(event), form, 409)
