@@ -368,6 +368,8 @@ def test_roster_has_names_and_state_but_no_personal_data(
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
     text = response.get_data(as_text=True)
+    for entry in response.get_json()["attendees"]:  # hex ticket hashes may hold any digits
+        text = text.replace(entry["h"], "")
     for private in ("carmen.ortiz", "example.org", "555-0199", "06112", "4711", "@"):
         assert private not in text
     body = response.get_json()

@@ -1,9 +1,8 @@
 from flask import Blueprint, abort, jsonify, request
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import select
 
 from ..extensions import csrf, db, limiter
-from ..models import Event
+from ..loaders import event_or_404
 from ..models.base import utcnow
 from ..services import checkin as svc
 from .auth import api_user, touch_api_token
@@ -34,13 +33,6 @@ def _bad_request(message: str):
     response = jsonify(error=message, status=400)
     response.status_code = 400
     abort(response)
-
-
-def _event_or_404(slug: str) -> Event:
-    event = db.session.scalar(select(Event).where(Event.slug == slug))
-    if event is None:
-        abort(404)
-    return event
 
 
 @bp.post("/checkins")
@@ -90,7 +82,7 @@ def csrf_token():
 @bp.get("/events/<slug>/roster")
 def roster(slug: str):
     api_user()
-    event = _event_or_404(slug)
+    event = event_or_404(slug)
     response = jsonify(
         event={"slug": event.slug, "name": event.name, "timezone": event.timezone},
         generated_at=svc.iso_utc(utcnow()),
@@ -103,7 +95,7 @@ def roster(slug: str):
 @bp.get("/events/<slug>/search")
 def search(slug: str):
     api_user()
-    event = _event_or_404(slug)
+    event = event_or_404(slug)
     response = jsonify(attendees=svc.search(event, request.args.get("q", "")))
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -112,7 +104,7 @@ def search(slug: str):
 @bp.get("/events/<slug>/checkins/stats")
 def stats(slug: str):
     api_user()
-    event = _event_or_404(slug)
+    event = event_or_404(slug)
     response = jsonify(svc.event_stats(event))
     response.headers["Cache-Control"] = "no-store"
     return response

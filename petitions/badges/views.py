@@ -21,6 +21,7 @@ from wtforms.fields.choices import SelectChoice
 from ..auth.decorators import organizer_required
 from ..extensions import db
 from ..i18n import select_locale
+from ..loaders import event_or_404, petition_or_404
 from ..models import Event, Petition
 from ..models.badge import BadgeSheet
 from ..pdf.badges import render
@@ -136,24 +137,10 @@ def index():
     return render_template("badges/index.html", petitions=petitions, events=events)
 
 
-def _petition_or_404(slug) -> Petition:
-    petition = db.session.scalar(select(Petition).where(Petition.slug == slug))
-    if petition is None:
-        abort(404)
-    return petition
-
-
-def _event_or_404(slug) -> Event:
-    event = db.session.scalar(select(Event).where(Event.slug == slug))
-    if event is None:
-        abort(404)
-    return event
-
-
 @bp.route("/manage/badges/p/<slug>/", methods=["GET", "POST"])
 @organizer_required
 def petition_sheets(slug):
-    petition = _petition_or_404(slug)
+    petition = petition_or_404(slug)
     events = db.session.scalars(
         select(Event).where(Event.petition_id == petition.id).order_by(Event.starts_at.desc())
     ).all()
@@ -163,7 +150,7 @@ def petition_sheets(slug):
 @bp.route("/manage/badges/e/<slug>/", methods=["GET", "POST"])
 @organizer_required
 def event_sheets(slug):
-    event = _event_or_404(slug)
+    event = event_or_404(slug)
     return _sheets(event.petition, event, [])
 
 
@@ -254,7 +241,7 @@ def mark_printed(sheet_id):
 @bp.route("/manage/badges/p/<slug>/design", methods=["GET", "POST"])
 @organizer_required
 def design(slug):
-    petition = _petition_or_404(slug)
+    petition = petition_or_404(slug)
     current = svc.design_for(petition)
     offsets = svc.offsets_for(petition)
     form = DesignForm()
@@ -286,7 +273,7 @@ def design(slug):
 @organizer_required
 def sample(slug):
     """One badge with a made-up number on the chosen stock, to check a design and calibration."""
-    petition = _petition_or_404(slug)
+    petition = petition_or_404(slug)
     stock = svc.STOCKS.get(request.args.get("stock", svc.DEFAULT_STOCK))
     if stock is None:
         abort(404)

@@ -28,6 +28,7 @@ from .. import qr
 from ..auth.decorators import organizer_required, staff_required
 from ..charts import bar_chart_svg
 from ..extensions import db, limiter
+from ..loaders import event_or_404
 from ..models import Attendee, Event, EventStatus, Petition
 from ..models.base import utcnow
 from ..pdf.poster import PAPER, PosterData, render_poster
@@ -100,16 +101,9 @@ def _helpers():
     return {"event_when": when_text, "event_local_time": local_time}
 
 
-def _load(slug: str) -> Event:
-    event = rallies.get_event(slug)
-    if event is None:
-        abort(404)
-    return event
-
-
 def _load_public(slug: str) -> Event:
     """Drafts are 404 to the public (organizers see a preview)."""
-    event = _load(slug)
+    event = event_or_404(slug)
     if event.status == EventStatus.DRAFT and not (
         current_user.is_authenticated and current_user.can_organize
     ):
@@ -251,8 +245,8 @@ def event_ics(slug: str):
 @bp.route("/e/<slug>/here/<key>", methods=["GET", "POST"])
 @limiter.limit(_signin_limit, exempt_when=_is_not_post)
 def signin(slug: str, key: str):
-    event = rallies.get_event(slug)
-    if event is None or event.status == EventStatus.DRAFT:
+    event = event_or_404(slug)
+    if event.status == EventStatus.DRAFT:
         abort(404)
     if not rallies.signin_key_matches(event, key):
         return render_template("events/outdated.html", event=event), 410
@@ -383,7 +377,7 @@ def manage_new():
 @bp.route("/manage/e/<slug>/edit", methods=["GET", "POST"])
 @organizer_required
 def manage_edit(slug: str):
-    event = _load(slug)
+    event = event_or_404(slug)
     form = EventForm(petitions=_petitions(), event_id=event.id)
     if request.method == "GET":
         form.fill(
@@ -407,7 +401,7 @@ def manage_edit(slug: str):
 @bp.post("/manage/e/<slug>/publish")
 @organizer_required
 def manage_publish(slug: str):
-    event = _load(slug)
+    event = event_or_404(slug)
     if event.status == EventStatus.CANCELLED:
         flash("A cancelled event cannot be published again; create a new one.", "error")
     else:
@@ -420,7 +414,7 @@ def manage_publish(slug: str):
 @bp.post("/manage/e/<slug>/cancel")
 @organizer_required
 def manage_cancel(slug: str):
-    event = _load(slug)
+    event = event_or_404(slug)
     event.status = EventStatus.CANCELLED
     db.session.commit()
     flash("Cancelled: the event page now says so and takes no RSVPs or sign-ins.", "ok")
@@ -430,7 +424,7 @@ def manage_cancel(slug: str):
 @bp.post("/manage/e/<slug>/rotate-key")
 @organizer_required
 def manage_rotate(slug: str):
-    event = _load(slug)
+    event = event_or_404(slug)
     rallies.rotate_signin_key(event)
     db.session.commit()
     flash("New sign-in key: posters printed before now no longer work. Print new ones.", "ok")
@@ -440,7 +434,7 @@ def manage_rotate(slug: str):
 @bp.post("/manage/e/<slug>/attendees/<int:attendee_id>/revoke")
 @organizer_required
 def manage_revoke(slug: str, attendee_id: int):
-    event = _load(slug)
+    event = event_or_404(slug)
     attendee = db.session.get(Attendee, attendee_id)
     if attendee is None or attendee.event_id != event.id:
         abort(404)
@@ -453,7 +447,7 @@ def manage_revoke(slug: str, attendee_id: int):
 @bp.get("/manage/e/<slug>")
 @staff_required
 def dashboard(slug: str):
-    event = _load(slug)
+    event = event_or_404(slug)
     stats = rallies.stats(event)
     q = (request.args.get("q") or "")[:100]
     people = rallies.attendees(
@@ -480,7 +474,7 @@ def _chart(stats):
 @bp.get("/manage/e/<slug>/stats.json")
 @staff_required
 def dashboard_json(slug: str):
-    event = _load(slug)
+    event = event_or_404(slug)
     stats = rallies.stats(event)
     response = jsonify(
         **stats.as_dict(), chart_svg=str(_chart(stats)), updated_at=utcnow().isoformat() + "Z"
@@ -492,7 +486,7 @@ def dashboard_json(slug: str):
 @bp.get("/manage/e/<slug>/poster.pdf")
 @organizer_required
 def poster(slug: str):
-    event = _load(slug)
+    event = event_or_404(slug)
     paper = (request.args.get("paper") or "letter").lower()
     if paper not in PAPER:
         abort(400)
@@ -523,7 +517,7 @@ def poster(slug: str):
 @bp.get("/manage/e/<slug>/attendees.csv")
 @organizer_required
 def attendees_csv(slug: str):
-    event = _load(slug)
+    event = event_or_404(slug)
     count = rallies.attendee_count(event)
     log_export(current_user, "attendees", event.slug, count)
     db.session.commit()

@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from ..auth.decorators import organizer_required
 from ..charts import bar_chart_svg
 from ..extensions import db
+from ..loaders import petition_or_404
 from ..models import Signature
 from ..models.base import utcnow
 from ..services import counting, dashboard
@@ -42,16 +43,6 @@ def _zone():
 def _when(value: datetime | None, zone) -> str:
     local = service.utc_to_local(value, zone)
     return local.strftime("%b %-d, %Y %-I:%M %p") if local else ""
-
-
-def _petition_or_404(slug: str):
-    # No query for what can never be a slug (a NUL byte would even upset PostgreSQL).
-    if len(slug) > service.SLUG_MAX or not slug.isprintable():
-        abort(404)
-    petition = service.get_by_slug(slug)
-    if petition is None:
-        abort(404)
-    return petition
 
 
 def _data_from(form: PetitionForm) -> service.PetitionData:
@@ -106,7 +97,7 @@ def new_petition():
 @bp.route("/p/<slug>/edit", methods=["GET", "POST"])
 @organizer_required
 def edit_petition(slug: str):
-    petition = _petition_or_404(slug)
+    petition = petition_or_404(slug)
     locked = service.slug_locked(petition)
     if request.method == "GET":
         local = service.utc_to_local(petition.deadline, _zone())
@@ -139,7 +130,7 @@ def edit_petition(slug: str):
 @bp.get("/p/<slug>/preview")
 @organizer_required
 def preview_petition(slug: str):
-    petition = _petition_or_404(slug)
+    petition = petition_or_404(slug)
     count = counting.signature_count(petition)
     context = dict(petition=petition, preview=True, count=count, signature_count=count)
     try:
@@ -152,7 +143,7 @@ def preview_petition(slug: str):
 
 
 def _transition(slug: str, action, done: str):
-    petition = _petition_or_404(slug)
+    petition = petition_or_404(slug)
     try:
         action(petition)
     except service.PetitionError as e:
@@ -195,7 +186,7 @@ def _query_args() -> dict:
 @bp.get("/p/<slug>", endpoint="dashboard")
 @organizer_required
 def dashboard_view(slug: str):
-    petition = _petition_or_404(slug)
+    petition = petition_or_404(slug)
     args = _query_args()
     zone = _zone()
     numbers = dashboard.overview(petition)
@@ -219,7 +210,7 @@ def dashboard_view(slug: str):
 
 
 def _moderate(slug: str, signature_id: int, action, message: str):
-    petition = _petition_or_404(slug)
+    petition = petition_or_404(slug)
     signature = db.session.get(Signature, signature_id) if signature_id < 2**31 else None
     if signature is None or signature.petition_id != petition.id:
         abort(404)
@@ -278,7 +269,7 @@ def _chunks(lines, size: int = 64 * 1024):
 @bp.get("/p/<slug>/signatures.csv")
 @organizer_required
 def export_signatures(slug: str):
-    petition = _petition_or_404(slug)
+    petition = petition_or_404(slug)
     max_id, rows = dashboard.export_snapshot(petition)
     # Logged before a byte leaves: an interrupted download still counts as an export.
     log_export(current_user, "signatures", petition.slug, rows)

@@ -20,6 +20,7 @@ from wtforms.fields.choices import SelectChoice
 from ..auth.decorators import organizer_required
 from ..errors import render_error
 from ..extensions import db
+from ..loaders import petition_or_404
 from ..models import Petition
 from ..models.official import Official
 from ..models.packet import (
@@ -45,13 +46,6 @@ from .forms import (
 )
 
 bp = Blueprint("packets", __name__)
-
-
-def _petition(slug: str) -> Petition:
-    petition = db.session.scalar(select(Petition).where(Petition.slug == slug))
-    if petition is None:
-        abort(404)
-    return petition
 
 
 def _back(default: str):
@@ -218,14 +212,14 @@ def _panel_helper():
 @bp.get("/p/<slug>/packets")
 @organizer_required
 def petition_packets(slug: str):
-    petition = _petition(slug)
+    petition = petition_or_404(slug)
     return render_template("packets/petition.html", petition=petition)
 
 
 @bp.post("/p/<slug>/packets/targets")
 @organizer_required
 def set_targets(slug: str):
-    petition = _petition(slug)
+    petition = petition_or_404(slug)
     form = TargetsForm()
     form.officials.choices = [
         SelectChoice(o.id, o.label) for o in officials_service.list_officials()
@@ -241,7 +235,7 @@ def set_targets(slug: str):
 @bp.route("/p/<slug>/packets/settings", methods=["GET", "POST"])
 @organizer_required
 def settings(slug: str):
-    petition = _petition(slug)
+    petition = petition_or_404(slug)
     current = packets_service.settings_for(petition)
     form = SettingsForm(obj=current)
     if form.validate_on_submit():
@@ -262,7 +256,7 @@ def settings(slug: str):
 @bp.get("/p/<slug>/packets/stories")
 @organizer_required
 def stories(slug: str):
-    petition = _petition(slug)
+    petition = petition_or_404(slug)
     page = request.args.get("page", 1, type=int)
     page = max(1, min(page or 1, 100000))
     rows, total = packets_service.stories_page(petition, page)
@@ -273,7 +267,7 @@ def stories(slug: str):
 @bp.post("/p/<slug>/packets/stories/<int:signature_id>")
 @organizer_required
 def story_toggle(slug: str, signature_id: int):
-    petition = _petition(slug)
+    petition = petition_or_404(slug)
     form = StoryForm()
     if not form.validate_on_submit():
         abort(400)
@@ -287,7 +281,7 @@ def story_toggle(slug: str, signature_id: int):
 @bp.post("/p/<slug>/packets/generate")
 @organizer_required
 def generate(slug: str):
-    petition = _petition(slug)
+    petition = petition_or_404(slug)
     form = GenerateForm()
     targets = officials_service.targets(petition.id)
     form.official.choices = _official_choices(targets)
@@ -324,7 +318,7 @@ def _send(petition: Petition, record: PacketRecord):
 @bp.get("/p/<slug>/packets/<int:record_id>.pdf")
 @organizer_required
 def download(slug: str, record_id: int):
-    petition = _petition(slug)
+    petition = petition_or_404(slug)
     record = db.session.get(PacketRecord, record_id)
     if record is None or record.petition_id != petition.id:
         abort(404)
@@ -341,7 +335,7 @@ def _job(petition: Petition, job_id: int) -> PacketJob:
 @bp.get("/p/<slug>/packets/jobs/<int:job_id>")
 @organizer_required
 def job_page(slug: str, job_id: int):
-    petition = _petition(slug)
+    petition = petition_or_404(slug)
     job = _job(petition, job_id)
     return render_template("packets/job.html", petition=petition, job=job,
                            status=jobs.job_status(job))  # fmt: skip
@@ -350,7 +344,7 @@ def job_page(slug: str, job_id: int):
 @bp.get("/p/<slug>/packets/jobs/<int:job_id>.json")
 @organizer_required
 def job_json(slug: str, job_id: int):
-    petition = _petition(slug)
+    petition = petition_or_404(slug)
     job = _job(petition, job_id)
     data = jobs.job_status(job)
     if job.status == "done" and job.record_id:
@@ -363,7 +357,7 @@ def job_json(slug: str, job_id: int):
 @bp.post("/p/<slug>/packets/delivered")
 @organizer_required
 def delivered(slug: str):
-    petition = _petition(slug)
+    petition = petition_or_404(slug)
     form = DeliveredForm()
     if not form.validate_on_submit():
         return render_error(400, "The note can be at most 300 characters.")

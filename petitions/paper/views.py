@@ -22,6 +22,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..auth.decorators import organizer_required, staff_required
 from ..extensions import csrf, db
+from ..loaders import petition_or_404
 from ..models import Petition, PetitionStatus, Signature
 from ..pdf.paper_sheet import MAX_ROWS, PAPER_SIZES, SheetData, SheetLabels, render_sheet
 from ..services import counting, imports
@@ -37,13 +38,6 @@ from ..services.paper import (
 from .forms import ImportConfirmForm, ImportUploadForm, PaperEntryForm
 
 bp = Blueprint("paper", __name__)
-
-
-def _petition(slug: str) -> Petition:
-    petition = db.session.scalar(select(Petition).where(Petition.slug == slug))
-    if petition is None:
-        abort(404)
-    return petition
 
 
 @bp.get("/paper")
@@ -87,7 +81,7 @@ def _sheet_labels() -> SheetLabels:
 @bp.get("/p/<slug>/paper-sheet.pdf")
 @organizer_required
 def sheet(slug: str):
-    petition = _petition(slug)
+    petition = petition_or_404(slug)
     paper = request.args.get("paper", "letter").lower()
     if paper not in PAPER_SIZES:
         abort(400)
@@ -121,7 +115,7 @@ def sheet(slug: str):
 @bp.route("/p/<slug>/paper", methods=["GET", "POST"])
 @staff_required
 def entry(slug: str):
-    petition = _petition(slug)
+    petition = petition_or_404(slug)
     form = PaperEntryForm()
     if request.method == "GET":
         form.sheet_number.data = request.args.get("sheet", "")[:20]
@@ -228,7 +222,7 @@ def _protect_upload():
 @bp.get("/p/<slug>/import")
 @organizer_required
 def import_form(slug: str):
-    petition = _petition(slug)
+    petition = petition_or_404(slug)
     return render_template("paper/import.html", petition=petition, form=ImportUploadForm())
 
 
@@ -236,7 +230,7 @@ def import_form(slug: str):
 @csrf.exempt
 @organizer_required
 def import_check(slug: str):
-    petition = _petition(slug)
+    petition = petition_or_404(slug)
     try:
         _protect_upload()
         request.files  # noqa: B018  (read the body here, where its size is checked)
@@ -265,7 +259,7 @@ def import_check(slug: str):
 @bp.post("/p/<slug>/import/confirm")
 @organizer_required
 def import_confirm(slug: str):
-    petition = _petition(slug)
+    petition = petition_or_404(slug)
     form = ImportConfirmForm()
     if not form.validate_on_submit():
         abort(400)

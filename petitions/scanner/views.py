@@ -7,11 +7,10 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import select
 
 from ..auth.decorators import staff_required
 from ..extensions import db
-from ..models import Event
+from ..loaders import event_or_404
 from ..services import checkin as svc
 from .forms import TicketCheckInForm
 
@@ -29,14 +28,10 @@ ASSETS = (
 )
 
 
-def _event_or_404(slug: str) -> Event:
-    return db.first_or_404(select(Event).where(Event.slug == slug))
-
-
 @bp.get("/manage/e/<slug>/scan")
 @staff_required
 def scan(slug: str):
-    event = _event_or_404(slug)
+    event = event_or_404(slug)
     response = Response(
         render_template(
             "scanner/scan.html",
@@ -53,7 +48,7 @@ def scan(slug: str):
 @bp.get("/manage/e/<slug>/scan.webmanifest")
 @staff_required
 def manifest(slug: str):
-    event = _event_or_404(slug)
+    event = event_or_404(slug)
     body = {
         "name": f"Check-in: {event.name}",
         "short_name": "Check-in",

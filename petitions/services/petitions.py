@@ -274,10 +274,6 @@ def reopen(petition: Petition, now: datetime | None = None) -> None:
     petition.closed_at = None
 
 
-def get_by_slug(slug: str) -> Petition | None:
-    return db.session.scalar(select(Petition).where(Petition.slug == slug))
-
-
 # --- moderation: spam is hidden, never deleted (so it can be restored) ---
 
 

@@ -85,10 +85,6 @@ def new_signin_key() -> str:
     return new_token(SIGNIN_KEY_LENGTH)
 
 
-def get_event(slug: str) -> Event | None:
-    return db.session.scalar(select(Event).where(Event.slug == slug))
-
-
 def slug_taken(slug: str, exclude_id: int | None = None) -> bool:
     if slug in RESERVED_SLUGS:
         return True
