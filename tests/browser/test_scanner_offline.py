@@ -9,6 +9,7 @@ from petitions.models import Attendee, CheckIn
 from petitions.services.tokens import new_token
 from tests.conftest import PASSWORD
 
+CHECKINS = "**/api/v1/checkins"
 PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True}
 
 
@@ -64,6 +65,9 @@ def test_offline_scans_queue_and_sync_with_conflicts(
     )
     assert door2.get_json()["result"] == "ok"
 
+    # No signal. Playwright's offline mode can flicker while a page reloads (the new page
+    # may start "online" for an instant), so check-ins are also cut off at the network.
+    context.route(CHECKINS, lambda route: route.abort("internetdisconnected"))
     context.set_offline(True)
     page.wait_for_selector("#scan-net.offline")
 
@@ -89,6 +93,7 @@ def test_offline_scans_queue_and_sync_with_conflicts(
     db.session.rollback()
     assert db.session.scalar(select(Attendee.checked_in_at).where(Attendee.id == ana.id)) is None
 
+    context.unroute(CHECKINS)
     context.set_offline(False)
     page.wait_for_selector("#scan-pending-box", state="hidden", timeout=20000)
     page.wait_for_selector("#scan-conflicts-box:not([hidden])")
