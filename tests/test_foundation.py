@@ -4,7 +4,7 @@ from sqlalchemy import select
 from petitions import create_app
 from petitions.extensions import db
 from petitions.models import User
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, csrf_from
 
 
 def test_refuses_default_secret_key_outside_debug(monkeypatch, tmp_path):
@@ -137,3 +137,38 @@ def test_bootstrap_creates_admin_once(runner):
     assert "password:" in first.output
     second = runner.invoke(args=["bootstrap"])
     assert "nothing to do" in second.output
+
+
+def test_rate_limits_live_in_redis_when_redis_url_is_set(app, monkeypatch, redis_url):
+    """Several app hosts share one Redis: a limit counted on one holds on the others."""
+    import uuid
+
+    import redis
+
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    prefix = f"test-{uuid.uuid4().hex[:8]}"
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+        "RATELIMIT_KEY_PREFIX": prefix,
+        "RATELIMIT_LOGIN": "3 per minute",
+    }
+    host_a, host_b = create_app(dict(config)), create_app(dict(config))
+    assert host_a.config["RATELIMIT_STORAGE_URI"] == redis_url
+
+    def attempt(host):
+        client = host.test_client()
+        with host.app_context():
+            token = csrf_from(client.get("/auth/login").get_data(as_text=True))
+            return client.post(
+                "/auth/login",
+                data={"email": "x@example.org", "password": "no", "csrf_token": token},
+            ).status_code
+
+    assert [attempt(host_a), attempt(host_b), attempt(host_a)] == [401, 401, 401]
+    assert attempt(host_b) == 429
+    store = redis.Redis.from_url(redis_url)
+    keys = store.keys(f"*{prefix}*")
+    assert keys
+    store.delete(*keys)
