@@ -25,7 +25,7 @@ def test_keyboard_only_entry(app, live_server, browser_factory, make_user, make_
 
     page.goto(f"{live_server}/manage/p/{slug}/paper")
     # First the sheet number, then along the row in the sheet's column order.
-    assert page.evaluate("document.activeElement.id") == "sheet_number"
+    wait_for_focus(page, "sheet_number")
     page.keyboard.type("4")
     for text in ("Ana", "Rivera", "ana@example.org", "06106", "Hartford"):
         page.keyboard.press("Tab")
@@ -42,7 +42,7 @@ def test_keyboard_only_entry(app, live_server, browser_factory, make_user, make_
         page.keyboard.press("Enter")  # from the town field: Enter submits
 
     assert "Saved on sheet 4: Ana Rivera, 06106 Hartford." in page.inner_text(".flash.ok")
-    assert page.evaluate("document.activeElement.id") == "given_name"
+    wait_for_focus(page, "given_name")
     assert page.input_value("#sheet_number") == "4"
     assert page.input_value("#given_name") == ""
     # Next row of the same sheet: straight from the first field.
@@ -56,7 +56,7 @@ def test_keyboard_only_entry(app, live_server, browser_factory, make_user, make_
         page.keyboard.press("Enter")
     assert "Saved on sheet 4: Luis Santiago" in page.inner_text(".flash.ok")
     assert "2 entered from this sheet so far." in page.inner_text("main")
-    assert page.evaluate("document.activeElement.id") == "given_name"
+    wait_for_focus(page, "given_name")
 
     # The same person again: a warning with the checkbox focused, nothing saved.
     page.keyboard.type("Luis")
@@ -68,7 +68,7 @@ def test_keyboard_only_entry(app, live_server, browser_factory, make_user, make_
     with page.expect_navigation():
         page.keyboard.press("Enter")
     assert "Already signed?" in page.inner_text(".paper-dupes")
-    assert page.evaluate("document.activeElement.id") == "different_person"
+    wait_for_focus(page, "different_person")
 
     db.session.rollback()  # a fresh snapshot: the rows were written by the server thread
     rows = db.session.execute(
@@ -78,3 +78,9 @@ def test_keyboard_only_entry(app, live_server, browser_factory, make_user, make_
     ).all()
     assert [tuple(r) for r in rows] == [("Ana", "educator", True, "4"), ("Luis", "", False, "4")]
     assert not [e for e in errors if "Content Security Policy" in e]
+
+
+def wait_for_focus(page, element_id: str) -> None:
+    """After a page load: the browser applies autofocus at its next rendering step, so wait
+    for it (a timeout fails the test) rather than read document.activeElement at once."""
+    page.wait_for_selector(f"#{element_id}:focus", timeout=5000)
