@@ -211,6 +211,8 @@ def cached_petition(slug: str) -> Petition | None:
     petition = db.session.scalars(select(Petition).where(Petition.slug == slug)).first()
     if petition is not None:
         db.session.expunge(petition)
+    if len(_petitions) > 1000:  # unknown slugs are remembered too; keep that bounded
+        _petitions.clear()
     _petitions[slug] = (now + float(current_app.config["COUNT_CACHE_SECONDS"]), petition)
     return petition
 
