@@ -370,6 +370,13 @@ def test_publish_close_reopen(client, organizer, csrf, make_petition):
     assert status_of(client, "life") == "published"
     assert "Close petition" in client.get("/manage/p/life").get_data(as_text=True)
 
+    def sign_as(given):
+        data = {"csrf_token": token, "given_name": given, "family_name": "Rivera",
+                "email": "ana@example.org", "postal_code": "06106"}  # fmt: skip
+        return client.post("/p/life/sign", data=data).status_code
+
+    # A signature just before closing: the sign POST's petition cache must not outlive it.
+    assert sign_as("Ana") == 302
     assert client.post("/manage/p/life/close", data={"csrf_token": token}).status_code == 302
     p = petition_by_slug("life")
     assert p.status == PetitionStatus.CLOSED and p.closed_at is not None and not p.is_open()
@@ -384,6 +391,7 @@ def test_publish_close_reopen(client, organizer, csrf, make_petition):
     assert client.post("/manage/p/life/reopen", data={"csrf_token": token}).status_code == 302
     assert petition_by_slug("life").status == PetitionStatus.PUBLISHED
     assert status_of(client, "life") == "published"
+    assert sign_as("Luis") == 302
 
 
 def test_refused_transitions_say_why(client, organizer, csrf, make_petition):

@@ -1,6 +1,5 @@
 """Who is calling the API: a bearer API token, or a logged-in staff session (with CSRF)."""
 
-import time
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
@@ -8,6 +7,7 @@ from flask import abort, current_app, g, jsonify, request
 from flask_login import current_user
 from sqlalchemy import DateTime, bindparam, text
 
+from ..cache import Expiring
 from ..extensions import csrf, db
 from ..models import User
 from ..models.api_token import ApiToken
@@ -61,24 +61,17 @@ class _Caller(NamedTuple):
 # A scanner sends a scan every second or two: its token is looked up once per
 # COUNT_CACHE_SECONDS per process, not on every scan (a revoked token or deactivated
 # account stops working within those seconds).
-_callers: dict[str, tuple[float, _Caller | None]] = {}
+_callers = Expiring(max_items=10_000)
 
 
 def _lookup(digest: str) -> _Caller | None:
-    now = time.monotonic()
-    hit = _callers.get(digest)
-    if hit is not None and hit[0] > now:
-        return hit[1]
-    row = db.session.connection().execute(_TOKEN_USER, {"h": digest}).first()
-    caller = None
-    if row is not None and row.revoked_at is None and row.active:
-        caller = _Caller(
-            row.token_id, Staff(row.id, row.name, row.email, row.role), row.last_used_at
-        )
-    if len(_callers) > 10_000:
-        _callers.clear()
-    _callers[digest] = (now + float(current_app.config["COUNT_CACHE_SECONDS"]), caller)
-    return caller
+    def load():
+        row = db.session.connection().execute(_TOKEN_USER, {"h": digest}).first()
+        if row is None or row.revoked_at is not None or not row.active:
+            return None
+        return _Caller(row.token_id, Staff(row.id, row.name, row.email, row.role), row.last_used_at)
+
+    return _callers.get(digest, float(current_app.config["COUNT_CACHE_SECONDS"]), load)
 
 
 def forget_api_tokens() -> None:
@@ -95,7 +88,7 @@ def _bearer_user() -> Staff:
     caller = _lookup(digest)
     if caller is None:
         _unauthorized("That API token is not valid (unknown or revoked).")
-    g.api_token = digest
+    g.api_token = (digest, caller)
     g.api_token_stale = (
         caller.last_used_at is None or utcnow() - caller.last_used_at > LAST_USED_GRANULARITY
     )
@@ -107,9 +100,9 @@ def touch_api_token() -> None:
     writing endpoints inside their write transaction, so that reads never have to write."""
     if g.get("api_token_stale"):
         now = utcnow()
-        expires, caller = _callers[g.api_token]
+        digest, caller = g.api_token
         db.session.connection().execute(_TOUCH, {"at": now, "id": caller.token_id})
-        _callers[g.api_token] = (expires, caller._replace(last_used_at=now))
+        _callers.replace(digest, caller._replace(last_used_at=now))
         g.api_token_stale = False
 
 

@@ -10,7 +10,6 @@
 """
 
 import re
-import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -22,6 +21,7 @@ from sqlalchemy import DateTime, bindparam, func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from .. import database
+from ..cache import Expiring
 from ..extensions import db
 from ..models import Attendee, CheckIn, Event, User
 from ..models.base import utcnow
@@ -255,21 +255,18 @@ def _write_phase():
         database.sqlite_write_intent.reset(token)
 
 
-_event_cache: dict[int, tuple[float, str, str]] = {}
+_events = Expiring()
 EVENT_CACHE_SECONDS = 60.0
 
 
 def _event_info(event_id: int) -> tuple[str, str]:
     """(slug, time zone) of an event; cached briefly, they are only labels in the answer."""
-    now = time.monotonic()
-    hit = _event_cache.get(event_id)
-    if hit is None or now - hit[0] > EVENT_CACHE_SECONDS:
+
+    def load():
         row = db.session.connection().execute(_EVENT, {"id": event_id}).first()
-        slug, tz = (row.slug, row.timezone) if row is not None else ("", "America/New_York")
-        if len(_event_cache) > 1000:
-            _event_cache.clear()
-        hit = _event_cache[event_id] = (now, slug, tz)
-    return hit[1], hit[2]
+        return (row.slug, row.timezone) if row is not None else ("", "America/New_York")
+
+    return _events.get(event_id, EVENT_CACHE_SECONDS, load)
 
 
 class _Staff(NamedTuple):

@@ -13,17 +13,15 @@ Counted = confirmed and not hidden.
 from __future__ import annotations
 
 import json
-import threading
-import time
 
 from flask import current_app
 from sqlalchemy import func, select
 
+from ..cache import Expiring
 from ..extensions import db
 from ..models import Petition, Signature
 
-_local: dict[str, tuple[float, object]] = {}
-_lock = threading.Lock()
+_local = Expiring()
 _redis_clients: dict[str, object] = {}
 
 
@@ -70,22 +68,13 @@ def _cached(key: str, compute):
         except redis.RedisError:
             current_app.logger.warning("Redis unavailable for the count cache; counting directly")
             return compute()
-    now = time.monotonic()
-    hit = _local.get(key)
-    if hit is not None and hit[0] > now:
-        return hit[1]
-    value = compute()
-    with _lock:
-        _local[key] = (now + ttl, value)
-    return value
+    return _local.get(key, ttl, compute)
 
 
 def forget(petition: Petition) -> None:
     """Drop the cached values (after a confirm, removal or an organizer hiding a row)."""
     keys = [f"{kind}:{petition.id}" for kind in ("count", "towns", "recent")]
-    with _lock:
-        for key in keys:
-            _local.pop(key, None)
+    _local.forget(*keys)
     client = _redis()
     if client is not None:
         import redis

@@ -10,7 +10,6 @@ requests can win together; the loser becomes a "duplicate", never an error.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,6 +20,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import make_transient_to_detached
 
+from ..cache import Expiring
 from ..extensions import db
 from ..models import ROLES, Petition, PetitionStatus, Signature
 from ..models.base import utcnow
@@ -195,30 +195,27 @@ def sign_petition(
     return SignResult("pending" if pending else "signed", signature)
 
 
-_petitions: dict[str, tuple[float, Petition | None]] = {}
+_petitions = Expiring()
 
 
 def cached_petition(slug: str) -> Petition | None:
     """The petition for the sign POST, read at most every COUNT_CACHE_SECONDS per process.
 
     A detached copy: every column is loaded and it has no relationships, so it can be
-    read (not changed) outside the session. An organizer closing or editing a petition
-    reaches the other processes within those seconds."""
-    now = time.monotonic()
-    hit = _petitions.get(slug)
-    if hit is not None and hit[0] > now:
-        return hit[1]
-    petition = db.session.scalars(select(Petition).where(Petition.slug == slug)).first()
-    if petition is not None:
-        db.session.expunge(petition)
-    if len(_petitions) > 1000:  # unknown slugs are remembered too; keep that bounded
-        _petitions.clear()
-    _petitions[slug] = (now + float(current_app.config["COUNT_CACHE_SECONDS"]), petition)
-    return petition
+    read (not changed) outside the session. An organizer's change applies at once in
+    the process that made it (forget_petition) and within those seconds in the others."""
+
+    def load():
+        petition = db.session.scalars(select(Petition).where(Petition.slug == slug)).first()
+        if petition is not None:
+            db.session.expunge(petition)
+        return petition
+
+    return _petitions.get(slug, float(current_app.config["COUNT_CACHE_SECONDS"]), load)
 
 
 def forget_petition(slug: str) -> None:
-    _petitions.pop(slug, None)
+    _petitions.forget(slug)
 
 
 # Built once: constructing statements costs more than running them on this path.
