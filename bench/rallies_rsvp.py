@@ -73,17 +73,17 @@ def bench_rsvp(n: int, tmp: Path) -> tuple[float, float]:
         db.session.commit()
     client = app.test_client()
 
+    def rsvp_form(i):
+        return {
+            "given_name": "Ana",
+            "family_name": f"Rivera {i}",
+            "email": f"ana{i}@example.org",
+            "postal_code": "06106",
+            "phone": "860-555-0123",
+        }
+
     def full(i):
-        r = client.post(
-            "/e/bench",
-            data={
-                "given_name": "Ana",
-                "family_name": f"Rivera {i}",
-                "email": f"ana{i}@example.org",
-                "postal_code": "06106",
-                "phone": "860-555-0123",
-            },
-        )
+        r = client.post("/e/bench", data=rsvp_form(i))
         assert r.status_code == 302, r.status_code
 
     base_db = tmp / "base.sqlite3"
@@ -110,16 +110,7 @@ def bench_rsvp(n: int, tmp: Path) -> tuple[float, float]:
     base_client = base.test_client()
 
     def minimal(i):
-        r = base_client.post(
-            "/e/bench",
-            data={
-                "given_name": "Ana",
-                "family_name": f"Rivera {i}",
-                "email": f"ana{i}@example.org",
-                "postal_code": "06106",
-                "phone": "860-555-0123",
-            },
-        )
+        r = base_client.post("/e/bench", data=rsvp_form(i))
         assert r.status_code == 302
 
     full(-1), minimal(-1)  # warm up
