@@ -1,5 +1,6 @@
 """No signal: the scanner checks against the roster on the phone, queues, and syncs later."""
 
+import threading
 import uuid
 
 from sqlalchemy import select
@@ -9,8 +10,24 @@ from petitions.models import Attendee, CheckIn
 from petitions.services.tokens import new_token
 from tests.conftest import PASSWORD
 
-CHECKINS = "**/api/v1/checkins"
 PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True}
+
+
+class CheckinGate:
+    """Holds POST /api/v1/checkins on the live server until reopen()."""
+
+    def __init__(self, app):
+        self.app, self.wsgi, self.open = app, app.wsgi_app, threading.Event()
+        app.wsgi_app = self
+
+    def __call__(self, environ, start_response):
+        if environ["PATH_INFO"] == "/api/v1/checkins":
+            self.open.wait(30)
+        return self.wsgi(environ, start_response)
+
+    def reopen(self):
+        self.open.set()
+        self.app.wsgi_app = self.wsgi
 
 
 def scan_typed(page, text: str) -> None:
@@ -65,9 +82,10 @@ def test_offline_scans_queue_and_sync_with_conflicts(
     )
     assert door2.get_json()["result"] == "ok"
 
-    # No signal. Playwright's offline mode can flicker while a page reloads (the new page
-    # may start "online" for an instant), so check-ins are also cut off at the network.
-    context.route(CHECKINS, lambda route: route.abort("internetdisconnected"))
+    # No signal. Playwright's offline mode does not cover requests that pass through the
+    # service worker, and a page reloading offline may start out "online" for an instant;
+    # so the server also holds check-ins until the signal is back, as a dead network would.
+    gate = CheckinGate(app)
     context.set_offline(True)
     page.wait_for_selector("#scan-net.offline")
 
@@ -93,7 +111,7 @@ def test_offline_scans_queue_and_sync_with_conflicts(
     db.session.rollback()
     assert db.session.scalar(select(Attendee.checked_in_at).where(Attendee.id == ana.id)) is None
 
-    context.unroute(CHECKINS)
+    gate.reopen()
     context.set_offline(False)
     page.wait_for_selector("#scan-pending-box", state="hidden", timeout=20000)
     page.wait_for_selector("#scan-conflicts-box:not([hidden])")
