@@ -7,6 +7,10 @@ between; so every transaction opened while handling a POST begins IMMEDIATE,
 taking the write lock up front and waiting its turn instead.
 """
 
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 
 from sqlalchemy import event
@@ -34,3 +38,30 @@ def _sqlite_on_begin(conn):
     if conn.dialect.name != "sqlite":
         return
     conn.exec_driver_sql("BEGIN IMMEDIATE" if sqlite_write_intent.get() else "BEGIN")
+
+
+# Writers wait their turn in a queue of their own on SQLite. SQLite's busy handler
+# polls: a writer that finds the lock taken sleeps 1 ms, then 2, 5, ... — long next to a
+# check-in that holds the lock for a tenth of that. Under load the gunicorn workers then
+# spend much of their time asleep or retrying (bench/results/checkin.md). A kernel file
+# lock (flock) taken before BEGIN IMMEDIATE wakes the next writer the moment the last
+# one finishes. Only processes queue this way (threads of one process share the lock);
+# SQLite's own locking still decides, the queue only saves the waiting.
+_queues: dict[tuple[int, str], int] = {}
+
+
+@contextmanager
+def writers_queue(engine: Engine) -> Iterator[None]:
+    path = engine.url.database
+    if engine.dialect.name != "sqlite" or not path or path == ":memory:":
+        yield
+        return
+    key = (os.getpid(), path)  # a forked worker opens its own lock file description
+    fd = _queues.get(key)
+    if fd is None:
+        fd = _queues[key] = os.open(f"{path}-writers", os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)

@@ -1,7 +1,9 @@
 """POST /api/v1/checkins and the scanner's roster, through HTTP."""
 
+import fcntl
 import http.client
 import json
+import os
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -13,7 +15,7 @@ from petitions.extensions import db
 from petitions.models import Attendee, CheckIn
 from petitions.models.base import utcnow
 from petitions.services.tokens import new_token, token_hash
-from tests.conftest import PASSWORD, csrf_from
+from tests.conftest import PASSWORD, USE_POSTGRES, csrf_from
 
 URL = "/api/v1/checkins"
 
@@ -433,3 +435,35 @@ def test_stats_and_per_scanner_rate_limit(app, client, volunteer, post, make_eve
     assert limited.status_code == 429 and limited.get_json()["status"] == 429
     stats = client.get(f"/api/v1/events/{event.slug}/checkins/stats").get_json()
     assert stats == {"attendees": 3, "checked_in": 2}
+
+
+@pytest.mark.skipif(USE_POSTGRES, reason="the writers' queue is for SQLite")
+def test_a_scan_waits_its_turn_behind_another_writer(
+    app, client, api_token, make_event, make_attendee
+):
+    """On SQLite, writers queue on a file lock beside the database (database.writers_queue):
+    while another process holds it, a scan waits instead of polling for SQLite's lock."""
+    event = make_event()
+    _, token = make_attendee(event, "Keisha Johnson")
+    _, bearer = api_token()
+    path = db.engine.url.database + "-writers"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT)  # another lock holder, as a second worker is
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    answers = []
+
+    def scan():
+        headers = {"Authorization": f"Bearer {bearer}"}
+        answers.append(client.post(URL, json={"token": token, "nonce": nonce()}, headers=headers))
+
+    worker = threading.Thread(target=scan)
+    try:
+        worker.start()
+        worker.join(1.0)
+        assert worker.is_alive() and answers == []  # queued, nothing written yet
+        assert count_checkins() == 0
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+    worker.join(30)
+    assert answers[0].status_code == 200 and answers[0].get_json()["result"] == "ok"
+    assert count_checkins(result="ok") == 1

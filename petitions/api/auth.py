@@ -5,8 +5,9 @@ from typing import NamedTuple
 
 from flask import abort, current_app, g, jsonify, request
 from flask_login import current_user
-from sqlalchemy import DateTime, bindparam, text
+from sqlalchemy import DateTime, text
 
+from .. import hotpath
 from ..cache import Expiring
 from ..extensions import csrf, db
 from ..models import User
@@ -47,9 +48,7 @@ _TOKEN_USER = text(
     "SELECT t.id AS token_id, t.last_used_at, t.revoked_at, u.id, u.name, u.email, u.role, "
     "u.active FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = :h"
 ).columns(last_used_at=DateTime(), revoked_at=DateTime())
-_TOUCH = text("UPDATE api_tokens SET last_used_at = :at WHERE id = :id").bindparams(
-    bindparam("at", type_=DateTime())
-)
+_TOUCH = hotpath.Statement("UPDATE api_tokens SET last_used_at = :at WHERE id = :id", ["at"])
 
 
 class _Caller(NamedTuple):
@@ -95,13 +94,13 @@ def _bearer_user() -> Staff:
     return caller.staff
 
 
-def touch_api_token() -> None:
+def touch_api_token(tx: hotpath.Transaction) -> None:
     """Note when the calling API token was last used (at most once per 5 minutes). Called by
     writing endpoints inside their write transaction, so that reads never have to write."""
     if g.get("api_token_stale"):
         now = utcnow()
         digest, caller = g.api_token
-        db.session.connection().execute(_TOUCH, {"at": now, "id": caller.token_id})
+        tx.execute(_TOUCH, {"at": now, "id": caller.token_id})
         _callers.replace(digest, caller._replace(last_used_at=now))
         g.api_token_stale = False
 

@@ -10,6 +10,7 @@
 """
 
 import re
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -17,10 +18,10 @@ from typing import NamedTuple
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import DateTime, bindparam, func, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
-from .. import database
+from .. import hotpath
 from ..cache import Expiring
 from ..extensions import db
 from ..models import Attendee, CheckIn, Event, User
@@ -36,8 +37,9 @@ MAX_CLOCK_AHEAD = timedelta(minutes=5)
 MAX_QUEUE_AGE = timedelta(days=3)
 
 
-# The hot path as prebuilt textual statements (building ORM statements per request cost more
-# than running them; see bench/results/checkin.md). Same SQL on SQLite and PostgreSQL.
+# The hot path: prebuilt statements run on the DBAPI connection (hotpath.py; the ORM and
+# even SQLAlchemy Core cost more than the statements here, see bench/results/checkin.md).
+# Same SQL on SQLite and PostgreSQL.
 #
 # A scan first tries to claim the ticket: whoever's UPDATE still finds checked_in_at NULL
 # wins, and the database serializes the race (PostgreSQL re-checks the WHERE after the row
@@ -47,21 +49,26 @@ _CLAIM_SQL = (
     "WHERE token_hash = :h AND checked_in_at IS NULL AND NOT revoked{scope} "
     "RETURNING id, event_id, name"
 )
-_CLAIM = text(_CLAIM_SQL.format(scope="")).bindparams(bindparam("at", type_=DateTime()))
-_CLAIM_IN_EVENT = text(_CLAIM_SQL.format(scope=" AND event_id = :event_id")).bindparams(
-    bindparam("at", type_=DateTime())
+_CLAIMED = ("id", "event_id", "name")
+_CLAIM = hotpath.Statement(_CLAIM_SQL.format(scope=""), ["at"], _CLAIMED)
+_CLAIM_IN_EVENT = hotpath.Statement(
+    _CLAIM_SQL.format(scope=" AND event_id = :event_id"), ["at"], _CLAIMED
 )
-_FIND = text(
-    "SELECT a.id, a.event_id, a.name, a.revoked, a.checked_in_at, u.name AS by_name, "
-    "u.email AS by_email FROM attendees a LEFT JOIN users u ON u.id = a.checked_in_by_id "
-    "WHERE a.token_hash = :h"
-).columns(checked_in_at=DateTime())
-_EVENT = text("SELECT slug, timezone FROM events WHERE id = :id")
-_LOG = text(
+_FIND = hotpath.Statement(
+    "SELECT a.id, a.event_id, a.name, a.revoked, a.checked_in_at, u.name, u.email "
+    "FROM attendees a LEFT JOIN users u ON u.id = a.checked_in_by_id WHERE a.token_hash = :h",
+    columns=("id", "event_id", "name", "revoked", "checked_in_at", "by_name", "by_email"),
+    datetime_columns=["checked_in_at"],
+)
+_EVENT = hotpath.Statement(
+    "SELECT slug, timezone FROM events WHERE id = :id", columns=("slug", "timezone")
+)
+_LOG = hotpath.Statement(
     "INSERT INTO checkins (nonce, event_id, attendee_id, user_id, device, result, scanned_at, "
     "created_at) VALUES (:nonce, :event_id, :attendee_id, :user_id, :device, :result, "
-    ":scanned_at, :created_at)"
-).bindparams(bindparam("scanned_at", type_=DateTime()), bindparam("created_at", type_=DateTime()))
+    ":scanned_at, :created_at)",
+    ["scanned_at", "created_at"],
+)
 
 
 class CheckInInputError(ValueError):
@@ -185,14 +192,16 @@ def check_in(
     scanned_at=None,
     event=None,
     hashed: str | None = None,
+    also: Callable[[hotpath.Transaction], None] | None = None,
 ) -> ScanResult:
     """Check a ticket in. `token` is what was scanned (token or ticket URL); staff searching
     by name send the roster's `hashed` token instead. `event` (an Event or event_scope())
     limits the scan to one event.
-    `user` is the staff member (anything with id, name and email).
+    `user` is the staff member (anything with id, name and email); `also(transaction)`
+    makes more writes in the scan's transaction (the API notes when its token was used).
 
-    Leaves the transaction open for the caller to commit (on a nonce replay it has been
-    rolled back and nothing is pending)."""
+    The scan is committed here, in a short transaction of its own (hotpath.py); the
+    request's ORM session is committed first (see _write_transaction)."""
     nonce = parse_nonce(nonce)
     now = utcnow()
     when = parse_scanned_at(scanned_at, now) or now
@@ -208,63 +217,58 @@ def check_in(
         parsed = ticket_token(token)
         digest = token_hash(parsed) if parsed else None
 
-    # Plain values: the write phase may end the transaction these ORM objects came from.
     staff = _Staff(user.id, display_name(user.name, user.email))
     scope = _Scope(event.id, event.slug, event.timezone) if event is not None else None
-    with _write_phase():
-        result, attendee_id, event_id = _scan(digest, staff, when, scope)
-        try:
-            db.session.connection().execute(
-                _LOG,
-                {
-                    "nonce": nonce,
-                    "event_id": event_id,
-                    "attendee_id": attendee_id,
-                    "user_id": staff.id,
-                    "device": device,
-                    "result": result.result,
-                    "scanned_at": when,
-                    "created_at": now,
-                },
-            )
-        except IntegrityError:
-            # This nonce was seen before (a retry, or a copy racing this one): answer as then.
-            db.session.rollback()
-            replay = replayed(nonce)
-            if replay is None:  # pragma: no cover - the unique nonce is the only constraint here
-                raise
-            return replay
+    try:
+        with _write_transaction() as tx:
+            result, attendee_id, event_id = _scan(tx, digest, staff, when, scope)
+            log = {
+                "nonce": nonce,
+                "event_id": event_id,
+                "attendee_id": attendee_id,
+                "user_id": staff.id,
+                "device": device,
+                "result": result.result,
+                "scanned_at": when,
+                "created_at": now,
+            }
+            tx.execute(_LOG, log)
+            if also is not None:
+                also(tx)
+    except IntegrityError:
+        # This nonce was seen before (a retry, or a copy racing this one): answer as then.
+        # The session's own read snapshot may predate that copy's commit: end it first.
+        db.session.rollback()
+        replay = replayed(nonce)
+        if replay is None:  # pragma: no cover - the unique nonce is the only constraint here
+            raise
+        return replay
     return result
 
 
 @contextmanager
-def _write_phase():
-    """On SQLite, take the write lock only for the writes: end the read transaction the
-    request may have open (auth lookups), then BEGIN IMMEDIATE for claim + log. The other
-    gunicorn worker waits for a much shorter time (see bench/results/checkin.md)."""
-    if db.session.get_bind().dialect.name != "sqlite":
-        yield
-        return
-    session = db.session()
-    if session.in_transaction() and not (session.new or session.dirty):
+def _write_transaction() -> Iterator[hotpath.Transaction]:
+    """claim + log (+ `also`) in one short transaction; on SQLite the other gunicorn
+    worker waits only for these statements (database.writers_queue)."""
+    # The request's ORM session may still hold a transaction (it loaded the logged-in
+    # user; on SQLite a POST's transactions take the write lock): end it first, or the
+    # scan's own connection would wait on it. The API's token path never opens one.
+    if db.session.registry.has() and db.session().in_transaction():
         db.session.commit()
-    token = database.sqlite_write_intent.set(True)
-    try:
-        yield
-    finally:
-        database.sqlite_write_intent.reset(token)
+    with hotpath.write_transaction(db.engine) as tx:
+        yield tx
 
 
 _events = Expiring()
 EVENT_CACHE_SECONDS = 60.0
 
 
-def _event_info(event_id: int) -> tuple[str, str]:
+def _event_info(tx: hotpath.Transaction, event_id: int) -> tuple[str, str]:
     """(slug, time zone) of an event; cached briefly, they are only labels in the answer."""
 
     def load():
-        row = db.session.connection().execute(_EVENT, {"id": event_id}).first()
-        return (row.slug, row.timezone) if row is not None else ("", "America/New_York")
+        row = tx.first(_EVENT, {"id": event_id})
+        return (row["slug"], row["timezone"]) if row is not None else ("", "America/New_York")
 
     return _events.get(event_id, EVENT_CACHE_SECONDS, load)
 
@@ -289,48 +293,46 @@ def event_scope(slug: str) -> "_Scope | None":
     return _Scope(row.id, row.slug, row.timezone) if row is not None else None
 
 
-def _scan(digest: str | None, staff: _Staff, when: datetime, event: _Scope | None):
+def _scan(
+    tx: hotpath.Transaction, digest: str | None, staff: _Staff, when: datetime, event: _Scope | None
+):
     """(result, attendee id, event id to log under) for one scan."""
     if digest is None:
         return _unknown(event), None, event.id if event else None
     params = {"h": digest, "at": when, "by": staff.id}
     if event is not None:
-        claimed = (
-            db.session.connection()
-            .execute(_CLAIM_IN_EVENT, {**params, "event_id": event.id})
-            .first()
-        )
+        claimed = tx.first(_CLAIM_IN_EVENT, {**params, "event_id": event.id})
     else:
-        claimed = db.session.connection().execute(_CLAIM, params).first()
+        claimed = tx.first(_CLAIM, params)
     if claimed is not None:
-        slug, tz = (event.slug, event.timezone) if event else _event_info(claimed.event_id)
+        slug, tz = (event.slug, event.timezone) if event else _event_info(tx, claimed["event_id"])
         result = ScanResult(
             OK,
-            name=claimed.name,
+            name=claimed["name"],
             checked_in_at=when,
             checked_in_by=staff.display,
             timezone=tz,
             event=slug,
         )
-        return result, claimed.id, claimed.event_id
-    row = db.session.connection().execute(_FIND, {"h": digest}).first()
+        return result, claimed["id"], claimed["event_id"]
+    row = tx.first(_FIND, {"h": digest})
     if row is None:
         return _unknown(event), None, event.id if event else None
-    log_event = event.id if event else row.event_id
-    if row.revoked:
-        return _unknown(event, "revoked"), row.id, log_event
-    if event is not None and row.event_id != event.id:
-        return _unknown(event, "other_event"), row.id, log_event
-    slug, tz = _event_info(row.event_id)
+    log_event = event.id if event else row["event_id"]
+    if row["revoked"]:
+        return _unknown(event, "revoked"), row["id"], log_event
+    if event is not None and row["event_id"] != event.id:
+        return _unknown(event, "other_event"), row["id"], log_event
+    slug, tz = _event_info(tx, row["event_id"])
     result = ScanResult(
         ALREADY,
-        name=row.name,
-        checked_in_at=row.checked_in_at,
-        checked_in_by=display_name(row.by_name, row.by_email),
+        name=row["name"],
+        checked_in_at=row["checked_in_at"],
+        checked_in_by=display_name(row["by_name"], row["by_email"]),
         timezone=tz,
         event=slug,
     )
-    return result, row.id, row.event_id
+    return result, row["id"], row["event_id"]
 
 
 def _unknown(event: _Scope | None, reason: str = "") -> ScanResult:
