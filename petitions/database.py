@@ -51,11 +51,19 @@ _queues: dict[tuple[int, str], int] = {}
 
 
 @contextmanager
-def writers_queue(engine: Engine) -> Iterator[None]:
+def writers_queue(db) -> Iterator[None]:
+    """Wait for the other processes' queued writes; write inside. `db` is Flask-SQLAlchemy's.
+
+    The request's session must not hold SQLite's lock while it waits here (a writer in the
+    queue could be waiting for that lock: neither would move until the busy timeout), so
+    a transaction it has open is committed first."""
+    engine = db.engine
     path = engine.url.database
     if engine.dialect.name != "sqlite" or not path or path == ":memory:":
         yield
         return
+    if db.session.registry.has() and db.session().in_transaction():
+        db.session.commit()
     key = (os.getpid(), path)  # a forked worker opens its own lock file description
     fd = _queues.get(key)
     if fd is None:

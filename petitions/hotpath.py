@@ -18,8 +18,6 @@ from typing import Any
 
 from sqlalchemy import DateTime, Engine, exc
 
-from . import database
-
 _NAMED = re.compile(r"(?<![:\w]):(\w+)")
 
 
@@ -90,23 +88,20 @@ class Transaction:
 @contextmanager
 def write_transaction(engine: Engine) -> Iterator[Transaction]:
     """One short write transaction on a pooled connection, committed on success and
-    rolled back on any error. On SQLite it waits its turn in the writers' queue, then
-    begins IMMEDIATE (database.py)."""
-    sqlite = engine.dialect.name == "sqlite"
+    rolled back on any error; on SQLite it begins IMMEDIATE (see database.py)."""
     error = engine.dialect.loaded_dbapi.Error
-    with database.writers_queue(engine):
-        pooled = engine.raw_connection()
-        raw = pooled.dbapi_connection
+    pooled = engine.raw_connection()
+    raw = pooled.dbapi_connection
+    try:
         try:
-            try:
-                if sqlite:
-                    raw.execute("BEGIN IMMEDIATE")
-                yield Transaction(raw, engine.dialect)
-                raw.commit()
-            except BaseException:
-                raw.rollback()
-                raise
-        except error as e:  # BEGIN or COMMIT failed ("database is locked" after the timeout)
-            raise exc.DBAPIError.instance("BEGIN/COMMIT", None, e, error) from e
-        finally:
-            pooled.close()  # back to the pool
+            if engine.dialect.name == "sqlite":
+                raw.execute("BEGIN IMMEDIATE")
+            yield Transaction(raw, engine.dialect)
+            raw.commit()
+        except BaseException:
+            raw.rollback()
+            raise
+    except error as e:  # BEGIN or COMMIT failed ("database is locked" after the timeout)
+        raise exc.DBAPIError.instance("BEGIN/COMMIT", None, e, error) from e
+    finally:
+        pooled.close()  # back to the pool

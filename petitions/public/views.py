@@ -152,21 +152,35 @@ def sign(slug):
         return _private(render_petition_page(petition, form), 400)
     flagged = "many signatures from one address" if _many_from_this_address() else ""
 
-    result = signing.sign_petition(
-        petition,
-        given_name=form.given_name.data,
-        family_name=form.family_name.data,
-        email=form.email.data,
-        postal_code=form.postal_code.data,
-        town=form.town.data or "",
-        role=form.role.data or "",
-        waitlist_number=form.waitlist_value,
-        comment=form.comment.data or "",
-        show_name=form.show_name.data,
-        opt_in=form.opt_in.data,
-        source="online",
-        flagged=flagged,
-    )
+    # On SQLite, wait for the other workers' writes in the queue (database.writers_queue),
+    # from the dedupe check to the commit.
+    with database.writers_queue(db):
+        result = signing.sign_petition(
+            petition,
+            given_name=form.given_name.data,
+            family_name=form.family_name.data,
+            email=form.email.data,
+            postal_code=form.postal_code.data,
+            town=form.town.data or "",
+            role=form.role.data or "",
+            waitlist_number=form.waitlist_value,
+            comment=form.comment.data or "",
+            show_name=form.show_name.data,
+            opt_in=form.opt_in.data,
+            source="online",
+            flagged=flagged,
+        )
+        if result.signature is not None:
+            signature = result.signature
+            # Everything the response needs, read before the commit (which expires the objects).
+            signature_id, token = signature.id, signature.token
+            waiting = signature.confirmed_at is None and not signature.hidden
+            mail = None
+            if result.status == "pending" or (
+                result.status == "signed" and current_app.config.get("SIGN_RECEIPT_MAIL")
+            ):
+                mail = signing.confirmation_message(signature)
+            _commit()
     if result.status == "closed":
         return _private(render_template("public/closed.html", petition=petition), 409)
     if result.status == "full_household":
@@ -177,17 +191,6 @@ def sign(slug):
             )
         ]
         return _private(render_petition_page(petition, form), 400)
-
-    signature = result.signature
-    # Everything the response needs, read before the commit (which expires the objects).
-    signature_id, token = signature.id, signature.token
-    waiting = signature.confirmed_at is None and not signature.hidden
-    mail = None
-    if result.status == "pending" or (
-        result.status == "signed" and current_app.config.get("SIGN_RECEIPT_MAIL")
-    ):
-        mail = signing.confirmation_message(signature)
-    _commit()
 
     if result.status == "duplicate":
         if waiting:

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
-from .. import hotpath
+from .. import database, hotpath
 from ..cache import Expiring
 from ..extensions import db
 from ..models import Attendee, CheckIn, Event, User
@@ -248,14 +248,10 @@ def check_in(
 
 @contextmanager
 def _write_transaction() -> Iterator[hotpath.Transaction]:
-    """claim + log (+ `also`) in one short transaction; on SQLite the other gunicorn
-    worker waits only for these statements (database.writers_queue)."""
-    # The request's ORM session may still hold a transaction (it loaded the logged-in
-    # user; on SQLite a POST's transactions take the write lock): end it first, or the
-    # scan's own connection would wait on it. The API's token path never opens one.
-    if db.session.registry.has() and db.session().in_transaction():
-        db.session.commit()
-    with hotpath.write_transaction(db.engine) as tx:
+    """claim + log (+ `also`) in one short transaction, queued behind the other workers'
+    writes on SQLite (database.writers_queue, which first commits the request's session:
+    it may hold a transaction from loading the logged-in user)."""
+    with database.writers_queue(db), hotpath.write_transaction(db.engine) as tx:
         yield tx
 
 
