@@ -1,9 +1,9 @@
 """A few prebuilt statements run straight on a pooled DBAPI connection.
 
-Only for the hottest write, a volunteer's check-in scan: there SQLAlchemy's per-statement
-machinery (execution context, result object, transaction events) cost more than the
-statements themselves, about 0.45 ms of a 1.2 ms request (bench/results/checkin.md).
-Everything else goes through the ORM session.
+Only for the hottest writes, a volunteer's check-in scan and a signature: there
+SQLAlchemy's per-statement machinery (execution context, result object, transaction
+events) cost more than the statements themselves — about 0.45 ms of a 1.2 ms scan
+(bench/results/checkin.md). Everything else goes through the ORM session.
 
 Statements are written once with :named parameters; for PostgreSQL (psycopg's
 %(name)s style) they are rewritten once. Datetimes go through SQLAlchemy's own DateTime
@@ -58,6 +58,12 @@ class Transaction:
     def __init__(self, dbapi_connection, dialect):
         self._conn = dbapi_connection
         self._dialect = dialect
+
+    @classmethod
+    def of_session(cls, session) -> "Transaction":
+        """The ORM session's own connection, in its transaction (begun if need be)."""
+        conn = session.connection()
+        return cls(conn.connection.dbapi_connection, conn.dialect)
 
     def execute(self, stmt: Statement, params: dict[str, Any]) -> list[dict[str, Any]]:
         sql, to_db, from_db = stmt.prepared(self._dialect)

@@ -1,6 +1,9 @@
 """Signing through HTTP: sign, thank-you, dedupe, households, confirmation, removal, abuse."""
 
+import http.client
 import re
+import threading
+import urllib.parse
 
 import pytest
 from sqlalchemy import func, select
@@ -333,3 +336,42 @@ def test_recent_supporters_show_only_consenting_first_names(client, make_petitio
     html = client.get(f"/p/{petition.slug}").get_data(as_text=True)
     assert "Marisol" in html and "Hidden" not in html
     assert "Díaz" not in html and "ana@example.org" not in html
+
+
+def test_a_double_tap_stores_one_signature(app, make_petition, live_server):
+    """The same person's two sign POSTs racing each other over real connections (a double
+    tap on a slow phone): one row, and both answers are friendly pages, several rounds."""
+    petition = make_petition()
+    port = int(live_server.rsplit(":", 1)[1])
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request("GET", f"/p/{petition.slug}")
+    page = conn.getresponse()
+    cookie = page.getheader("Set-Cookie").split(";", 1)[0]
+    token = csrf_from(page.read().decode())
+    conn.close()
+    for round_no in range(6):
+        body = urllib.parse.urlencode(
+            {**GOOD, "email": f"tap{round_no}@example.org", "csrf_token": token}
+        )
+        barrier = threading.Barrier(2)
+        answers = []
+
+        def tap(body=body, barrier=barrier, answers=answers):
+            tapped = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            tapped.connect()
+            headers = {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"}
+            barrier.wait()
+            tapped.request("POST", f"/p/{petition.slug}/sign", body=body, headers=headers)
+            answer = tapped.getresponse()
+            answers.append((answer.status, answer.getheader("Location") or answer.read()))
+            tapped.close()
+
+        taps = [threading.Thread(target=tap) for _ in range(2)]
+        for t in taps:
+            t.start()
+        for t in taps:
+            t.join(30)
+        assert sorted(status for status, _ in answers) == [302, 302], answers
+        places = sorted(urllib.parse.urlsplit(where).path.split("/")[3] for _, where in answers)
+        assert places == ["already", "thanks"], answers
+    assert [r.email for r in rows(petition)] == [f"tap{n}@example.org" for n in range(6)]

@@ -16,10 +16,10 @@ from datetime import datetime
 from flask import current_app, url_for
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select
 from sqlalchemy.orm import make_transient_to_detached
 
+from .. import hotpath
 from ..cache import Expiring
 from ..extensions import db
 from ..models import ROLES, Petition, PetitionStatus, Signature
@@ -73,16 +73,6 @@ def tidy_town(town: str) -> str:
     return town
 
 
-def find_signature(petition: Petition, email_key: str, key: str) -> Signature | None:
-    return db.session.scalars(
-        select(Signature).where(
-            Signature.petition_id == petition.id,
-            Signature.email_key == email_key,
-            Signature.name_key == key,
-        )
-    ).first()
-
-
 def sign_petition(
     petition: Petition,
     *,
@@ -100,8 +90,13 @@ def sign_petition(
     sheet_number: str | None = None,
     flagged: str = "",
     now: datetime | None = None,
+    tx: hotpath.Transaction | None = None,
 ) -> SignResult:
-    """Add one signature (flushed, not committed).
+    """Add one signature (not committed).
+
+    In the request's ORM session by default, the new Signature added to it. With `tx`
+    (the sign POST's own short transaction, hotpath.py) the statements run there and the
+    Signature returned is a plain transient object, in no session.
 
     - "closed": the petition takes no signatures (online/rally: not published or past
       its deadline; paper/import: still a draft — sheets signed before the deadline
@@ -144,21 +139,20 @@ def sign_petition(
     email_key = normalize_email(values["email"]) or no_email_key(values["postal_code"])
     key = name_key(values["given_name"], values["family_name"])
 
+    run = tx or hotpath.Transaction.of_session(db.session)
     if not values["email"]:  # paper without email: name + ZIP code identify the person
-        existing = find_signature(petition, email_key, key)
+        existing = run.first(
+            _SAME_PERSON, {"petition_id": petition.id, "email_key": email_key, "name_key": key}
+        )
         if existing is not None:
-            return SignResult("duplicate", existing)
+            return SignResult("duplicate", _signature(run, existing["id"], tx))
     else:
         # One indexed query answers both "signed already?" and "how many in this
         # household?" (the unique index starts with petition_id, email_key).
-        same_email = (
-            db.session.connection()
-            .execute(_SAME_EMAIL, {"petition_id": petition.id, "email_key": email_key})
-            .all()
-        )
-        for signature_id, existing_key in same_email:
-            if existing_key == key:
-                return SignResult("duplicate", db.session.get(Signature, signature_id))
+        same_email = run.execute(_SAME_EMAIL, {"petition_id": petition.id, "email_key": email_key})
+        for existing in same_email:
+            if existing["name_key"] == key:
+                return SignResult("duplicate", _signature(run, existing["id"], tx))
         if len(same_email) >= int(current_app.config["SIGN_HOUSEHOLD_MAX"]):
             return SignResult("full_household", None)
 
@@ -182,17 +176,28 @@ def sign_petition(
     # One INSERT ... ON CONFLICT DO NOTHING RETURNING: no savepoint, no unit-of-work flush
     # (the sign POST's hot path). When the same person got there first an instant
     # earlier (a double tap on a slow connection) nothing comes back: a duplicate.
-    new_id = db.session.connection().execute(_insert_statement(), row).scalar()
-    if new_id is None:
-        existing = find_signature(petition, email_key, key)
+    inserted = run.first(_INSERT, row)
+    if inserted is None:
+        existing = run.first(
+            _SAME_PERSON, {"petition_id": petition.id, "email_key": email_key, "name_key": key}
+        )
         if existing is None:
             raise SigningError("signature conflicts with another one")
-        return SignResult("duplicate", existing)
+        return SignResult("duplicate", _signature(run, existing["id"], tx))
     # The row as the ORM sees it, without reading it back.
-    signature = Signature(id=new_id, **row)
-    make_transient_to_detached(signature)
-    db.session.add(signature)
+    signature = Signature(id=inserted["id"], **row)
+    if tx is None:
+        make_transient_to_detached(signature)
+        db.session.add(signature)
     return SignResult("pending" if pending else "signed", signature)
+
+
+def _signature(run: hotpath.Transaction, signature_id: int, tx) -> Signature:
+    """An existing signature: from the session, or (on the sign POST's own transaction)
+    read there into a transient object."""
+    if tx is None:
+        return db.session.get(Signature, signature_id)
+    return Signature(**run.first(_SIGNATURE, {"id": signature_id}))
 
 
 _petitions = Expiring()
@@ -218,21 +223,32 @@ def forget_petition(slug: str) -> None:
     _petitions.forget(slug)
 
 
-# Built once: constructing statements costs more than running them on this path.
-_SAME_EMAIL = select(Signature.id, Signature.name_key).where(
-    Signature.petition_id == bindparam("petition_id"), Signature.email_key == bindparam("email_key")
+# The statements of a signature, built once and run on the DB-API connection
+# (hotpath.py): the sign POST is the busiest write after a check-in scan.
+_SAME_EMAIL = hotpath.Statement(
+    "SELECT id, name_key FROM signatures WHERE petition_id = :petition_id "
+    "AND email_key = :email_key",
+    columns=("id", "name_key"),
 )
-_INSERTS = {
-    dialect.__name__.rsplit(".", 1)[-1]: dialect.insert(Signature.__table__)
-    .on_conflict_do_nothing(index_elements=["petition_id", "email_key", "name_key"])
-    .returning(Signature.__table__.c.id)
-    for dialect in (postgresql, sqlite)
-}
-
-
-def _insert_statement():
-    """INSERT ... ON CONFLICT DO NOTHING RETURNING for this database (SQLite or PostgreSQL)."""
-    return _INSERTS[db.session.get_bind().dialect.name]
+_SAME_PERSON = hotpath.Statement(
+    "SELECT id FROM signatures WHERE petition_id = :petition_id AND email_key = :email_key "
+    "AND name_key = :name_key",
+    columns=("id",),
+)
+# Column names from the model (never from input).
+_STORED = [c.name for c in Signature.__table__.columns if c.name != "id"]
+_INSERT = hotpath.Statement(
+    f"INSERT INTO signatures ({', '.join(_STORED)}) "  # noqa: S608
+    f"VALUES ({', '.join(':' + name for name in _STORED)}) "
+    "ON CONFLICT (petition_id, email_key, name_key) DO NOTHING RETURNING id",
+    ["created_at", "confirmed_at"],
+    columns=("id",),
+)
+_SIGNATURE = hotpath.Statement(
+    f"SELECT id, {', '.join(_STORED)} FROM signatures WHERE id = :id",  # noqa: S608
+    columns=("id", *_STORED),
+    datetime_columns=["created_at", "confirmed_at"],
+)
 
 
 # --- the signer's own links (token in the URL) ----------------------------------------
@@ -277,16 +293,19 @@ def public_url(endpoint: str, **values) -> str:
     return url_for(endpoint, _external=True, **values)
 
 
-def confirmation_message(signature: Signature, lang: str | None = None):
+def confirmation_message(
+    signature: Signature, lang: str | None = None, petition: Petition | None = None
+):
     """The signer's mail (an EmailMessage): a confirm link when pending, else a thank-you;
     always a link to remove the signature. Written in `lang` (default: the current
-    language). Build it before committing and send it after (send_message)."""
+    language); `petition` when the signature is not in the session (the sign POST's).
+    Send it after committing (send_message)."""
     from flask import render_template
 
     from .mail import build_message
 
     lang = lang or str(get_locale() or "en")
-    petition = signature.petition
+    petition = petition or signature.petition
     with force_locale(lang):
         context = {
             "signature": signature,
