@@ -217,6 +217,7 @@ def check_in(
         parsed = ticket_token(token)
         digest = token_hash(parsed) if parsed else None
 
+    # Plain values: the write transaction first commits the session (expiring its objects).
     staff = _Staff(user.id, display_name(user.name, user.email))
     scope = _Scope(event.id, event.slug, event.timezone) if event is not None else None
     try:

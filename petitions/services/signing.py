@@ -145,14 +145,16 @@ def sign_petition(
             _SAME_PERSON, {"petition_id": petition.id, "email_key": email_key, "name_key": key}
         )
         if existing is not None:
-            return SignResult("duplicate", _signature(run, existing["id"], tx))
+            return SignResult("duplicate", _existing(run, existing["id"], in_session=tx is None))
     else:
         # One indexed query answers both "signed already?" and "how many in this
         # household?" (the unique index starts with petition_id, email_key).
         same_email = run.execute(_SAME_EMAIL, {"petition_id": petition.id, "email_key": email_key})
         for existing in same_email:
             if existing["name_key"] == key:
-                return SignResult("duplicate", _signature(run, existing["id"], tx))
+                return SignResult(
+                    "duplicate", _existing(run, existing["id"], in_session=tx is None)
+                )
         if len(same_email) >= int(current_app.config["SIGN_HOUSEHOLD_MAX"]):
             return SignResult("full_household", None)
 
@@ -183,7 +185,7 @@ def sign_petition(
         )
         if existing is None:
             raise SigningError("signature conflicts with another one")
-        return SignResult("duplicate", _signature(run, existing["id"], tx))
+        return SignResult("duplicate", _existing(run, existing["id"], in_session=tx is None))
     # The row as the ORM sees it, without reading it back.
     signature = Signature(id=inserted["id"], **row)
     if tx is None:
@@ -192,10 +194,10 @@ def sign_petition(
     return SignResult("pending" if pending else "signed", signature)
 
 
-def _signature(run: hotpath.Transaction, signature_id: int, tx) -> Signature:
-    """An existing signature: from the session, or (on the sign POST's own transaction)
-    read there into a transient object."""
-    if tx is None:
+def _existing(run: hotpath.Transaction, signature_id: int, in_session: bool) -> Signature:
+    """An existing signature: from the session, or read on the sign POST's own
+    transaction into a transient object."""
+    if in_session:
         return db.session.get(Signature, signature_id)
     return Signature(**run.first(_SIGNATURE, {"id": signature_id}))
 
