@@ -3,7 +3,8 @@
 Only for the hottest writes, a volunteer's check-in scan and a signature: there
 SQLAlchemy's per-statement machinery (execution context, result object, transaction
 events) cost more than the statements themselves — about 0.45 ms of a 1.2 ms scan
-(bench/results/checkin.md). Everything else goes through the ORM session.
+(bench/results/checkin.md). Everything else goes through the ORM session (paper entry,
+rally sign-ins and imports run the signature's statements on the session's connection).
 
 Statements are written once with :named parameters; for PostgreSQL (psycopg's
 %(name)s style) they are rewritten once. Datetimes go through SQLAlchemy's own DateTime
