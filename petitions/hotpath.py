@@ -19,6 +19,8 @@ from typing import Any
 
 from sqlalchemy import DateTime, Engine, exc
 
+from . import database
+
 _NAMED = re.compile(r"(?<![:\w]):(\w+)")
 
 
@@ -72,14 +74,15 @@ class Transaction:
             params = dict(params)
             for name in stmt.datetimes:
                 params[name] = to_db(params[name])
+        error = self._dialect.loaded_dbapi.Error
         cursor = self._conn.cursor()
         try:
             cursor.execute(sql, params)
-        except self._dialect.loaded_dbapi.Error as e:
+            rows = cursor.fetchall() if stmt.columns else []
+        except error as e:
+            raise exc.DBAPIError.instance(sql, params, e, error) from e
+        finally:
             cursor.close()
-            raise exc.DBAPIError.instance(sql, params, e, self._dialect.loaded_dbapi.Error) from e
-        rows = cursor.fetchall() if stmt.columns else []
-        cursor.close()
         out = [dict(zip(stmt.columns, row, strict=True)) for row in rows]
         if from_db is not None:
             for row in out:
@@ -93,9 +96,15 @@ class Transaction:
 
 
 @contextmanager
-def write_transaction(engine: Engine) -> Iterator[Transaction]:
-    """One short write transaction on a pooled connection, committed on success and
-    rolled back on any error; on SQLite it begins IMMEDIATE (see database.py)."""
+def write_transaction(db) -> Iterator[Transaction]:
+    """One short write transaction on a pooled connection of Flask-SQLAlchemy's `db`,
+    committed on success and rolled back on any error. On SQLite it waits its turn in the
+    writers' queue, then begins IMMEDIATE (database.py)."""
+    with database.writers_queue(db):
+        yield from _transaction(db.engine)
+
+
+def _transaction(engine: Engine) -> Iterator[Transaction]:
     error = engine.dialect.loaded_dbapi.Error
     pooled = engine.raw_connection()
     raw = pooled.dbapi_connection

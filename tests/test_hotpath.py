@@ -31,9 +31,9 @@ def test_datetimes_round_trip_exactly_through_the_orm(app, make_petition):
         columns=("deadline",),
         datetime_columns=["deadline"],
     )
-    with hotpath.write_transaction(db.engine) as tx:
+    with hotpath.write_transaction(db) as tx:
         tx.execute(write, {"at": when, "id": petition.id})
     db.session.rollback()  # a fresh look, as the next request would have
     assert db.session.get(Petition, petition.id).deadline == when
-    with hotpath.write_transaction(db.engine) as tx:
+    with hotpath.write_transaction(db) as tx:
         assert tx.first(read, {"id": petition.id}) == {"deadline": when}

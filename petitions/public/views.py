@@ -154,7 +154,7 @@ def sign(slug):
 
     # The signature in a short transaction of its own (hotpath.py), on SQLite queued
     # behind the other workers' writes (database.writers_queue).
-    with database.writers_queue(db), hotpath.write_transaction(db.engine) as tx:
+    with hotpath.write_transaction(db) as tx:
         result = signing.sign_petition(
             petition,
             given_name=form.given_name.data,

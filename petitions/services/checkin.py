@@ -10,8 +10,7 @@
 """
 
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
@@ -21,7 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
-from .. import database, hotpath
+from .. import hotpath
 from ..cache import Expiring
 from ..extensions import db
 from ..models import Attendee, CheckIn, Event, User
@@ -201,7 +200,7 @@ def check_in(
     makes more writes in the scan's transaction (the API notes when its token was used).
 
     The scan is committed here, in a short transaction of its own (hotpath.py); the
-    request's ORM session is committed first (see _write_transaction)."""
+    request's ORM session is committed first (database.writers_queue)."""
     nonce = parse_nonce(nonce)
     now = utcnow()
     when = parse_scanned_at(scanned_at, now) or now
@@ -221,7 +220,7 @@ def check_in(
     staff = _Staff(user.id, display_name(user.name, user.email))
     scope = _Scope(event.id, event.slug, event.timezone) if event is not None else None
     try:
-        with _write_transaction() as tx:
+        with hotpath.write_transaction(db) as tx:
             result, attendee_id, event_id = _scan(tx, digest, staff, when, scope)
             log = {
                 "nonce": nonce,
@@ -245,15 +244,6 @@ def check_in(
             raise
         return replay
     return result
-
-
-@contextmanager
-def _write_transaction() -> Iterator[hotpath.Transaction]:
-    """claim + log (+ `also`) in one short transaction, queued behind the other workers'
-    writes on SQLite (database.writers_queue, which first commits the request's session:
-    it may hold a transaction from loading the logged-in user)."""
-    with database.writers_queue(db), hotpath.write_transaction(db.engine) as tx:
-        yield tx
 
 
 _events = Expiring()
