@@ -1,9 +1,11 @@
 """Sign POST throughput and latency: the full app vs. a minimal Flask + insert handler.
 
-Both run at once under gunicorn with 2 sync workers, on SQLite and on PostgreSQL, driven
-by 16 closed-loop clients (bench/loadgen.py) in rounds that alternate between them; the
-ratio is the median of the rounds' ratios. Afterwards the signatures table must hold
-exactly the acknowledged signatures.
+A third server, the stack floor, puts the same insert behind a Flask-WTF form with the sign
+form's fields and its session CSRF check (bench/baseline_apps.py): what the project's stack
+costs before any of the app's own work. All three run at once under gunicorn with 2 sync
+workers, on SQLite and on PostgreSQL, driven by 16 closed-loop clients (bench/loadgen.py)
+in rounds that alternate between them; a ratio is the median of the rounds' ratios.
+Afterwards the signatures table must hold exactly the acknowledged signatures.
 Usage: .venv/bin/python bench/sign_post.py [--quick] [--db sqlite|postgres|both] [--rounds N]
 """
 
@@ -45,10 +47,10 @@ with app.app_context():
 """
 
 
-def session_for(port: int) -> tuple[str, str]:
+def session_for(port: int, page: str) -> tuple[str, str]:
     """A session cookie and its CSRF token, as a phone would have after opening the page."""
     conn = http.client.HTTPConnection("127.0.0.1", port)
-    conn.request("GET", "/p/bench")
+    conn.request("GET", page)
     resp = conn.getresponse()
     html = resp.read().decode()
     cookie = resp.getheader("Set-Cookie").split(";", 1)[0]
@@ -102,16 +104,18 @@ def run(kind: str, tmp: Path, per_client: int, rounds: int) -> dict:
             gunicorn("wsgi:app", env) as app_port,
             gunicorn("bench.baseline_apps:app", base_env) as base_port,
         ):
-            cookie, token = session_for(app_port)
+            app_session = session_for(app_port, "/p/bench")
+            floor_session = session_for(base_port, "/form")
             targets = {
                 "baseline": (base_port, lambda tag: sign_maker("/sign", "", "x", tag)),
-                "app": (app_port, lambda tag: sign_maker("/p/bench/sign", cookie, token, tag)),
+                "floor": (base_port, lambda tag: sign_maker("/form/sign", *floor_session, tag)),
+                "app": (app_port, lambda tag: sign_maker("/p/bench/sign", *app_session, tag)),
             }
             warm = {
                 name: run_load("127.0.0.1", port, maker("w"), 4, 25)
                 for name, (port, maker) in targets.items()
             }
-            results: dict[str, list] = {"baseline": [], "app": []}
+            results: dict[str, list] = {name: [] for name in targets}
             for r in range(rounds):
                 for name, (port, maker) in targets.items():
                     results[name].append(
@@ -121,11 +125,12 @@ def run(kind: str, tmp: Path, per_client: int, rounds: int) -> dict:
         stored = int(python(COUNT_ROWS, env))
     acknowledged = warm["app"].acknowledged + sum(res.acknowledged for res in results["app"])
     out = {name: _median_round(rs) for name, rs in results.items()}
-    out["round_ratios"] = [
-        round(a.throughput / b.throughput, 2)
-        for a, b in zip(results["app"], results["baseline"], strict=True)
-    ]
-    out["throughput_ratio"] = statistics.median(out["round_ratios"])
+    for a, b in [("app", "baseline"), ("floor", "baseline"), ("app", "floor")]:
+        ratios = [
+            round(x.throughput / y.throughput, 2)
+            for x, y in zip(results[a], results[b], strict=True)
+        ]
+        out[f"{a}_vs_{b}"] = {"median": statistics.median(ratios), "rounds": ratios}
     out["stored"], out["acknowledged"] = stored, acknowledged
     out["stored_matches_acknowledged"] = stored == acknowledged
     return out
