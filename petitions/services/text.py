@@ -8,15 +8,19 @@ import nh3
 _SPACES = re.compile(r"\s+")
 # Control and format characters (except ordinary whitespace) have no place in a name.
 _CONTROL = {"Cc", "Cf", "Cs", "Co", "Cn"}
+_ASCII_CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # the only ones ASCII has (all "Cc")
 
 
 def clean_line(text: str | None) -> str:
     """NFC, no control characters, single spaces, trimmed. Scripts are kept as written."""
-    text = unicodedata.normalize("NFC", text or "")
-    text = "".join(
-        ch if unicodedata.category(ch) not in _CONTROL or ch in "\u200c\u200d" else " "
-        for ch in text
-    )
+    text = text or ""
+    if text.isascii():  # most input, checked without a lookup per character
+        text = _ASCII_CONTROL.sub(" ", text)
+    else:
+        text = "".join(
+            ch if unicodedata.category(ch) not in _CONTROL or ch in "\u200c\u200d" else " "
+            for ch in unicodedata.normalize("NFC", text)
+        )
     return _SPACES.sub(" ", text).strip()
 
 
