@@ -140,24 +140,6 @@ def sign_petition(
     key = name_key(values["given_name"], values["family_name"])
 
     run = tx or hotpath.Transaction.of_session(db.session)
-    if not values["email"]:  # paper without email: name + ZIP code identify the person
-        existing = run.first(
-            _SAME_PERSON, {"petition_id": petition.id, "email_key": email_key, "name_key": key}
-        )
-        if existing is not None:
-            return SignResult("duplicate", _existing(run, existing["id"], in_session=tx is None))
-    else:
-        # One indexed query answers both "signed already?" and "how many in this
-        # household?" (the unique index starts with petition_id, email_key).
-        same_email = run.execute(_SAME_EMAIL, {"petition_id": petition.id, "email_key": email_key})
-        for existing in same_email:
-            if existing["name_key"] == key:
-                return SignResult(
-                    "duplicate", _existing(run, existing["id"], in_session=tx is None)
-                )
-        if len(same_email) >= int(current_app.config["SIGN_HOUSEHOLD_MAX"]):
-            return SignResult("full_household", None)
-
     pending = petition.require_confirmation and source in SELF_SERVICE
     row = dict(
         petition_id=petition.id,
@@ -175,17 +157,26 @@ def sign_petition(
         token=new_token(),
         **values,
     )
-    # One INSERT ... ON CONFLICT DO NOTHING RETURNING: no savepoint, no unit-of-work flush
-    # (the sign POST's hot path). When the same person got there first an instant
-    # earlier (a double tap on a slow connection) nothing comes back: a duplicate.
-    inserted = run.first(_INSERT, row)
-    if inserted is None:
-        existing = run.first(
-            _SAME_PERSON, {"petition_id": petition.id, "email_key": email_key, "name_key": key}
-        )
-        if existing is None:
-            raise SigningError("signature conflicts with another one")
-        return SignResult("duplicate", _existing(run, existing["id"], in_session=tx is None))
+    # One statement for a new signer, the common case: INSERT ... ON CONFLICT DO NOTHING
+    # RETURNING, no savepoint, no unit-of-work flush. The unique index (petition_id,
+    # email_key, name_key) turns away the same person, also a double tap an instant
+    # earlier; with an email, the household limit is checked in the same statement.
+    if values["email"]:
+        inserted = run.first(
+            _INSERT_IF_HOUSEHOLD_ROOM,
+            {**row, "household_petition": petition.id, "household_email": email_key,
+             "household_max": int(current_app.config["SIGN_HOUSEHOLD_MAX"])},
+        )  # fmt: skip
+    else:  # paper without email: name + ZIP code identify the person, no household
+        inserted = run.first(_INSERT, row)
+    if inserted is None:  # signed already, or (with an email) the household is full
+        person = {"petition_id": petition.id, "email_key": email_key, "name_key": key}
+        existing = run.first(_SAME_PERSON, person)
+        if existing is not None:
+            return SignResult("duplicate", _existing(run, existing["id"], in_session=tx is None))
+        if values["email"]:
+            return SignResult("full_household", None)
+        raise SigningError("signature conflicts with another one")
     # The row as the ORM sees it, without reading it back.
     signature = Signature(id=inserted["id"], **row)
     if tx is None:
@@ -227,11 +218,6 @@ def forget_petition(slug: str) -> None:
 
 # The statements of a signature, built once and run on the DB-API connection
 # (hotpath.py): the sign POST is the busiest write after a check-in scan.
-_SAME_EMAIL = hotpath.Statement(
-    "SELECT id, name_key FROM signatures WHERE petition_id = :petition_id "
-    "AND email_key = :email_key",
-    columns=("id", "name_key"),
-)
 _SAME_PERSON = hotpath.Statement(
     "SELECT id FROM signatures WHERE petition_id = :petition_id AND email_key = :email_key "
     "AND name_key = :name_key",
@@ -239,10 +225,20 @@ _SAME_PERSON = hotpath.Statement(
 )
 # Column names from the model (never from input).
 _STORED = [c.name for c in Signature.__table__.columns if c.name != "id"]
+_INTO = f"INSERT INTO signatures ({', '.join(_STORED)}) "  # noqa: S608
+_VALUES = ", ".join(":" + name for name in _STORED)
+_UNLESS_SIGNED = "ON CONFLICT (petition_id, email_key, name_key) DO NOTHING RETURNING id"
 _INSERT = hotpath.Statement(
-    f"INSERT INTO signatures ({', '.join(_STORED)}) "  # noqa: S608
-    f"VALUES ({', '.join(':' + name for name in _STORED)}) "
-    "ON CONFLICT (petition_id, email_key, name_key) DO NOTHING RETURNING id",
+    f"{_INTO} VALUES ({_VALUES}) {_UNLESS_SIGNED}",
+    ["created_at", "confirmed_at"],
+    columns=("id",),
+)
+# The household check's parameters have names of their own: PostgreSQL deduces one type
+# per parameter, and here the same value is compared with a column, not stored in one.
+_INSERT_IF_HOUSEHOLD_ROOM = hotpath.Statement(
+    f"{_INTO} SELECT {_VALUES} WHERE (SELECT count(*) FROM signatures "  # noqa: S608
+    "WHERE petition_id = :household_petition AND email_key = :household_email) "
+    f"< :household_max {_UNLESS_SIGNED}",
     ["created_at", "confirmed_at"],
     columns=("id",),
 )
