@@ -122,6 +122,9 @@ def test_household_shares_one_email_up_to_the_limit(app, client, make_petition):
     r = sign_post(client, petition, given_name="Mateo")
     assert r.status_code == 400
     assert "use an email address of your own" in r.get_data(as_text=True)
+    # One of the household signing again in a full household: "you already signed".
+    r = sign_post(client, petition, given_name="Luis")
+    assert r.status_code == 302 and r.headers["Location"] == f"/p/{petition.slug}/already"
     assert [s.given_name for s in rows(petition)] == ["Ana", "Luis", "Sofía"]
     assert count_of(client, petition) == 3
 
