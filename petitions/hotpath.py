@@ -96,21 +96,31 @@ class Transaction:
 
 
 @contextmanager
-def write_transaction(db) -> Iterator[Transaction]:
+def write_transaction(db, *, autocommit: bool = False) -> Iterator[Transaction]:
     """One short write transaction on a pooled connection of Flask-SQLAlchemy's `db`,
     committed on success and rolled back on any error. On SQLite it waits its turn in the
-    writers' queue, then begins IMMEDIATE (database.py)."""
+    writers' queue, then begins IMMEDIATE (database.py).
+
+    With autocommit, each statement commits as it runs: for a write that is one
+    statement (a new signature's INSERT ... ON CONFLICT), where BEGIN and COMMIT would
+    only add work (on PostgreSQL, two round trips of three)."""
     with database.writers_queue(db):
-        yield from _transaction(db.engine)
+        yield from _transaction(db.engine, autocommit)
 
 
-def _transaction(engine: Engine) -> Iterator[Transaction]:
+def _transaction(engine: Engine, autocommit: bool) -> Iterator[Transaction]:
     error = engine.dialect.loaded_dbapi.Error
+    sqlite = engine.dialect.name == "sqlite"
     pooled = engine.raw_connection()
     raw = pooled.dbapi_connection
     try:
+        if autocommit:
+            if not sqlite:  # SQLite connections are in autocommit mode (database.py)
+                raw.autocommit = True
+            yield Transaction(raw, engine.dialect)
+            return
         try:
-            if engine.dialect.name == "sqlite":
+            if sqlite:
                 raw.execute("BEGIN IMMEDIATE")
             yield Transaction(raw, engine.dialect)
             raw.commit()
@@ -120,4 +130,6 @@ def _transaction(engine: Engine) -> Iterator[Transaction]:
     except error as e:  # BEGIN or COMMIT failed ("database is locked" after the timeout)
         raise exc.DBAPIError.instance("BEGIN/COMMIT", None, e, error) from e
     finally:
+        if autocommit and not sqlite:
+            raw.autocommit = False
         pooled.close()  # back to the pool

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+import pytest
 from sqlalchemy.dialects import postgresql, sqlite
 
 from petitions import hotpath
@@ -37,3 +38,25 @@ def test_datetimes_round_trip_exactly_through_the_orm(app, make_petition):
     assert db.session.get(Petition, petition.id).deadline == when
     with hotpath.write_transaction(db) as tx:
         assert tx.first(read, {"id": petition.id}) == {"deadline": when}
+
+
+def test_autocommit_commits_as_it_goes_and_gives_back_a_transactional_connection(
+    app, make_petition
+):
+    """The sign POST's autocommit: its statement stays even if the block fails after it,
+    and its pooled connection comes back as it was: a later write transaction on it (a
+    check-in's statements) is all or nothing again."""
+    petition = make_petition(title="Before")
+    db.session.commit()
+    rename = hotpath.Statement("UPDATE petitions SET title = :title WHERE id = :id")
+    with pytest.raises(RuntimeError):
+        with hotpath.write_transaction(db, autocommit=True) as tx:
+            tx.execute(rename, {"title": "Kept", "id": petition.id})
+            raise RuntimeError
+    for _ in range(db.engine.pool.size() + 1):  # every pooled connection, in turn
+        with pytest.raises(RuntimeError):
+            with hotpath.write_transaction(db) as tx:
+                tx.execute(rename, {"title": "Lost", "id": petition.id})
+                raise RuntimeError
+    db.session.rollback()
+    assert db.session.get(Petition, petition.id).title == "Kept"

@@ -152,9 +152,10 @@ def sign(slug):
         return _private(render_petition_page(petition, form), 400)
     flagged = "many signatures from one address" if _many_from_this_address() else ""
 
-    # The signature in a short transaction of its own (hotpath.py), on SQLite queued
-    # behind the other workers' writes (database.writers_queue).
-    with hotpath.write_transaction(db) as tx:
+    # The signature on a pooled connection of its own (hotpath.py), on SQLite queued
+    # behind the other workers' writes (database.writers_queue). A new signature is one
+    # statement, so it needs no transaction around it.
+    with hotpath.write_transaction(db, autocommit=True) as tx:
         result = signing.sign_petition(
             petition,
             given_name=form.given_name.data,
