@@ -1,5 +1,6 @@
 """petitions.hotpath: statements on the DB-API connection store what the ORM reads."""
 
+import re
 from datetime import datetime
 
 import pytest
@@ -8,6 +9,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from petitions import hotpath
 from petitions.extensions import db
 from petitions.models import Petition
+from petitions.services import signing
 
 
 def test_named_parameters_become_psycopg_style_and_literals_survive():
@@ -60,3 +62,29 @@ def test_autocommit_commits_as_it_goes_and_gives_back_a_transactional_connection
                 raise RuntimeError
     db.session.rollback()
     assert db.session.get(Petition, petition.id).title == "Kept"
+
+
+def test_the_household_check_walks_the_unique_index_on_a_new_table(app, make_petition):
+    """A new table has no statistics (and PostgreSQL keeps a prepared statement's first
+    plan): the household count must still walk the (petition, email, name) index, not
+    every signature of the petition, or each signature gets slower than the last."""
+    petition = make_petition()
+    db.session.commit()
+    stmt = signing._INSERT_IF_HOUSEHOLD_ROOM
+    sql, _, _ = stmt.prepared(db.engine.dialect)
+    params = dict.fromkeys(re.findall(r"(?<![:\w]):(\w+)", stmt.sql)) | {
+        "household_petition": petition.id,
+        "household_email": "ana@example.org",
+        "household_max": 6,
+    }
+    if db.engine.dialect.name == "sqlite":
+        explain = "EXPLAIN QUERY PLAN "
+        walks_the_index = "INDEX sqlite_autoindex_signatures_1 (petition_id=? AND email_key=?)"
+    else:
+        explain = "EXPLAIN "
+        walks_the_index = "using uq_signatures_petition_id_email_key_name_key"
+    plan = " ".join(
+        str(row) for row in db.session.connection().exec_driver_sql(explain + sql, params)
+    )
+    assert walks_the_index in plan, plan
+    assert "ix_signatures_petition_created" not in plan, plan
