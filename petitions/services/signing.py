@@ -95,7 +95,7 @@ def sign_petition(
     """Add one signature (not committed).
 
     In the request's ORM session by default, the new Signature added to it. With `tx`
-    (the sign POST's own short transaction, hotpath.py) the statements run there and the
+    (the sign POST's own connection, hotpath.py) the statements run there and the
     Signature returned is a plain transient object, in no session.
 
     - "closed": the petition takes no signatures (online/rally: not published or past
