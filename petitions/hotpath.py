@@ -56,7 +56,8 @@ class Statement:
 
 
 class Transaction:
-    """Runs Statements on one DBAPI connection, inside one transaction."""
+    """Runs Statements on one DBAPI connection: in one transaction, or each statement
+    committing as it runs (write_transaction's autocommit)."""
 
     def __init__(self, dbapi_connection, dialect):
         self._conn = dbapi_connection

@@ -187,7 +187,7 @@ def sign_petition(
 
 def _existing(run: hotpath.Transaction, signature_id: int, in_session: bool) -> Signature:
     """An existing signature: from the session, or read on the sign POST's own
-    transaction into a transient object."""
+    connection into a transient object."""
     if in_session:
         return db.session.get(Signature, signature_id)
     return Signature(**run.first(_SIGNATURE, {"id": signature_id}))
