@@ -8,6 +8,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import database
 from .config import DEFAULT_SECRET_KEY, Defaults, env_overrides
+from . import extensions
 from .extensions import babel, csrf, db, limiter, login, migrate
 from .sessions import CookieSessions
 
@@ -71,6 +72,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         ),
     )
     limiter.init_app(app)
+    extensions.cache.init_app(app)
 
     from . import models  # noqa: F401  (register the models with the metadata)
 

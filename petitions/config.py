@@ -69,7 +69,11 @@ class Defaults:
     # Absolute base URL for links in mail, QR codes and PDFs (e.g. https://act.example.org).
     PUBLIC_BASE_URL = None
     COUNT_CACHE_SECONDS = 2.0
-    # Prefix of this site's keys in a shared Redis (several sites may share one server).
+    # Flask-Caching: in this process by default; in Redis with REDIS_URL, shared by every
+    # worker and app host. Prefix of this site's keys (several sites may share one Redis).
+    CACHE_TYPE = "SimpleCache"
+    CACHE_DEFAULT_TIMEOUT = 60
+    CACHE_THRESHOLD = 2000  # SimpleCache entries kept per process
     CACHE_KEY_PREFIX = "petitions:"
 
 
@@ -83,6 +87,8 @@ def env_overrides() -> dict:
     if redis_url := os.environ.get("REDIS_URL"):
         out["REDIS_URL"] = redis_url
         out["RATELIMIT_STORAGE_URI"] = redis_url
+        out["CACHE_TYPE"] = "RedisCache"
+        out["CACHE_REDIS_URL"] = redis_url
     return out
 
 

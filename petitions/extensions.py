@@ -1,6 +1,7 @@
 """Extensions, created unbound and attached to the app in create_app()."""
 
 from flask_babel import Babel
+from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -29,4 +30,5 @@ migrate = Migrate()
 csrf = CSRFProtect()
 login = LoginManager()
 babel = Babel()
+cache = Cache()
 limiter = Limiter(key_func=get_remote_address)

@@ -6,10 +6,11 @@ from .event import Attendee, CheckIn, Event, EventStatus
 from .official import Official, OfficialArea, PetitionTarget
 from .packet import PacketJob, PacketRecord, PacketSettings, StoryExclusion
 from .petition import Petition, PetitionStatus
-from .signature import ROLES, ExportLog, Signature
+from .signature import ROLE_LABELS, ROLES, ExportLog, Signature
 from .user import Role, User
 
 __all__ = [
+    "ROLE_LABELS",
     "ROLES",
     "ApiToken",
     "Attendee",

@@ -1,14 +1,25 @@
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ColumnElement, ForeignKey, Index, String, Text, UniqueConstraint, and_
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .base import utcnow
 from .petition import Petition
 
-# Stored values; labels are translated in the forms.
+# Stored values, in the order forms offer them.
 ROLES = ("parent", "student", "educator", "community", "other")
+# What each stored value is called on pages, forms, charts and packets ("" = not given).
+ROLE_LABELS = {
+    "parent": _l("Parent or guardian"),
+    "student": _l("Student"),
+    "educator": _l("Educator"),
+    "community": _l("Community member"),
+    "other": _l("Other"),
+    "": _l("Not given"),
+}
 
 
 class Signature(db.Model):
@@ -52,9 +63,17 @@ class Signature(db.Model):
     def full_name(self) -> str:
         return f"{self.given_name} {self.family_name}".strip()
 
-    @property
+    @hybrid_property
     def counted(self) -> bool:
+        """Counted in totals, charts, packets and badges: confirmed, and not hidden as spam.
+        In a query, `Signature.counted` is the same rule as SQL (it uses the index
+        ix_signatures_petition_counted together with petition_id)."""
         return self.confirmed_at is not None and not self.hidden
+
+    @counted.inplace.expression
+    @classmethod
+    def _counted_expression(cls) -> ColumnElement[bool]:
+        return and_(cls.hidden.is_(False), cls.confirmed_at.is_not(None))
 
 
 class ExportLog(db.Model):
