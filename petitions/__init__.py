@@ -6,9 +6,8 @@ from pathlib import Path
 from flask import Flask, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import database
+from . import database, extensions
 from .config import DEFAULT_SECRET_KEY, Defaults, env_overrides
-from . import extensions
 from .extensions import babel, csrf, db, limiter, login, migrate
 from .sessions import CookieSessions
 
