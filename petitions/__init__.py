@@ -3,13 +3,12 @@
 import os
 from pathlib import Path
 
-from flask import Flask, g, request
+from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import database, extensions
+from . import database  # noqa: F401  (its engine events tune SQLite)
 from .config import DEFAULT_SECRET_KEY, Defaults, env_overrides
-from .extensions import babel, csrf, db, limiter, login, migrate
-from .sessions import CookieSessions
+from .extensions import babel, cache, csrf, db, limiter, login, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,7 +28,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
 
-    app.session_interface = CookieSessions()
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = (
@@ -71,7 +69,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         ),
     )
     limiter.init_app(app)
-    extensions.cache.init_app(app)
+    cache.init_app(app)
 
     from . import models  # noqa: F401  (register the models with the metadata)
 
@@ -117,17 +115,6 @@ CSP = (
 
 
 def _register_hooks(app: Flask) -> None:
-    @app.before_request
-    def _write_intent():
-        # See database.py: POSTs take SQLite's write lock at BEGIN.
-        g._write_token = database.sqlite_write_intent.set(request.method == "POST")
-
-    @app.teardown_request
-    def _reset_write_intent(_exc):
-        token = g.pop("_write_token", None)
-        if token is not None:
-            database.sqlite_write_intent.reset(token)
-
     from flask_babel import get_locale
 
     from .i18n import remember_language

@@ -3,7 +3,6 @@
 
 import re
 
-from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -40,20 +39,8 @@ def _name(label, missing):
     )
 
 
-class _CSRFWhenShown(FlaskForm.Meta.csrf_class):
-    """Flask-WTF signs a CSRF token for the page whenever a form is built, also on a POST
-    that only redirects (the sign POST: about 8 % of its time). This one signs it when
-    the form is shown again."""
-
-    def generate_csrf_token(self, csrf_token_field):
-        return LazyString(super().generate_csrf_token, csrf_token_field)
-
-
 class PersonForm(FlaskForm):
     """Given name, family name, email and ZIP code, checked alike everywhere."""
-
-    class Meta:
-        csrf_class = _CSRFWhenShown
 
     given_name = _name(_l("First name"), _l("Please enter your first name."))
     family_name = _name(_l("Last name"), _l("Please enter your last name."))

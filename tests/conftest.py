@@ -17,7 +17,7 @@ from flask_migrate import upgrade
 from sqlalchemy import delete
 from werkzeug.serving import make_server
 
-from petitions import cache, create_app
+from petitions import create_app
 from petitions.config import normalize_database_url
 from petitions.extensions import db
 from petitions.models import Petition, PetitionStatus, User
@@ -74,7 +74,6 @@ def app(_schema, tmp_path, monkeypatch):
     # The fixture keeps one app context open, so test-client requests share `g`; forget
     # the language Flask-Babel cached there, as a fresh request in production would.
     app.before_request(flask_babel.refresh)
-    cache.clear_all()  # ids and slugs repeat from test to test
     with app.app_context():
         yield app
         db.session.remove()

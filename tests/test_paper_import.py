@@ -327,3 +327,18 @@ def test_draft_petition_is_checked_but_not_imported(client, organizer, make_peti
     html = r.get_data(as_text=True)
     assert r.status_code == 200 and counts(html)["accepted"] == 4
     assert "publish it before importing" in html and 'name="token"' not in html
+
+
+def test_import_keeps_the_household_limit(app, client, organizer, make_petition, make_signature):
+    """An import is held to the same household rule as every other way in: at most
+    SIGN_HOUSEHOLD_MAX names per email, counting those who signed already."""
+    app.config["SIGN_HOUSEHOLD_MAX"] = 3
+    p = make_petition()
+    make_signature(p, "Ana", "Rivera", "family@example.org")
+    rows = "".join(f"Kid{i},Rivera,family@example.org,06106\n" for i in range(1, 4))
+    r = upload(client, p, "first_name,last_name,email,zip_code\n" + rows)
+    html = r.get_data(as_text=True)
+    assert counts(html) == {"total": 3, "accepted": 2, "duplicate": 0, "invalid": 1}
+    assert re.search(r"<td>4</td><td>Kid3 Rivera</td><td>3 people have already signed", html)
+    assert confirm(client, p, html).status_code == 302
+    assert count(p) == 3

@@ -7,7 +7,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from petitions import create_app
 from petitions.extensions import db
+from petitions.services import counting
 from tests.test_signing_flow import GOOD, sign_post
 
 
@@ -155,23 +157,36 @@ def test_count_is_cached_briefly_then_exact(app, client, make_petition):
     assert client.get(f"/p/{petition.slug}.json").get_json()["signature_count"] == 1
 
 
-def test_count_cache_in_redis_is_shared(app, client, make_petition, redis_url):
+def test_count_cache_in_redis_is_shared(app, make_petition, redis_url):
+    """With REDIS_URL, every app host reads the same cached count (Flask-Caching's
+    RedisCache), and forgetting it on one host refreshes it on all."""
     import redis
 
-    url = redis_url
     prefix = f"test-{uuid.uuid4().hex}:"
-    app.config.update(REDIS_URL=url, COUNT_CACHE_SECONDS=3600, CACHE_KEY_PREFIX=prefix)
+    shared = {
+        key: app.config[key]
+        for key in ("TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "SERVER_NAME")
+    }
+    shared.update(
+        CACHE_TYPE="RedisCache",
+        CACHE_REDIS_URL=redis_url,
+        CACHE_KEY_PREFIX=prefix,
+        COUNT_CACHE_SECONDS=3600,
+    )
+    one, two = create_app(shared), create_app(shared)
     petition = make_petition()
-    from petitions.services import counting
-
-    sign_post(client, petition)  # its page view caches 0, for an hour
-    assert client.get(f"/p/{petition.slug}.json").get_json()["signature_count"] == 0
-    counting.forget(petition)
-    assert client.get(f"/p/{petition.slug}.json").get_json()["signature_count"] == 1
-    key = f"{prefix}count:{petition.id}"
-    assert redis.Redis.from_url(url).get(key) == b"1"
-    counting.forget(petition)
-    assert redis.Redis.from_url(url).get(key) is None
+    db.session.commit()
+    url = f"/p/{petition.slug}.json"
+    assert one.test_client().get(url).get_json()["signature_count"] == 0  # cached, for an hour
+    sign_post(one.test_client(), petition)
+    assert two.test_client().get(url).get_json()["signature_count"] == 0  # the shared value
+    with one.app_context():
+        counting.forget(petition)
+    assert two.test_client().get(url).get_json()["signature_count"] == 1
+    assert redis.Redis.from_url(redis_url).exists(f"{prefix}count:{petition.id}")
+    for host in (one, two):
+        with host.app_context():
+            db.engine.dispose()
 
 
 # --- Spanish ---------------------------------------------------------------------------

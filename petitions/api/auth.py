@@ -3,12 +3,10 @@
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from flask import abort, current_app, g, jsonify, request
+from flask import abort, g, jsonify, request
 from flask_login import current_user
-from sqlalchemy import DateTime, text
+from sqlalchemy import select, update
 
-from .. import hotpath
-from ..cache import Expiring
 from ..extensions import csrf, db
 from ..models import User
 from ..models.api_token import ApiToken
@@ -44,38 +42,27 @@ class Staff(NamedTuple):
     role: str
 
 
-_TOKEN_USER = text(
-    "SELECT t.id AS token_id, t.last_used_at, t.revoked_at, u.id, u.name, u.email, u.role, "
-    "u.active FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = :h"
-).columns(last_used_at=DateTime(), revoked_at=DateTime())
-_TOUCH = hotpath.Statement("UPDATE api_tokens SET last_used_at = :at WHERE id = :id", ["at"])
-
-
 class _Caller(NamedTuple):
     token_id: int
     staff: Staff
     last_used_at: datetime | None
 
 
-# A scanner sends a scan every second or two: its token is looked up once per
-# COUNT_CACHE_SECONDS per process, not on every scan (a revoked token or deactivated
-# account stops working within those seconds).
-_callers = Expiring(max_items=10_000)
-
-
 def _lookup(digest: str) -> _Caller | None:
-    def load():
-        row = db.session.connection().execute(_TOKEN_USER, {"h": digest}).first()
-        if row is None or row.revoked_at is not None or not row.active:
-            return None
-        return _Caller(row.token_id, Staff(row.id, row.name, row.email, row.role), row.last_used_at)
-
-    return _callers.get(digest, float(current_app.config["COUNT_CACHE_SECONDS"]), load)
-
-
-def forget_api_tokens() -> None:
-    """After revoking a token or deactivating an account: no cached answer survives here."""
-    _callers.clear()
+    """The live token with this hash and its active owner, or None."""
+    row = db.session.execute(
+        select(ApiToken.id, ApiToken.last_used_at, User.id, User.name, User.email, User.role)
+        .join(User, User.id == ApiToken.user_id)
+        .where(
+            ApiToken.token_hash == digest,
+            ApiToken.revoked_at.is_(None),
+            User.active.is_(True),
+        )
+    ).first()
+    if row is None:
+        return None
+    token_id, last_used_at, *staff = row
+    return _Caller(token_id, Staff(*staff), last_used_at)
 
 
 def _bearer_user() -> Staff:
@@ -94,14 +81,14 @@ def _bearer_user() -> Staff:
     return caller.staff
 
 
-def touch_api_token(tx: hotpath.Transaction) -> None:
-    """Note when the calling API token was last used (at most once per 5 minutes). Called by
-    writing endpoints inside their write transaction, so that reads never have to write."""
+def touch_api_token() -> None:
+    """Note when the calling API token was last used (at most once per 5 minutes), in the
+    session: writing endpoints call it, and commit it with their own change."""
     if g.get("api_token_stale"):
-        now = utcnow()
-        digest, caller = g.api_token
-        tx.execute(_TOUCH, {"at": now, "id": caller.token_id})
-        _callers.replace(digest, caller._replace(last_used_at=now))
+        _, caller = g.api_token
+        db.session.execute(
+            update(ApiToken).where(ApiToken.id == caller.token_id).values(last_used_at=utcnow())
+        )
         g.api_token_stale = False
 
 

@@ -7,7 +7,7 @@ from ..extensions import db
 from ..models import User
 from ..models.api_token import ApiToken
 from ..models.base import utcnow
-from .auth import create_api_token, forget_api_tokens
+from .auth import create_api_token
 from .views import bp
 
 
@@ -47,5 +47,4 @@ def revoke(token_id):
     if row.revoked_at is None:
         row.revoked_at = utcnow()
         db.session.commit()
-        forget_api_tokens()
     click.echo(f"Token {token_id} revoked.")

@@ -1,7 +1,7 @@
 from flask import Blueprint, abort, jsonify, request
 from flask_wtf.csrf import generate_csrf
 
-from ..extensions import csrf, limiter
+from ..extensions import csrf, db, limiter
 from ..loaders import event_or_404
 from ..models.base import utcnow
 from ..services import checkin as svc
@@ -61,10 +61,11 @@ def checkins():
             scanned_at=data.get("scanned_at"),
             event=event,
             hashed=data.get("token_hash"),
-            also=touch_api_token,
         )
     except svc.CheckInInputError as e:
         _bad_request(str(e))
+    touch_api_token()
+    db.session.commit()
     return jsonify(result.to_json())
 
 

@@ -35,9 +35,10 @@ from ..pdf.poster import PAPER, PosterData, render_poster
 from ..services import rallies
 from ..services.exports import csv_lines, log_export
 from ..services.mail import send_mail
-from ..services.signing import public_url, send_confirmation
+from ..services.signing import send_confirmation
 from ..services.text import sanitize_html
 from ..services.tokens import normalize_token
+from ..urls import public_url
 from .forms import AttendForm, EventForm
 
 bp = Blueprint("events", __name__)

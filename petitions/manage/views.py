@@ -2,7 +2,6 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..api.auth import forget_api_tokens
 from ..auth.decorators import admin_required, staff_required
 from ..auth.forms import UserForm
 from ..extensions import db
@@ -54,7 +53,6 @@ def toggle_user(user_id: int):
     else:
         user.active = not user.active
         db.session.commit()
-        forget_api_tokens()  # a deactivated account's scanner tokens stop at once
         flash(f"{user.email} is now {'active' if user.active else 'deactivated'}.", "ok")
     return redirect(url_for("manage.users"))
 

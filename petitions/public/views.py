@@ -21,11 +21,11 @@ from limits import parse_many
 from markupsafe import Markup
 from sqlalchemy import select
 
-from .. import database, hotpath
 from ..extensions import csrf, db, limiter
 from ..models import Petition, PetitionStatus, Signature
 from ..services import counting, signing
 from ..services.text import sanitize_html
+from ..urls import public_url
 from .forms import SignForm
 
 bp = Blueprint("public", __name__)
@@ -74,7 +74,7 @@ def render_petition_page(petition: Petition, form: SignForm | None = None, *, pr
         preview=preview,
         count=0 if preview else counting.signature_count(petition),
         supporters=[] if preview else counting.recent_supporters(petition),
-        petition_url=signing.public_url("public.petition", slug=petition.slug),
+        petition_url=public_url("public.petition", slug=petition.slug),
     )
 
 
@@ -123,14 +123,7 @@ def _many_from_this_address() -> bool:
 @limiter.limit(_sign_limits, key_func=get_remote_address)
 @limiter.limit(_petition_limits, key_func=_petition_key)
 def sign(slug):
-    # The petition comes from a short-lived cache, so the first statement of this
-    # request is the dedupe check: SQLite's write lock (database.py) is held only for
-    # the dedupe check and the INSERT, not while the form is checked.
-    if not SLUG_RE.fullmatch(slug):
-        abort(404)
-    petition = signing.cached_petition(slug)
-    if petition is None or petition.status == PetitionStatus.DRAFT:
-        abort(404)
+    petition = _public_petition(slug)
     if not petition.is_open():
         return _private(render_template("public/closed.html", petition=petition), 409)
     # A form endpoint: only the form body is read (Flask-WTF would also take JSON).
@@ -152,28 +145,21 @@ def sign(slug):
         return _private(render_petition_page(petition, form), 400)
     flagged = "many signatures from one address" if _many_from_this_address() else ""
 
-    # The signature on a pooled connection of its own (hotpath.py), on SQLite queued
-    # behind the other workers' writes (database.writers_queue). A new signature is one
-    # statement, so it needs no transaction around it.
-    with hotpath.write_transaction(db, autocommit=True) as tx:
-        result = signing.sign_petition(
-            petition,
-            given_name=form.given_name.data,
-            family_name=form.family_name.data,
-            email=form.email.data,
-            postal_code=form.postal_code.data,
-            town=form.town.data or "",
-            role=form.role.data or "",
-            waitlist_number=form.waitlist_value,
-            comment=form.comment.data or "",
-            show_name=form.show_name.data,
-            opt_in=form.opt_in.data,
-            source="online",
-            flagged=flagged,
-            tx=tx,
-        )
-    # Reads after this need no write lock (database.py).
-    database.sqlite_write_intent.set(False)
+    result = signing.sign_petition(
+        petition,
+        given_name=form.given_name.data,
+        family_name=form.family_name.data,
+        email=form.email.data,
+        postal_code=form.postal_code.data,
+        town=form.town.data or "",
+        role=form.role.data or "",
+        waitlist_number=form.waitlist_value,
+        comment=form.comment.data or "",
+        show_name=form.show_name.data,
+        opt_in=form.opt_in.data,
+        source="online",
+        flagged=flagged,
+    )
     signature = result.signature
     if result.status == "closed":
         return _private(render_template("public/closed.html", petition=petition), 409)
@@ -185,27 +171,27 @@ def sign(slug):
             )
         ]
         return _private(render_petition_page(petition, form), 400)
-
     if result.status == "duplicate":
         if signature.confirmed_at is None and not signature.hidden:
             session[PENDING_KEY] = signature.id
             flash(_("You have signed already; it only needs your confirmation."), "ok")
             return redirect(url_for(".pending", slug=slug))
         return redirect(url_for(".already", slug=slug))
+
+    # Everything the answer needs is read before the commit: afterwards no transaction
+    # (on SQLite, no write lock) stays open while the mail server is talked to.
+    message = None
     if result.status == "pending" or current_app.config.get("SIGN_RECEIPT_MAIL"):
-        _send(signing.confirmation_message(signature, petition=petition))
+        message = signing.confirmation_message(signature)
     if result.status == "pending":
         session[PENDING_KEY] = signature.id
-        return redirect(url_for(".pending", slug=slug))
-    return redirect(url_for(".thanks", slug=slug, token=signature.token))
-
-
-def _commit() -> None:
-    """Commit, and read the rest of this request without SQLite's write lock (see
-    database.py: a POST's transactions begin IMMEDIATE; reading back expired objects
-    after the commit must not queue behind, or hold up, other signers)."""
+        next_url = url_for(".pending", slug=slug)
+    else:
+        next_url = url_for(".thanks", slug=slug, token=signature.token)
     db.session.commit()
-    database.sqlite_write_intent.set(False)
+    if message is not None:
+        _send(message)
+    return redirect(next_url)
 
 
 def _send(message) -> bool:
@@ -292,7 +278,7 @@ def _share_context(petition: Petition) -> dict:
 
     from ..qr import svg
 
-    url = signing.public_url("public.petition", slug=petition.slug)
+    url = public_url("public.petition", slug=petition.slug)
     message = _("I signed “%(title)s”. Will you sign too?", title=petition.title)
     text = f"{message} {url}"
     return {
@@ -322,7 +308,7 @@ def confirm(token):
     if request.method == "POST":
         slug, token = petition.slug, signature.token
         signing.confirm(token)
-        _commit()
+        db.session.commit()
         flash(_("Thank you! Your signature is confirmed."), "ok")
         return redirect(url_for(".thanks", slug=slug, token=token))
     if signature.confirmed_at is not None:
@@ -338,7 +324,7 @@ def remove(token):
         if signature is not None:
             slug = signature.petition.slug
             signing.remove_signature(token)
-            _commit()
+            db.session.commit()
         # Removing twice (a double tap, the link opened again) lands on the same page.
         return _private(render_template("public/removed.html", slug=slug))
     if signature is None:
@@ -362,7 +348,7 @@ def petition_json(slug):
         signature_count=counting.signature_count(petition),
         counts_by_town=counting.counts_by_town(petition),
         deadline=petition.deadline.isoformat() + "Z" if petition.deadline else None,
-        url=signing.public_url("public.petition", slug=petition.slug),
+        url=public_url("public.petition", slug=petition.slug),
     )
     response.headers["Cache-Control"] = (
         f"public, max-age={max(1, int(current_app.config['COUNT_CACHE_SECONDS']))}"

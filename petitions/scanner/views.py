@@ -9,6 +9,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from ..auth.decorators import staff_required
+from ..extensions import db
 from ..loaders import event_or_404
 from ..services import checkin as svc
 from .forms import TicketCheckInForm
@@ -111,6 +112,7 @@ def ticket_checkin(token: str):
         current_user,
         device="ticket page: " + request.user_agent.string,
     )
+    db.session.commit()
     status = 404 if result.result == svc.UNKNOWN else 200
     return render_template("scanner/ticket_result.html", result=result, token=token), status
 

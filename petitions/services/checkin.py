@@ -7,21 +7,20 @@
   conditional UPDATE ... WHERE checked_in_at IS NULL and its rowcount says who won,
   on SQLite and PostgreSQL alike; the other gets "already".
 - Every scan is a CheckIn row: who, when (server and device time), device, result.
+
+The service writes in the caller's session and never commits: the route commits once.
 """
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
-from .. import hotpath
-from ..cache import Expiring
 from ..extensions import db
 from ..models import Attendee, CheckIn, Event, User
 from ..models.base import utcnow
@@ -34,40 +33,6 @@ HASH_RE = re.compile(r"^[0-9a-f]{64}$")
 # Device clocks are trusted for offline-queued scans, within reason.
 MAX_CLOCK_AHEAD = timedelta(minutes=5)
 MAX_QUEUE_AGE = timedelta(days=3)
-
-
-# The hot path: prebuilt statements run on the DBAPI connection (hotpath.py; the ORM and
-# even SQLAlchemy Core cost more than the statements here, see bench/results/checkin.md).
-# Same SQL on SQLite and PostgreSQL.
-#
-# A scan first tries to claim the ticket: whoever's UPDATE still finds checked_in_at NULL
-# wins, and the database serializes the race (PostgreSQL re-checks the WHERE after the row
-# lock; SQLite has one writer at a time). Only when nothing was claimed do we look at why.
-_CLAIM_SQL = (
-    "UPDATE attendees SET checked_in_at = :at, checked_in_by_id = :by "
-    "WHERE token_hash = :h AND checked_in_at IS NULL AND NOT revoked{scope} "
-    "RETURNING id, event_id, name"
-)
-_CLAIMED = ("id", "event_id", "name")
-_CLAIM = hotpath.Statement(_CLAIM_SQL.format(scope=""), ["at"], _CLAIMED)
-_CLAIM_IN_EVENT = hotpath.Statement(
-    _CLAIM_SQL.format(scope=" AND event_id = :event_id"), ["at"], _CLAIMED
-)
-_FIND = hotpath.Statement(
-    "SELECT a.id, a.event_id, a.name, a.revoked, a.checked_in_at, u.name, u.email "
-    "FROM attendees a LEFT JOIN users u ON u.id = a.checked_in_by_id WHERE a.token_hash = :h",
-    columns=("id", "event_id", "name", "revoked", "checked_in_at", "by_name", "by_email"),
-    datetime_columns=["checked_in_at"],
-)
-_EVENT = hotpath.Statement(
-    "SELECT slug, timezone FROM events WHERE id = :id", columns=("slug", "timezone")
-)
-_LOG = hotpath.Statement(
-    "INSERT INTO checkins (nonce, event_id, attendee_id, user_id, device, result, scanned_at, "
-    "created_at) VALUES (:nonce, :event_id, :attendee_id, :user_id, :device, :result, "
-    ":scanned_at, :created_at)",
-    ["scanned_at", "created_at"],
-)
 
 
 class CheckInInputError(ValueError):
@@ -189,18 +154,13 @@ def check_in(
     user,
     device: str = "",
     scanned_at=None,
-    event=None,
+    event: "_Scope | None" = None,
     hashed: str | None = None,
-    also: Callable[[hotpath.Transaction], None] | None = None,
 ) -> ScanResult:
-    """Check a ticket in. `token` is what was scanned (token or ticket URL); staff searching
-    by name send the roster's `hashed` token instead. `event` (an Event or event_scope())
-    limits the scan to one event.
-    `user` is the staff member (anything with id, name and email); `also(transaction)`
-    makes more writes in the scan's transaction (the API notes when its token was used).
-
-    The scan is committed here, in a short transaction of its own (hotpath.py); the
-    request's ORM session is committed first (database.writers_queue)."""
+    """Check a ticket in (in the session, not committed). `token` is what was scanned
+    (token or ticket URL); staff searching by name send the roster's `hashed` token
+    instead. `event` (event_scope()) limits the scan to one event. `user` is the staff
+    member (anything with id, name and email)."""
     nonce = parse_nonce(nonce)
     now = utcnow()
     when = parse_scanned_at(scanned_at, now) or now
@@ -216,48 +176,40 @@ def check_in(
         parsed = ticket_token(token)
         digest = token_hash(parsed) if parsed else None
 
-    # Plain values: the write transaction first commits the session (expiring its objects).
-    staff = _Staff(user.id, display_name(user.name, user.email))
-    scope = _Scope(event.id, event.slug, event.timezone) if event is not None else None
-    try:
-        with hotpath.write_transaction(db) as tx:
-            result, attendee_id, event_id = _scan(tx, digest, staff, when, scope)
-            log = {
-                "nonce": nonce,
-                "event_id": event_id,
-                "attendee_id": attendee_id,
-                "user_id": staff.id,
-                "device": device,
-                "result": result.result,
-                "scanned_at": when,
-                "created_at": now,
-            }
-            tx.execute(_LOG, log)
-            if also is not None:
-                also(tx)
-    except IntegrityError:
-        # This nonce was seen before (a retry, or a copy racing this one): answer as then.
-        # The session's own read snapshot may predate that copy's commit: end it first.
-        db.session.rollback()
-        replay = replayed(nonce)
-        if replay is None:  # pragma: no cover - the unique nonce is the only constraint here
-            raise
+    # A retried or offline-queued scan that reached us before: answer as then.
+    replay = replayed(nonce)
+    if replay is not None:
         return replay
+    staff = _Staff(user.id, display_name(user.name, user.email))
+    result, attendee_id, event_id = _scan(digest, staff, when, event)
+    logged = db.session.scalar(
+        _insert_checkin()
+        .values(
+            nonce=nonce,
+            event_id=event_id,
+            attendee_id=attendee_id,
+            user_id=staff.id,
+            device=device,
+            result=result.result,
+            scanned_at=when,
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["nonce"])
+        .returning(CheckIn.id)
+    )
+    if logged is None:
+        # A copy of this scan sent at the same instant was logged first (PostgreSQL: the
+        # unique nonce waited for it). That copy made the check-in; answer as it did.
+        if result.result == OK:  # same nonce, another ticket: a broken client
+            raise CheckInInputError("this nonce was already used for another scan")
+        return replayed(nonce)
     return result
 
 
-_events = Expiring()
-EVENT_CACHE_SECONDS = 60.0
-
-
-def _event_info(tx: hotpath.Transaction, event_id: int) -> tuple[str, str]:
-    """(slug, time zone) of an event; cached briefly, they are only labels in the answer."""
-
-    def load():
-        row = tx.first(_EVENT, {"id": event_id})
-        return (row["slug"], row["timezone"]) if row is not None else ("", "America/New_York")
-
-    return _events.get(event_id, EVENT_CACHE_SECONDS, load)
+def _insert_checkin():
+    """The dialect's INSERT (both know ON CONFLICT) into checkins."""
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(CheckIn)
 
 
 class _Staff(NamedTuple):
@@ -271,55 +223,87 @@ class _Scope(NamedTuple):
     timezone: str
 
 
-_EVENT_BY_SLUG = text("SELECT id, slug, timezone FROM events WHERE slug = :slug")
-
-
 def event_scope(slug: str) -> "_Scope | None":
     """The event a scanner scans for, by slug (id, slug, time zone), or None."""
-    row = db.session.execute(_EVENT_BY_SLUG, {"slug": slug}).first()
-    return _Scope(row.id, row.slug, row.timezone) if row is not None else None
+    row = db.session.execute(
+        select(Event.id, Event.slug, Event.timezone).where(Event.slug == slug)
+    ).first()
+    return _Scope(*row) if row is not None else None
 
 
-def _scan(
-    tx: hotpath.Transaction, digest: str | None, staff: _Staff, when: datetime, event: _Scope | None
-):
-    """(result, attendee id, event id to log under) for one scan."""
+def _scan(digest: str | None, staff: _Staff, when: datetime, event: _Scope | None):
+    """(result, attendee id, event id to log under) for one scan.
+
+    The scan first tries to claim the ticket: whoever's UPDATE still finds checked_in_at
+    NULL wins, and the database settles the race (PostgreSQL re-checks the WHERE after
+    the row lock; SQLite has one writer at a time). Only when nothing was claimed do we
+    look at why."""
     if digest is None:
         return _unknown(event), None, event.id if event else None
-    params = {"h": digest, "at": when, "by": staff.id}
+    claim = (
+        update(Attendee)
+        .where(
+            Attendee.token_hash == digest,
+            Attendee.checked_in_at.is_(None),
+            Attendee.revoked.is_(False),
+        )
+        .values(checked_in_at=when, checked_in_by_id=staff.id)
+        .returning(Attendee.id, Attendee.event_id, Attendee.name)
+        .execution_options(synchronize_session=False)
+    )
     if event is not None:
-        claimed = tx.first(_CLAIM_IN_EVENT, {**params, "event_id": event.id})
-    else:
-        claimed = tx.first(_CLAIM, params)
+        claim = claim.where(Attendee.event_id == event.id)
+    claimed = db.session.execute(claim).first()
     if claimed is not None:
-        slug, tz = (event.slug, event.timezone) if event else _event_info(tx, claimed["event_id"])
+        slug, tz = (event.slug, event.timezone) if event else _event_info(claimed.event_id)
         result = ScanResult(
             OK,
-            name=claimed["name"],
+            name=claimed.name,
             checked_in_at=when,
             checked_in_by=staff.display,
             timezone=tz,
             event=slug,
         )
-        return result, claimed["id"], claimed["event_id"]
-    row = tx.first(_FIND, {"h": digest})
+        return result, claimed.id, claimed.event_id
+    row = db.session.execute(
+        select(
+            Attendee.id,
+            Attendee.event_id,
+            Attendee.name,
+            Attendee.revoked,
+            Attendee.checked_in_at,
+            User.name.label("by_name"),
+            User.email.label("by_email"),
+            Event.slug,
+            Event.timezone,
+        )
+        .join(Event, Event.id == Attendee.event_id)
+        .outerjoin(User, User.id == Attendee.checked_in_by_id)
+        .where(Attendee.token_hash == digest)
+    ).first()
     if row is None:
         return _unknown(event), None, event.id if event else None
-    log_event = event.id if event else row["event_id"]
-    if row["revoked"]:
-        return _unknown(event, "revoked"), row["id"], log_event
-    if event is not None and row["event_id"] != event.id:
-        return _unknown(event, "other_event"), row["id"], log_event
-    slug, tz = _event_info(tx, row["event_id"])
+    log_event = event.id if event else row.event_id
+    if row.revoked:
+        return _unknown(event, "revoked"), row.id, log_event
+    if event is not None and row.event_id != event.id:
+        return _unknown(event, "other_event"), row.id, log_event
     result = ScanResult(
         ALREADY,
-        name=row["name"],
-        checked_in_at=row["checked_in_at"],
-        checked_in_by=display_name(row["by_name"], row["by_email"]),
-        timezone=tz,
-        event=slug,
+        name=row.name,
+        checked_in_at=row.checked_in_at,
+        checked_in_by=display_name(row.by_name, row.by_email),
+        timezone=row.timezone,
+        event=row.slug,
     )
-    return result, row["id"], row["event_id"]
+    return result, row.id, row.event_id
+
+
+def _event_info(event_id: int) -> tuple[str, str]:
+    """(slug, time zone) of an event: labels in the answer."""
+    return tuple(
+        db.session.execute(select(Event.slug, Event.timezone).where(Event.id == event_id)).one()
+    )
 
 
 def _unknown(event: _Scope | None, reason: str = "") -> ScanResult:

@@ -2,96 +2,64 @@
 
 Each sign is one INSERT; nothing is updated per signature (a single counter row
 becomes the bottleneck when thousands sign a minute). The count is a COUNT(*)
-over the indexed rows (ix_signatures_petition_counted), cached for
-COUNT_CACHE_SECONDS: in this process, or in Redis when REDIS_URL is set so
-every app host shares one cached value. So a count is exact within a couple of
+over the indexed rows (ix_signatures_petition_counted), kept in the cache
+(Flask-Caching: this process by default, Redis with REDIS_URL so every app host
+shares one value) for COUNT_CACHE_SECONDS. So a count is exact within a couple of
 seconds, and a flood of viewers costs one COUNT per petition per interval.
-
-Counted = confirmed and not hidden.
 """
 
 from __future__ import annotations
 
-import json
+from collections.abc import Callable
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import func, select
 
-from ..cache import Expiring
-from ..extensions import db
+from ..extensions import cache, db
 from ..models import Petition, Signature
 
-_local = Expiring()
-_redis_clients: dict[str, object] = {}
+KINDS = ("count", "towns", "recent")
 
 
-def _counted(petition_id: int):
-    return (
-        Signature.petition_id == petition_id,
-        Signature.hidden.is_(False),
-        Signature.confirmed_at.is_not(None),
-    )
-
-
-def _redis():
-    url = current_app.config.get("REDIS_URL")
-    if not url:
-        return None
-    client = _redis_clients.get(url)
-    if client is None:
-        import redis
-
-        client = _redis_clients[url] = redis.Redis.from_url(url, socket_timeout=0.5)
-    return client
-
-
-def _prefix() -> str:
-    return current_app.config["CACHE_KEY_PREFIX"]
-
-
-def _cached(key: str, compute):
+def _cached(kind: str, petition: Petition, compute: Callable[[], Any]) -> Any:
+    """compute()'s value, shared for COUNT_CACHE_SECONDS. A cache that is down (Redis
+    unreachable) only costs the query, as in Flask-Caching's own decorators."""
     ttl = float(current_app.config["COUNT_CACHE_SECONDS"])
     if ttl <= 0:
         return compute()
-    client = _redis()
-    if client is not None:
-        import redis
-
-        full_key = _prefix() + key
+    key = f"{kind}:{petition.id}"
+    try:
+        value = cache.get(key)
+    except Exception:
+        current_app.logger.warning("cache unavailable; counting directly", exc_info=True)
+        return compute()
+    if value is None:
+        value = compute()
         try:
-            raw = client.get(full_key)
-            if raw is not None:
-                return json.loads(raw)
-            value = compute()
-            client.set(full_key, json.dumps(value), px=int(ttl * 1000))
-            return value
-        except redis.RedisError:
-            current_app.logger.warning("Redis unavailable for the count cache; counting directly")
-            return compute()
-    return _local.get(key, ttl, compute)
+            cache.set(key, value, timeout=max(1, round(ttl)))
+        except Exception:
+            current_app.logger.warning("cache unavailable; count not kept", exc_info=True)
+    return value
 
 
 def forget(petition: Petition) -> None:
     """Drop the cached values (after a confirm, removal or an organizer hiding a row)."""
-    keys = [f"{kind}:{petition.id}" for kind in ("count", "towns", "recent")]
-    _local.forget(*keys)
-    client = _redis()
-    if client is not None:
-        import redis
+    try:
+        cache.delete_many(*(f"{kind}:{petition.id}" for kind in KINDS))
+    except Exception:  # they expire within COUNT_CACHE_SECONDS anyway
+        current_app.logger.warning("cache unavailable; counts not forgotten", exc_info=True)
 
-        try:
-            client.delete(*(_prefix() + k for k in keys))
-        except redis.RedisError:
-            pass
+
+def _counted(petition: Petition):
+    return (Signature.petition_id == petition.id, Signature.counted)
 
 
 def signature_count(petition: Petition) -> int:
     def compute() -> int:
-        return int(
-            db.session.scalar(select(func.count(Signature.id)).where(*_counted(petition.id)))
-        )
+        return int(db.session.scalar(select(func.count(Signature.id)).where(*_counted(petition))))
 
-    return int(_cached(f"count:{petition.id}", compute))
+    return int(_cached("count", petition, compute))
 
 
 def counts_by_town(petition: Petition) -> list[dict]:
@@ -102,13 +70,13 @@ def counts_by_town(petition: Petition) -> list[dict]:
         n = func.count(Signature.id)
         rows = db.session.execute(
             select(Signature.town, n)
-            .where(*_counted(petition.id), Signature.town != "")
+            .where(*_counted(petition), Signature.town != "")
             .group_by(Signature.town)
             .order_by(n.desc(), Signature.town)
         ).all()
         return [{"town": town, "count": int(count)} for town, count in rows]
 
-    return _cached(f"towns:{petition.id}", compute)
+    return _cached("towns", petition, compute)
 
 
 def recent_supporters(petition: Petition, limit: int = 8) -> list[dict]:
@@ -117,10 +85,10 @@ def recent_supporters(petition: Petition, limit: int = 8) -> list[dict]:
     def compute() -> list[dict]:
         rows = db.session.execute(
             select(Signature.given_name, Signature.town)
-            .where(*_counted(petition.id), Signature.show_name.is_(True))
+            .where(*_counted(petition), Signature.show_name.is_(True))
             .order_by(Signature.created_at.desc(), Signature.id.desc())
             .limit(limit)
         ).all()
         return [{"name": name, "town": town} for name, town in rows]
 
-    return _cached(f"recent:{petition.id}", compute)
+    return _cached("recent", petition, compute)

@@ -8,7 +8,8 @@ from sqlalchemy import func, insert, select
 from ..extensions import db
 from ..models import Attendee, Event, EventStatus, Petition, PetitionStatus, Signature
 from ..models.base import utcnow
-from .text import name_key, normalize_email
+from .signing import signature_row
+from .text import normalize_email
 from .tokens import new_token
 
 DEMO_SLUG = "demo"
@@ -72,16 +73,13 @@ def add_fake_signatures(petition: Petition, n: int, seed: int = 1) -> int:
     for i in range(start, start + n):
         given, family = rng.choice(GIVEN), rng.choice(FAMILY)
         town, zip_code = rng.choice(TOWNS)
-        email = f"signer{i}@example.org"
         when = now - timedelta(days=rng.random() * 30)
         batch.append(
-            dict(
-                petition_id=petition.id,
+            signature_row(
+                petition.id,
                 given_name=given,
                 family_name=family,
-                email=email,
-                email_key=normalize_email(email),
-                name_key=name_key(given, family),
+                email=f"signer{i}@example.org",
                 postal_code=zip_code,
                 town=town,
                 role=rng.choice(["parent", "parent", "student", "educator", "community"]),
@@ -89,12 +87,8 @@ def add_fake_signatures(petition: Petition, n: int, seed: int = 1) -> int:
                 comment=rng.choice(STORIES) if rng.random() < 0.05 else "",
                 show_name=rng.random() < 0.5,
                 opt_in=rng.random() < 0.6,
-                source="online",
                 created_at=when,
                 confirmed_at=when,
-                hidden=False,
-                flagged="",
-                token=new_token(),
             )
         )
         if len(batch) >= 5000:

@@ -8,7 +8,8 @@ Two kinds of trouble:
 - the file as a whole is not what it should be (not UTF-8, no name columns, rows with
   more or fewer cells than the header — a shifted column would put values in the wrong
   fields): reported line by line, and nothing can be imported;
-- single rows that are invalid (no name, a bad ZIP) or duplicates (already signed, or
+- single rows that are invalid (no name, a bad ZIP, one name more than a shared email
+  may sign for: the household limit of every other way in) or duplicates (already signed, or
   repeated in the file): reported line by line and skipped; the other rows are accepted.
 
 The import re-checks the stored file against the database and writes every accepted
@@ -19,10 +20,12 @@ import csv
 import io
 import re
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from flask import current_app
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
@@ -30,6 +33,7 @@ from ..extensions import db
 from ..models import Petition, Signature
 from ..models.base import utcnow
 from .paper import accepts_paper, check_fields
+from .signing import SigningError, signature_row
 from .tokens import ALPHABET, is_well_formed, new_token
 
 MAX_ROWS = 100_000
@@ -212,13 +216,18 @@ def analyse(petition: Petition, data: bytes) -> Report:
 
     existing_keys: set[tuple[str, str]] = set()
     existing_near: set[tuple[str, str]] = set()
-    for email_key, nkey, postal in db.session.execute(
-        select(Signature.email_key, Signature.name_key, Signature.postal_code)
+    # Names per shared email, the same household rule as every other way in.
+    households: Counter[str] = Counter()
+    household_max = int(current_app.config["SIGN_HOUSEHOLD_MAX"])
+    for email, email_key, nkey, postal in db.session.execute(
+        select(Signature.email, Signature.email_key, Signature.name_key, Signature.postal_code)
         .where(Signature.petition_id == petition.id)
         .execution_options(yield_per=5000)
     ):
         existing_keys.add((email_key, nkey))
         existing_near.add((nkey, postal))
+        if email:
+            households[email_key] += 1
     seen: dict[tuple[str, str], int] = {}
     now = utcnow()
     width = len(header)
@@ -283,16 +292,22 @@ def analyse(petition: Petition, data: bytes) -> Report:
                     Problem(line, "already signed this petition", entry.full_name)
                 )
                 continue
-            seen[key] = line
-            report.accepted += 1
-            report.rows.append(
-                dict(
-                    petition_id=petition.id,
+            if entry.email and households[entry.email_key] >= household_max:
+                report.invalid.append(
+                    Problem(
+                        line,
+                        f"{household_max} people have already signed with this email "
+                        "address, the most one address may sign for.",
+                        entry.full_name,
+                    )
+                )
+                continue
+            try:
+                row = signature_row(
+                    petition.id,
                     given_name=entry.given_name,
                     family_name=entry.family_name,
                     email=entry.email,
-                    email_key=entry.email_key,
-                    name_key=entry.name_key,
                     postal_code=entry.postal_code,
                     town=entry.town,
                     role=entry.role,
@@ -304,10 +319,15 @@ def analyse(petition: Petition, data: bytes) -> Report:
                     sheet_number=entry.sheet_number,
                     created_at=created,
                     confirmed_at=created,
-                    hidden=False,
-                    flagged="",
                 )
-            )
+            except SigningError as e:
+                report.invalid.append(Problem(line, f"{e}.", entry.full_name))
+                continue
+            seen[key] = line
+            if entry.email:
+                households[entry.email_key] += 1
+            report.accepted += 1
+            report.rows.append(row)
     except csv.Error as e:
         report.file_errors.append(Problem(line + 1, f"not readable as CSV ({e})"))
     if report.total == 0 and not report.file_errors:
@@ -323,7 +343,7 @@ def import_rows(petition: Petition, report: Report) -> int:
         raise ImportError_("This petition is a draft: publish it before importing signatures.")
     if not report.importable:
         raise ImportError_("Nothing to import.")
-    rows = [dict(r, token=new_token()) for r in report.rows]
+    rows = report.rows
     try:
         with db.session.begin_nested():
             for start in range(0, len(rows), 2000):

@@ -23,7 +23,6 @@ import nh3
 from flask import current_app
 from sqlalchemy import case, func, select
 
-from .. import database
 from ..extensions import db
 from ..models import Attendee, Event, Petition, Signature
 from ..models.base import utcnow
@@ -468,16 +467,16 @@ class HashingWriter:
 def reading():
     """One consistent read for the whole packet (the page count is planned from counts taken
     before the rows are read): a snapshot on PostgreSQL, a plain deferred BEGIN on SQLite so
-    a long render does not hold the write lock that signers need."""
+    a long render does not hold the write lock that signers need (database.py)."""
     db.session.commit()
-    token = database.sqlite_write_intent.set(False)
+    options = {"read_only": True}
+    if db.session.get_bind().dialect.name == "postgresql":
+        options["isolation_level"] = "REPEATABLE READ"
+    db.session.connection(execution_options=options)
     try:
-        if db.session.get_bind().dialect.name == "postgresql":
-            db.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
         yield
     finally:
         db.session.rollback()  # read only: nothing to keep
-        database.sqlite_write_intent.reset(token)
 
 
 @dataclass

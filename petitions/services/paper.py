@@ -16,6 +16,7 @@ suffix ("@no-email:06106:2").
 import html
 import re
 from dataclasses import dataclass, field
+from enum import StrEnum
 from html.parser import HTMLParser
 
 from email_validator import EmailNotValidError, validate_email
@@ -24,9 +25,8 @@ from sqlalchemy import or_, select
 from ..extensions import db
 from ..models import ROLES, Petition, PetitionStatus, Signature
 from ..models.base import utcnow
-from .signing import no_email_key, sign_petition, tidy_town
+from .signing import SignStatus, no_email_key, sign_petition, signature_row, tidy_town
 from .text import clean_line, clean_text, name_key, normalize_email
-from .tokens import new_token
 
 NAME_MAX = 100
 TOWN_MAX = 100
@@ -186,9 +186,16 @@ class Match:
     certain: bool  # same dedupe key: the database would refuse a second one
 
 
+class PaperStatus(StrEnum):
+    SAVED = "saved"
+    DUPLICATE = "duplicate"  # certainly signed already
+    POSSIBLE_DUPLICATE = "possible_duplicate"  # same name in the same ZIP: ask the volunteer
+    FULL_HOUSEHOLD = "full_household"
+
+
 @dataclass
 class PaperResult:
-    status: str  # "saved" | "duplicate" | "possible_duplicate" | "full_household"
+    status: PaperStatus
     signature: Signature | None = None
     matches: list[Match] = field(default_factory=list)
 
@@ -216,9 +223,9 @@ def record_paper_signature(
     matches = find_matches(petition, entry)
     if matches:
         if any(m.certain and entry.email for m in matches):
-            return PaperResult("duplicate", matches=matches)
+            return PaperResult(PaperStatus.DUPLICATE, matches=matches)
         if not different_person:
-            return PaperResult("possible_duplicate", matches=matches)
+            return PaperResult(PaperStatus.POSSIBLE_DUPLICATE, matches=matches)
     result = sign_petition(
         petition,
         given_name=entry.given_name,
@@ -233,43 +240,38 @@ def record_paper_signature(
         source="paper",
         sheet_number=entry.sheet_number,
     )
-    if result.status == "closed":
+    if result.status == SignStatus.CLOSED:
         raise PaperError("This petition is a draft: publish it before entering signatures.")
-    if result.status == "full_household":
-        return PaperResult("full_household")
-    if result.status == "duplicate":
+    if result.status == SignStatus.FULL_HOUSEHOLD:
+        return PaperResult(PaperStatus.FULL_HOUSEHOLD)
+    if result.status == SignStatus.DUPLICATE:
         if different_person and not entry.email:
-            return PaperResult("saved", signature=_add_namesake(petition, entry))
-        return PaperResult("duplicate", matches=find_matches(petition, entry) or matches)
-    return PaperResult("saved", signature=result.signature)
+            return PaperResult(PaperStatus.SAVED, signature=_add_namesake(petition, entry))
+        return PaperResult(PaperStatus.DUPLICATE, matches=find_matches(petition, entry) or matches)
+    return PaperResult(PaperStatus.SAVED, signature=result.signature)
 
 
 def _add_namesake(petition: Petition, entry: Entry) -> Signature:
     """A different person with the same name and ZIP and no email: stored under a
     suffixed dedupe key, as the volunteer confirmed."""
     now = utcnow()
-    sig = Signature(
-        petition_id=petition.id,
+    row = signature_row(
+        petition.id,
         given_name=entry.given_name,
         family_name=entry.family_name,
         email="",
-        email_key=_free_key(petition, entry),
-        name_key=entry.name_key,
         postal_code=entry.postal_code,
         town=entry.town,
         role=entry.role,
         waitlist_number=entry.waitlist_number,
         comment=entry.comment,
-        show_name=False,
         opt_in=entry.opt_in,
         source="paper",
         sheet_number=entry.sheet_number,
         created_at=now,
         confirmed_at=now,
-        hidden=False,
-        flagged="",
-        token=new_token(),
     )
+    sig = Signature(**dict(row, email_key=_free_key(petition, entry)))
     db.session.add(sig)
     db.session.flush()
     return sig

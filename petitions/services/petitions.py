@@ -18,7 +18,6 @@ from sqlalchemy import select, update
 from ..extensions import db
 from ..models import ExportLog, Petition, PetitionStatus
 from ..models.base import utcnow
-from .signing import forget_petition
 from .text import clean_line, clean_text, sanitize_html
 
 SLUG_MAX = 80
@@ -217,7 +216,6 @@ def slug_locked(petition: Petition) -> bool:
 
 
 def update_petition(petition: Petition, data: PetitionData, now: datetime | None = None) -> None:
-    forget_petition(petition.slug)  # the sign POST's cache, in this process
     now = now or utcnow()
     _check(data, petition, now)
     slug = (data.slug or "").strip().lower() or petition.slug
@@ -243,7 +241,6 @@ def update_petition(petition: Petition, data: PetitionData, now: datetime | None
 
 
 def publish(petition: Petition, now: datetime | None = None) -> None:
-    forget_petition(petition.slug)  # the sign POST's cache, in this process
     now = now or utcnow()
     if petition.status == PetitionStatus.PUBLISHED:
         raise PetitionError("This petition is already published.")
@@ -259,7 +256,6 @@ def publish(petition: Petition, now: datetime | None = None) -> None:
 
 
 def close(petition: Petition, now: datetime | None = None) -> None:
-    forget_petition(petition.slug)  # the sign POST's cache, in this process
     if petition.status != PetitionStatus.PUBLISHED:
         raise PetitionError("Only a published petition can be closed.")
     petition.status = PetitionStatus.CLOSED
@@ -267,7 +263,6 @@ def close(petition: Petition, now: datetime | None = None) -> None:
 
 
 def reopen(petition: Petition, now: datetime | None = None) -> None:
-    forget_petition(petition.slug)  # the sign POST's cache, in this process
     now = now or utcnow()
     if petition.status != PetitionStatus.CLOSED:
         raise PetitionError("Only a closed petition can be reopened.")

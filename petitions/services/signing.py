@@ -12,19 +12,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from email.message import EmailMessage
+from enum import StrEnum
 
-from flask import current_app, url_for
+from flask import current_app, render_template
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
-from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
 
-from .. import hotpath
-from ..cache import Expiring
 from ..extensions import db
 from ..models import ROLES, Petition, PetitionStatus, Signature
 from ..models.base import utcnow
+from ..urls import public_url
 from . import counting
+from .mail import build_message, send
 from .text import clean_line, clean_text, name_key, normalize_email
 from .tokens import is_well_formed, new_token, normalize_token
 
@@ -49,14 +51,18 @@ class SigningError(ValueError):
     """Input the service cannot store (the forms should have caught it)."""
 
 
+class SignStatus(StrEnum):
+    SIGNED = "signed"  # stored and counted
+    PENDING = "pending"  # stored, waits for email confirmation
+    DUPLICATE = "duplicate"  # this person signed already
+    CLOSED = "closed"  # the petition takes no signatures
+    FULL_HOUSEHOLD = "full_household"  # SIGN_HOUSEHOLD_MAX names signed with this email
+
+
 @dataclass
 class SignResult:
-    status: str  # "signed" | "pending" | "duplicate" | "closed" | "full_household"
+    status: SignStatus
     signature: Signature | None
-
-    @property
-    def ok(self) -> bool:
-        return self.status in ("signed", "pending")
 
 
 def no_email_key(postal_code: str) -> str:
@@ -73,8 +79,8 @@ def tidy_town(town: str) -> str:
     return town
 
 
-def sign_petition(
-    petition: Petition,
+def signature_row(
+    petition_id: int,
     *,
     given_name: str,
     family_name: str,
@@ -89,32 +95,14 @@ def sign_petition(
     source: str = "online",
     sheet_number: str | None = None,
     flagged: str = "",
-    now: datetime | None = None,
-    tx: hotpath.Transaction | None = None,
-) -> SignResult:
-    """Add one signature (not committed).
-
-    In the request's ORM session by default, the new Signature added to it. With `tx`
-    (the sign POST's own connection, hotpath.py) the statements run there and the
-    Signature returned is a plain transient object, in no session.
-
-    - "closed": the petition takes no signatures (online/rally: not published or past
-      its deadline; paper/import: still a draft — sheets signed before the deadline
-      may be typed in after it).
-    - "duplicate": this name already signed with this email (the existing row is returned).
-    - "full_household": SIGN_HOUSEHOLD_MAX other names already signed with this email.
-    - "pending": stored, waits for email confirmation (petition.require_confirmation and a
-      self-service source); "signed": stored and counted.
-    """
+    created_at: datetime,
+    confirmed_at: datetime | None,
+) -> dict:
+    """The columns of a new signature: cleaned, checked, with its dedupe keys and token.
+    Every way in (the sign form, rallies, paper, CSV import, demo data) builds its rows
+    here. Raises SigningError for what cannot be stored."""
     if source not in SOURCES:
         raise SigningError(f"unknown source {source!r}")
-    now = now or utcnow()
-    if source in SELF_SERVICE:
-        if not petition.is_open(now):
-            return SignResult("closed", None)
-    elif petition.status == PetitionStatus.DRAFT:
-        return SignResult("closed", None)
-
     values = {
         "given_name": clean_line(given_name),
         "family_name": clean_line(family_name),
@@ -135,122 +123,100 @@ def sign_petition(
         raise SigningError("waitlist_number must be a whole number")
     if source in SELF_SERVICE and not values["email"]:
         raise SigningError("an email address is required")
-
-    email_key = normalize_email(values["email"]) or no_email_key(values["postal_code"])
-    key = name_key(values["given_name"], values["family_name"])
-
-    run = tx or hotpath.Transaction.of_session(db.session)
-    pending = petition.require_confirmation and source in SELF_SERVICE
-    row = dict(
-        petition_id=petition.id,
-        email_key=email_key,
-        name_key=key,
+    return dict(
+        values,
+        petition_id=petition_id,
+        email_key=normalize_email(values["email"]) or no_email_key(values["postal_code"]),
+        name_key=name_key(values["given_name"], values["family_name"]),
         role=role or "",
         waitlist_number=waitlist_number,
         show_name=bool(show_name),
         opt_in=bool(opt_in),
         source=source,
         sheet_number=sheet_number,
-        created_at=now,
-        confirmed_at=None if pending else now,
+        created_at=created_at,
+        confirmed_at=confirmed_at,
         hidden=False,
         token=new_token(),
-        **values,
     )
-    # One statement for a new signer, the common case: INSERT ... ON CONFLICT DO NOTHING
-    # RETURNING, no savepoint, no unit-of-work flush. The unique index (petition_id,
-    # email_key, name_key) turns away the same person, also a double tap an instant
-    # earlier; with an email, the household limit is checked in the same statement.
-    if values["email"]:
-        inserted = run.first(
-            _INSERT_IF_HOUSEHOLD_ROOM,
-            {**row, "household_petition": petition.id, "household_email": email_key,
-             "household_max": int(current_app.config["SIGN_HOUSEHOLD_MAX"])},
-        )  # fmt: skip
-    else:  # paper without email: name + ZIP code identify the person, no household
-        inserted = run.first(_INSERT, row)
-    if inserted is None:  # signed already, or (with an email) the household is full
-        person = {"petition_id": petition.id, "email_key": email_key, "name_key": key}
-        existing = run.first(_SAME_PERSON, person)
+
+
+def household_size(petition_id: int, email_key: str, limit: int) -> int:
+    """How many names signed with this email, counted up to `limit`. Counting in the
+    unique index's order keeps it on that index, even on a new table PostgreSQL has no
+    statistics for (it would otherwise read every signature of the petition)."""
+    members = (
+        select(Signature.id)
+        .where(Signature.petition_id == petition_id, Signature.email_key == email_key)
+        .order_by(Signature.name_key)
+        .limit(limit)
+        .subquery()
+    )
+    return db.session.scalar(select(func.count()).select_from(members))
+
+
+def sign_petition(
+    petition: Petition,
+    *,
+    source: str = "online",
+    now: datetime | None = None,
+    **person,
+) -> SignResult:
+    """Add one signature to the session (flushed, not committed: the caller commits).
+
+    `person` takes signature_row's fields (given_name, family_name, email, postal_code,
+    town, role, waitlist_number, comment, show_name, opt_in, sheet_number, flagged).
+
+    - "closed": the petition takes no signatures (online/rally: not published or past
+      its deadline; paper/import: still a draft — sheets signed before the deadline
+      may be typed in after it).
+    - "duplicate": this name already signed with this email (the existing row is returned).
+    - "full_household": SIGN_HOUSEHOLD_MAX other names already signed with this email.
+    - "pending": stored, waits for email confirmation (petition.require_confirmation and a
+      self-service source); "signed": stored and counted.
+    """
+    now = now or utcnow()
+    if source in SELF_SERVICE:
+        if not petition.is_open(now):
+            return SignResult(SignStatus.CLOSED, None)
+    elif petition.status == PetitionStatus.DRAFT:
+        return SignResult(SignStatus.CLOSED, None)
+    pending = petition.require_confirmation and source in SELF_SERVICE
+    row = signature_row(
+        petition.id, source=source, created_at=now, confirmed_at=None if pending else now, **person
+    )
+    same_person = (
+        Signature.petition_id == petition.id,
+        Signature.email_key == row["email_key"],
+        Signature.name_key == row["name_key"],
+    )
+    household_max = int(current_app.config["SIGN_HOUSEHOLD_MAX"])
+    # The household limit applies to people sharing an email (not to paper rows without one).
+    if row["email"] and household_size(petition.id, row["email_key"], household_max) >= (
+        household_max
+    ):
+        existing = db.session.scalars(select(Signature).where(*same_person)).first()
         if existing is not None:
-            return SignResult("duplicate", _existing(run, existing["id"], in_session=tx is None))
-        if values["email"]:
-            return SignResult("full_household", None)
-        raise SigningError("signature conflicts with another one")
-    # The row as the ORM sees it, without reading it back.
-    signature = Signature(id=inserted["id"], **row)
-    if tx is None:
-        make_transient_to_detached(signature)
-        db.session.add(signature)
-    return SignResult("pending" if pending else "signed", signature)
+            return SignResult(SignStatus.DUPLICATE, existing)
+        return SignResult(SignStatus.FULL_HOUSEHOLD, None)
+    # One INSERT ... ON CONFLICT DO NOTHING RETURNING: the unique index (petition_id,
+    # email_key, name_key) turns away the same person, also a double tap an instant
+    # earlier, without an error that would spoil the transaction.
+    signature = db.session.scalars(
+        _insert(row)
+        .on_conflict_do_nothing(index_elements=["petition_id", "email_key", "name_key"])
+        .returning(Signature),
+    ).first()
+    if signature is None:
+        existing = db.session.scalars(select(Signature).where(*same_person)).one()
+        return SignResult(SignStatus.DUPLICATE, existing)
+    return SignResult(SignStatus.PENDING if pending else SignStatus.SIGNED, signature)
 
 
-def _existing(run: hotpath.Transaction, signature_id: int, in_session: bool) -> Signature:
-    """An existing signature: from the session, or read on the sign POST's own
-    connection into a transient object."""
-    if in_session:
-        return db.session.get(Signature, signature_id)
-    return Signature(**run.first(_SIGNATURE, {"id": signature_id}))
-
-
-_petitions = Expiring()
-
-
-def cached_petition(slug: str) -> Petition | None:
-    """The petition for the sign POST, read at most every COUNT_CACHE_SECONDS per process.
-
-    A detached copy: every column is loaded and it has no relationships, so it can be
-    read (not changed) outside the session. An organizer's change applies at once in
-    the process that made it (forget_petition) and within those seconds in the others."""
-
-    def load():
-        petition = db.session.scalars(select(Petition).where(Petition.slug == slug)).first()
-        if petition is not None:
-            db.session.expunge(petition)
-        return petition
-
-    return _petitions.get(slug, float(current_app.config["COUNT_CACHE_SECONDS"]), load)
-
-
-def forget_petition(slug: str) -> None:
-    _petitions.forget(slug)
-
-
-# The statements of a signature, built once and run on the DB-API connection
-# (hotpath.py): the sign POST is the busiest write after a check-in scan.
-_SAME_PERSON = hotpath.Statement(
-    "SELECT id FROM signatures WHERE petition_id = :petition_id AND email_key = :email_key "
-    "AND name_key = :name_key",
-    columns=("id",),
-)
-# Column names from the model (never from input).
-_STORED = [c.name for c in Signature.__table__.columns if c.name != "id"]
-_INTO = f"INSERT INTO signatures ({', '.join(_STORED)}) "  # noqa: S608
-_VALUES = ", ".join(":" + name for name in _STORED)
-_UNLESS_SIGNED = "ON CONFLICT (petition_id, email_key, name_key) DO NOTHING RETURNING id"
-_INSERT = hotpath.Statement(
-    f"{_INTO} VALUES ({_VALUES}) {_UNLESS_SIGNED}",
-    ["created_at", "confirmed_at"],
-    columns=("id",),
-)
-# The household check's parameters have names of their own: PostgreSQL deduces one type
-# per parameter, and here the same value is compared with a column, not stored in one.
-# It counts at most household_max rows, in the order of the unique index: so the
-# database walks that index even without statistics (a new table; PostgreSQL keeps a
-# prepared statement's plan), instead of every signature of the petition.
-_INSERT_IF_HOUSEHOLD_ROOM = hotpath.Statement(
-    f"{_INTO} SELECT {_VALUES} WHERE (SELECT count(*) FROM (SELECT 1 FROM signatures "  # noqa: S608
-    "WHERE petition_id = :household_petition AND email_key = :household_email "
-    "ORDER BY name_key LIMIT :household_max) AS household) "
-    f"< :household_max {_UNLESS_SIGNED}",
-    ["created_at", "confirmed_at"],
-    columns=("id",),
-)
-_SIGNATURE = hotpath.Statement(
-    f"SELECT id, {', '.join(_STORED)} FROM signatures WHERE id = :id",  # noqa: S608
-    columns=("id", *_STORED),
-    datetime_columns=["created_at", "confirmed_at"],
-)
+def _insert(row: dict):
+    """The dialect's INSERT (both know ON CONFLICT) of one signature row."""
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(Signature).values(**row)
 
 
 # --- the signer's own links (token in the URL) ----------------------------------------
@@ -287,27 +253,12 @@ def remove_signature(token: str) -> Signature | None:
 # --- mail ------------------------------------------------------------------------------
 
 
-def public_url(endpoint: str, **values) -> str:
-    """Absolute URL for mail, QR codes and print: PUBLIC_BASE_URL when set."""
-    base = current_app.config.get("PUBLIC_BASE_URL")
-    if base:
-        return base.rstrip("/") + url_for(endpoint, **values)
-    return url_for(endpoint, _external=True, **values)
-
-
-def confirmation_message(
-    signature: Signature, lang: str | None = None, petition: Petition | None = None
-):
-    """The signer's mail (an EmailMessage): a confirm link when pending, else a thank-you;
-    always a link to remove the signature. Written in `lang` (default: the current
-    language); `petition` when the signature is not in the session (the sign POST's).
-    Send it after committing (send_message)."""
-    from flask import render_template
-
-    from .mail import build_message
-
+def confirmation_message(signature: Signature, lang: str | None = None) -> EmailMessage:
+    """The signer's mail: a confirm link when pending, else a thank-you; always a link to
+    remove the signature. Written in `lang` (default: the current language). Send it
+    after committing (send_message)."""
     lang = lang or str(get_locale() or "en")
-    petition = petition or signature.petition
+    petition = signature.petition
     with force_locale(lang):
         context = {
             "signature": signature,
@@ -327,9 +278,7 @@ def confirmation_message(
     return build_message(signature.email, subject, text, html)
 
 
-def send_message(message) -> None:
-    from .mail import send
-
+def send_message(message: EmailMessage) -> None:
     send(message)
 
 
