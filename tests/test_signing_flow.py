@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from petitions.extensions import db
 from petitions.models import Signature
+from petitions.services import signing
 from tests.conftest import csrf_from
 
 GOOD = {
@@ -378,3 +379,22 @@ def test_a_double_tap_stores_one_signature(app, make_petition, live_server):
         places = sorted(urllib.parse.urlsplit(where).path.split("/")[3] for _, where in answers)
         assert places == ["already", "thanks"], answers
     assert [r.email for r in rows(petition)] == [f"tap{n}@example.org" for n in range(6)]
+
+
+def test_the_household_check_walks_the_unique_index_on_a_new_table(app, make_petition):
+    """A new table has no statistics (and PostgreSQL keeps a prepared statement's first
+    plan): the household count must still walk the (petition, email, name) index, not
+    every signature of the petition, or each signature gets slower than the last."""
+    petition = make_petition()
+    db.session.commit()
+    query = signing.household_count(petition.id, "ana@example.org", 6)
+    sql = str(query.compile(db.engine, compile_kwargs={"literal_binds": True}))
+    if db.engine.dialect.name == "sqlite":
+        explain = "EXPLAIN QUERY PLAN "
+        walks_the_index = "INDEX sqlite_autoindex_signatures_1 (petition_id=? AND email_key=?)"
+    else:
+        explain = "EXPLAIN "
+        walks_the_index = "using uq_signatures_petition_id_email_key_name_key"
+    plan = " ".join(str(row) for row in db.session.connection().exec_driver_sql(explain + sql))
+    assert walks_the_index in plan, plan
+    assert "ix_signatures_petition_created" not in plan, plan

@@ -18,7 +18,7 @@ from enum import StrEnum
 from flask import current_app, render_template
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
@@ -141,10 +141,10 @@ def signature_row(
     )
 
 
-def household_size(petition_id: int, email_key: str, limit: int) -> int:
-    """How many names signed with this email, counted up to `limit`. Counting in the
-    unique index's order keeps it on that index, even on a new table PostgreSQL has no
-    statistics for (it would otherwise read every signature of the petition)."""
+def household_count(petition_id: int, email_key: str, limit: int) -> Select:
+    """The query counting the names signed with this email, up to `limit`. Counting in
+    the unique index's order keeps it on that index, even on a new table PostgreSQL has
+    no statistics for (it would otherwise read every signature of the petition)."""
     members = (
         select(Signature.id)
         .where(Signature.petition_id == petition_id, Signature.email_key == email_key)
@@ -152,7 +152,7 @@ def household_size(petition_id: int, email_key: str, limit: int) -> int:
         .limit(limit)
         .subquery()
     )
-    return db.session.scalar(select(func.count()).select_from(members))
+    return select(func.count()).select_from(members)
 
 
 def sign_petition(
@@ -192,9 +192,8 @@ def sign_petition(
     )
     household_max = int(current_app.config["SIGN_HOUSEHOLD_MAX"])
     # The household limit applies to people sharing an email (not to paper rows without one).
-    if row["email"] and household_size(petition.id, row["email_key"], household_max) >= (
-        household_max
-    ):
+    household = household_count(petition.id, row["email_key"], household_max)
+    if row["email"] and db.session.scalar(household) >= household_max:
         existing = db.session.scalars(select(Signature).where(*same_person)).first()
         if existing is not None:
             return SignResult(SignStatus.DUPLICATE, existing)
