@@ -305,20 +305,10 @@ def analyse(petition: Petition, data: bytes) -> Report:
             try:
                 row = signature_row(
                     petition.id,
-                    given_name=entry.given_name,
-                    family_name=entry.family_name,
-                    email=entry.email,
-                    postal_code=entry.postal_code,
-                    town=entry.town,
-                    role=entry.role,
-                    waitlist_number=entry.waitlist_number,
-                    comment=entry.comment,
-                    show_name=entry.show_name,
-                    opt_in=entry.opt_in,
                     source="import",
-                    sheet_number=entry.sheet_number,
                     created_at=created,
                     confirmed_at=created,
+                    **entry.person(),
                 )
             except SigningError as e:
                 report.invalid.append(Problem(line, f"{e}.", entry.full_name))

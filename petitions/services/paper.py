@@ -15,7 +15,7 @@ suffix ("@no-email:06106:2").
 
 import html
 import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from html.parser import HTMLParser
 
@@ -104,6 +104,10 @@ class Entry:
     @property
     def full_name(self) -> str:
         return f"{self.given_name} {self.family_name}".strip()
+
+    def person(self) -> dict:
+        """The fields as signing.sign_petition and signing.signature_row take them."""
+        return asdict(self)
 
 
 def check_fields(
@@ -226,20 +230,7 @@ def record_paper_signature(
             return PaperResult(PaperStatus.DUPLICATE, matches=matches)
         if not different_person:
             return PaperResult(PaperStatus.POSSIBLE_DUPLICATE, matches=matches)
-    result = sign_petition(
-        petition,
-        given_name=entry.given_name,
-        family_name=entry.family_name,
-        email=entry.email,
-        postal_code=entry.postal_code,
-        town=entry.town,
-        role=entry.role,
-        waitlist_number=entry.waitlist_number,
-        comment=entry.comment,
-        opt_in=entry.opt_in,
-        source="paper",
-        sheet_number=entry.sheet_number,
-    )
+    result = sign_petition(petition, source="paper", **entry.person())
     if result.status == SignStatus.CLOSED:
         raise PaperError("This petition is a draft: publish it before entering signatures.")
     if result.status == SignStatus.FULL_HOUSEHOLD:
@@ -255,22 +246,8 @@ def _add_namesake(petition: Petition, entry: Entry) -> Signature:
     """A different person with the same name and ZIP and no email: stored under a
     suffixed dedupe key, as the volunteer confirmed."""
     now = utcnow()
-    row = signature_row(
-        petition.id,
-        given_name=entry.given_name,
-        family_name=entry.family_name,
-        email="",
-        postal_code=entry.postal_code,
-        town=entry.town,
-        role=entry.role,
-        waitlist_number=entry.waitlist_number,
-        comment=entry.comment,
-        opt_in=entry.opt_in,
-        source="paper",
-        sheet_number=entry.sheet_number,
-        created_at=now,
-        confirmed_at=now,
-    )
+    person = dict(entry.person(), email="", show_name=False)
+    row = signature_row(petition.id, source="paper", created_at=now, confirmed_at=now, **person)
     sig = Signature(**dict(row, email_key=_free_key(petition, entry)))
     db.session.add(sig)
     db.session.flush()
