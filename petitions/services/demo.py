@@ -8,6 +8,7 @@ from sqlalchemy import func, insert, select
 from ..extensions import db
 from ..models import Attendee, Event, EventStatus, Petition, PetitionStatus, Signature
 from ..models.base import utcnow
+from ..timezones import local_to_utc
 from .text import name_key, normalize_email
 from .tokens import new_token
 
@@ -118,7 +119,7 @@ def ensure_demo_rally(petition: Petition) -> Event:
     """Rally `demo-rally`, linked to the demo petition: next Saturday 11:00–13:00 in Hartford."""
     from datetime import datetime
 
-    from .rallies import local_to_utc, new_signin_key
+    from .rallies import new_signin_key
 
     event = db.session.scalar(select(Event).where(Event.slug == DEMO_RALLY_SLUG))
     if event is None:
