@@ -284,8 +284,7 @@ def holders(
         q = select(Signature.id, Signature.waitlist_number, Signature.given_name).where(
             Signature.petition_id == petition.id,
             Signature.waitlist_number.is_not(None),
-            Signature.hidden.is_(False),
-            Signature.confirmed_at.is_not(None),
+            Signature.counted,
         )
         if only_unprinted:
             q = q.where(~exists().where(BadgePrint.signature_id == Signature.id))
@@ -397,8 +396,7 @@ def counts(petition: Petition) -> tuple[int, int]:
     base = select(func.count(Signature.id)).where(
         Signature.petition_id == petition.id,
         Signature.waitlist_number.is_not(None),
-        Signature.hidden.is_(False),
-        Signature.confirmed_at.is_not(None),
+        Signature.counted,
     )
     total = db.session.scalar(base) or 0
     printed = exists().where(BadgePrint.signature_id == Signature.id)
