@@ -26,6 +26,7 @@ from ..extensions import csrf, db, limiter
 from ..models import Petition, PetitionStatus, Signature
 from ..services import counting, signing
 from ..services.text import sanitize_html
+from ..urls import public_url
 from .forms import SignForm
 
 bp = Blueprint("public", __name__)
@@ -74,7 +75,7 @@ def render_petition_page(petition: Petition, form: SignForm | None = None, *, pr
         preview=preview,
         count=0 if preview else counting.signature_count(petition),
         supporters=[] if preview else counting.recent_supporters(petition),
-        petition_url=signing.public_url("public.petition", slug=petition.slug),
+        petition_url=public_url("public.petition", slug=petition.slug),
     )
 
 
@@ -292,7 +293,7 @@ def _share_context(petition: Petition) -> dict:
 
     from ..qr import svg
 
-    url = signing.public_url("public.petition", slug=petition.slug)
+    url = public_url("public.petition", slug=petition.slug)
     message = _("I signed “%(title)s”. Will you sign too?", title=petition.title)
     text = f"{message} {url}"
     return {
@@ -362,7 +363,7 @@ def petition_json(slug):
         signature_count=counting.signature_count(petition),
         counts_by_town=counting.counts_by_town(petition),
         deadline=petition.deadline.isoformat() + "Z" if petition.deadline else None,
-        url=signing.public_url("public.petition", slug=petition.slug),
+        url=public_url("public.petition", slug=petition.slug),
     )
     response.headers["Cache-Control"] = (
         f"public, max-age={max(1, int(current_app.config['COUNT_CACHE_SECONDS']))}"

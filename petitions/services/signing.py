@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -24,6 +24,7 @@ from ..cache import Expiring
 from ..extensions import db
 from ..models import ROLES, Petition, PetitionStatus, Signature
 from ..models.base import utcnow
+from ..urls import public_url
 from . import counting
 from .text import clean_line, clean_text, name_key, normalize_email
 from .tokens import is_well_formed, new_token, normalize_token
@@ -285,14 +286,6 @@ def remove_signature(token: str) -> Signature | None:
 
 
 # --- mail ------------------------------------------------------------------------------
-
-
-def public_url(endpoint: str, **values) -> str:
-    """Absolute URL for mail, QR codes and print: PUBLIC_BASE_URL when set."""
-    base = current_app.config.get("PUBLIC_BASE_URL")
-    if base:
-        return base.rstrip("/") + url_for(endpoint, **values)
-    return url_for(endpoint, _external=True, **values)
 
 
 def confirmation_message(
