@@ -107,3 +107,29 @@ def test_unknown_petition_or_event_and_nothing_to_print(runner, waitlist_petitio
     assert result.exit_code != 0 and "nothing to print" in result.output
     result = runner.invoke(args=["badges", "--stock", "avery-5392", "-o", out])
     assert result.exit_code != 0 and "one of them" in result.output
+
+
+def test_qr_code_address_from_base_url_or_settings(app, runner, waitlist_petition, make_signature,
+                                                   tmp_path):  # fmt: skip
+    import pypdfium2
+    import zxingcpp
+
+    make_signature(waitlist_petition, "Ana", waitlist_number=12)
+    out = tmp_path / "q.pdf"
+    args = ["badges", "fund-seats", "--stock", "placard-letter", "-o", str(out)]
+
+    def qr_codes():
+        image = pypdfium2.PdfDocument(out.read_bytes())[0].render(scale=150 / 72).to_pil()
+        return [c.text for c in zxingcpp.read_barcodes(image)]
+
+    result = runner.invoke(args=args + ["--base-url", "https://rally.example.org/"])
+    assert result.exit_code == 0, result.output
+    assert qr_codes() == ["https://rally.example.org/p/fund-seats"]
+    assert app.config["PUBLIC_BASE_URL"] is None  # only for that command
+    app.config["PUBLIC_BASE_URL"] = "https://act.example.org/join"
+    assert runner.invoke(args=args).exit_code == 0
+    assert qr_codes() == ["https://act.example.org/join/p/fund-seats"]
+    app.config["PUBLIC_BASE_URL"] = None
+    app.config["SERVER_NAME"] = None
+    result = runner.invoke(args=args)
+    assert result.exit_code != 0 and "--base-url" in result.output

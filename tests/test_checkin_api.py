@@ -404,10 +404,15 @@ def test_search_by_name(app, client, volunteer, make_event, make_attendee):
     make_attendee(event, "100%_literal")
     found = client.get(f"/api/v1/events/{event.slug}/search?q=santi").get_json()["attendees"]
     assert [r["name"] for r in found] == ["José Santiago"]
-    assert (
-        client.get(f"/api/v1/events/{event.slug}/search?q=%25_").get_json()["attendees"][0]["name"]
-        == "100%_literal"
-    )
+
+    def names(q):
+        found = client.get(f"/api/v1/events/{event.slug}/search", query_string={"q": q})
+        return [r["name"] for r in found.get_json()["attendees"]]
+
+    # LIKE wildcards are literal characters.
+    assert names("%_") == ["100%_literal"]
+    assert names("_l") == ["100%_literal"]
+    assert names("__") == [] and names("%%") == []
     assert client.get(f"/api/v1/events/{event.slug}/search?q=e").get_json()["attendees"] == []
     assert "@" not in client.get(f"/api/v1/events/{event.slug}/search?q=em").get_data(as_text=True)
 

@@ -256,6 +256,8 @@ def test_dashboard_search(client, organizer, make_event, make_attendee):
     assert "Ana Rivera" in html and "Wei Chen" not in html
     html = client.get(f"/manage/e/{event.slug}?q=%25").get_data(as_text=True)  # a literal %
     assert "Nobody matches" in html
+    html = client.get(f"/manage/e/{event.slug}?q=_").get_data(as_text=True)  # a literal _
+    assert "Nobody matches" in html
 
 
 def test_revoke_ticket(client, organizer, csrf, make_event, make_attendee):

@@ -53,7 +53,7 @@ def test_dashboard_counts_and_breakdowns(client, organizer, make_petition, make_
     assert re.search(r"<td>(Hartford|hartford)</td><td class=\"num\">4</td>", towns)
     assert "<td>West Hartford</td>" in towns and "Enfield" not in towns
     roles = html.split('id="roles-h"', 1)[1].split("</table>", 1)[0]
-    assert '<td>Parent / guardian</td><td class="num">5</td>' in roles
+    assert '<td>Parent or guardian</td><td class="num">5</td>' in roles
     assert '<td>Educator</td><td class="num">1</td>' in roles
     assert '<td>Student</td><td class="num">1</td>' in roles
     # The index shows the same exact count.

@@ -237,7 +237,7 @@ def test_summary_counts_roles_waitlist_and_rally_attendance(runner, tmp_path, ma
     result, out = _packet(runner, tmp_path, petition.slug)
     assert result.exit_code == 0, result.output
     text = _all_text(out)
-    assert re.search(r"Parents\s+6", text) and re.search(r"Educators\s+1", text)
+    assert re.search(r"Parent or guardian\s+6", text) and re.search(r"Educator\s+1", text)
     assert re.search(r"waitlist number\s+5 \(71%\)", text)
     assert "777" not in text  # the numbers themselves only when the organizer chooses
     assert "Capitol Rally" in text and "Signatures per day" in text

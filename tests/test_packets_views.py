@@ -110,6 +110,20 @@ def test_generate_download_record_and_history(client, organizer, setup, tmp_path
     assert db.session.scalar(select(func.count(PacketRecord.id))) == 3
 
 
+def test_packet_from_a_spanish_session_is_in_english(client, organizer, make_petition, tmp_path):
+    petition = make_petition(title="Magnet seats now")
+    for i in range(3):
+        add_signer(petition, f"P{i}", f"Pfam{i}", role="parent")
+    add_signer(petition, "S", "Sfam", role="student")
+    db.session.commit()
+    client.get(f"/manage/p/{petition.slug}/packets?lang=es")  # the language cookie is set
+    response = _generate(client, petition, scope="everyone")
+    assert response.status_code == 200
+    text = _pdf_text(tmp_path, response.get_data())
+    assert re.search(r"Parent or guardian\s+3", text) and re.search(r"Student\s+1", text)
+    assert "Madre" not in text and "Estudiante" not in text
+
+
 def test_no_signers_and_bad_choices_are_4xx_with_a_message(client, organizer, setup, make_petition):
     petition, rivera, _ = setup
     lonely = add_official("Empty Seat", towns=["Nowhere"])

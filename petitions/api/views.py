@@ -5,6 +5,7 @@ from ..extensions import csrf, db, limiter
 from ..loaders import event_or_404
 from ..models.base import utcnow
 from ..services import checkin as svc
+from ..timezones import iso_utc
 from .auth import api_user, touch_api_token
 
 bp = Blueprint("api", __name__, cli_group="api-tokens")
@@ -84,7 +85,7 @@ def roster(slug: str):
     event = event_or_404(slug)
     response = jsonify(
         event={"slug": event.slug, "name": event.name, "timezone": event.timezone},
-        generated_at=svc.iso_utc(utcnow()),
+        generated_at=iso_utc(utcnow()),
         attendees=svc.roster(event),
     )
     response.headers["Cache-Control"] = "no-store"

@@ -1,5 +1,7 @@
 """`flask --app wsgi badges SLUG|--event SLUG --stock STOCK -o FILE.pdf`"""
 
+from contextlib import contextmanager
+
 import click
 from flask import current_app
 from sqlalchemy import select
@@ -10,6 +12,19 @@ from ..pdf.badges import render
 from ..services import badges as svc
 
 STOCK_HELP = "\n".join(f"  {key:<16} {stock.name}" for key, stock in svc.STOCKS.items())
+
+
+@contextmanager
+def _public_base_url(base_url: str | None):
+    """--base-url stands in for PUBLIC_BASE_URL while the command builds its links."""
+    config = current_app.config
+    saved = config.get("PUBLIC_BASE_URL")
+    if base_url:
+        config["PUBLIC_BASE_URL"] = base_url
+    try:
+        yield
+    finally:
+        config["PUBLIC_BASE_URL"] = saved
 
 
 def _stock(_ctx, _param, value):
@@ -62,15 +77,12 @@ def badges_cli(
         petition = db.session.scalar(select(Petition).where(Petition.slug == slug))
         if petition is None:
             raise click.ClickException(f"No petition with the slug “{slug}”.")
-    base = (base_url or current_app.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
-    if not base:
-        name = current_app.config.get("SERVER_NAME")
-        if not name:
-            raise click.ClickException(
-                "The QR code needs the site's address: pass --base-url https://… "
-                "or set PUBLIC_BASE_URL."
-            )
-        base = f"{current_app.config.get('PREFERRED_URL_SCHEME', 'https')}://{name}"
+    config = current_app.config
+    if not (base_url or config.get("PUBLIC_BASE_URL") or config.get("SERVER_NAME")):
+        raise click.ClickException(
+            "The QR code needs the site's address: pass --base-url https://… "
+            "or set PUBLIC_BASE_URL."
+        )
     try:
         wanted = svc.parse_numbers(numbers, *svc.waitlist_range(petition)) or None
     except svc.BadgeError as e:
@@ -80,11 +92,9 @@ def badges_cli(
     )
     if not people and not blank:
         raise click.ClickException("No one matches: nothing to print.")
-    if event is not None:
-        title = event.name
-        qr_url = f"{base}/p/{petition.slug}" if petition else f"{base}/e/{event.slug}"
-    else:
-        title, qr_url = petition.title, f"{base}/p/{petition.slug}"
+    title = event.name if event is not None else petition.title
+    with _public_base_url(base_url):
+        qr_url = svc.badge_qr_url(petition, event)
     badges = svc.badges_for(
         people, svc.design_for(petition), lang=lang, title=title, qr_url=qr_url, blanks=blank
     )

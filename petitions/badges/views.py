@@ -1,12 +1,10 @@
 """Waitlist-number badges: the signer's and attendee's own badge, staff sheets, designs."""
 
 import io
-from urllib.parse import quote
 
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -29,24 +27,6 @@ from ..services import badges as svc
 from .forms import DesignForm, SheetForm
 
 bp = Blueprint("badges", __name__)
-
-
-def site_url(path: str) -> str:
-    """Absolute URL for a QR code: PUBLIC_BASE_URL when set, else this site's own address."""
-    base = current_app.config.get("PUBLIC_BASE_URL")
-    if not base:
-        base = url_for("public.index", _external=True)
-    return base.rstrip("/") + path
-
-
-def petition_url(petition: Petition) -> str:
-    return site_url(f"/p/{quote(petition.slug)}")
-
-
-def event_qr_url(event: Event) -> str:
-    if event.petition is not None:
-        return petition_url(event.petition)
-    return site_url(f"/e/{quote(event.slug)}")
 
 
 def _pdf_response(buf: io.BytesIO, filename: str, private: bool = True):
@@ -105,7 +85,7 @@ def signature_badge(slug, token):
         svc.first_name_of(signature.given_name),
         petition.title,
         svc.design_for(petition),
-        petition_url(petition),
+        svc.badge_qr_url(petition),
         "badge.pdf",
     )
 
@@ -121,7 +101,7 @@ def ticket_badge(token):
         svc.first_name_of(attendee.name),
         event.name,
         svc.design_for(event.petition),
-        event_qr_url(event),
+        svc.badge_qr_url(event.petition, event),
         "badge.pdf",
     )
 
@@ -205,7 +185,7 @@ def _sheets(petition, event, events):
 def _sheet_pdf(petition, event, form, people, blanks):
     stock = svc.SHEET_STOCKS[form.stock.data]
     title = event.name if event else petition.title
-    qr_url = event_qr_url(event) if event else petition_url(petition)
+    qr_url = svc.badge_qr_url(petition, event)
     badges = svc.badges_for(
         people, svc.design_for(petition), lang=form.lang.data, title=title, qr_url=qr_url,
         blanks=blanks,
@@ -282,7 +262,7 @@ def sample(slug):
     people = [svc.Holder("signature", 0, max(lo, min(hi, 1234)), "Alex")] * stock.per_page
     badges = svc.badges_for(
         people, svc.design_for(petition), lang=lang, title=petition.title,
-        qr_url=petition_url(petition),
+        qr_url=svc.badge_qr_url(petition),
     )  # fmt: skip
     buf = io.BytesIO()
     render(

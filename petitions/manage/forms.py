@@ -12,6 +12,7 @@ from wtforms.validators import (
 )
 
 from ..services.petitions import GOAL_MAX, SLUG_MAX, WAITLIST_MAX
+from ..timezones import BadLocalTime, local_day_to_utc
 
 
 class PetitionForm(FlaskForm):
@@ -82,6 +83,23 @@ class PetitionForm(FlaskForm):
         "Online signatures need email confirmation (counted once confirmed)"
     )
 
+    deadline_utc = None  # set by validate(): the deadline as naive UTC, or None
+
     def validate_deadline_time(self, field):
         if field.data is not None and self.deadline_date.data is None:
             raise ValidationError("Give a date for the deadline too.")
+
+    def validate(self, extra_validators=None) -> bool:
+        """The fields, then the deadline as a moment in the site's time zone."""
+        self.deadline_utc = None
+        if not super().validate(extra_validators):
+            return False
+        if self.deadline_date.data is not None:
+            try:
+                self.deadline_utc = local_day_to_utc(
+                    self.deadline_date.data, self.deadline_time.data
+                )
+            except BadLocalTime as e:
+                self.deadline_time.errors.append(str(e))
+                return False
+        return True

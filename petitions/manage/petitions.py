@@ -10,7 +10,6 @@ from datetime import datetime
 from flask import (
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -32,23 +31,17 @@ from ..services import counting, dashboard
 from ..services import petitions as service
 from ..services.exports import csv_lines, log_export
 from ..services.text import clean_line
+from ..timezones import utc_to_local, zone
 from .forms import PetitionForm
 from .views import bp
 
 
-def _zone():
-    return service.local_zone(current_app.config["DEFAULT_TIMEZONE"])
-
-
-def _when(value: datetime | None, zone) -> str:
-    local = service.utc_to_local(value, zone)
+def _when(value: datetime | None, tz) -> str:
+    local = utc_to_local(value, tz)
     return local.strftime("%b %-d, %Y %-I:%M %p") if local else ""
 
 
 def _data_from(form: PetitionForm) -> service.PetitionData:
-    deadline = None
-    if form.deadline_date.data is not None:
-        deadline = service.local_to_utc(form.deadline_date.data, form.deadline_time.data, _zone())
     return service.PetitionData(
         title=form.title.data or "",
         slug=form.slug.data or "",
@@ -56,7 +49,7 @@ def _data_from(form: PetitionForm) -> service.PetitionData:
         body=form.body.data or "",
         addressed_to=form.addressed_to.data or "",
         goal=form.goal.data,
-        deadline=deadline,
+        deadline=form.deadline_utc,
         sponsors=form.sponsors.data or "",
         ask_waitlist=form.ask_waitlist.data,
         waitlist_label=form.waitlist_label.data or "",
@@ -91,7 +84,8 @@ def new_petition():
         else:
             flash(f"Saved “{petition.title}” as a draft. Preview it, then publish.", "ok")
             return redirect(url_for("manage.dashboard", slug=petition.slug))
-    return render_template("manage/petition_form.html", form=form, petition=None)
+    status = 400 if request.method == "POST" else 200  # here after a POST: refused
+    return render_template("manage/petition_form.html", form=form, petition=None), status
 
 
 @bp.route("/p/<slug>/edit", methods=["GET", "POST"])
@@ -100,7 +94,7 @@ def edit_petition(slug: str):
     petition = petition_or_404(slug)
     locked = service.slug_locked(petition)
     if request.method == "GET":
-        local = service.utc_to_local(petition.deadline, _zone())
+        local = utc_to_local(petition.deadline)
         form = PetitionForm(
             obj=petition,
             deadline_date=local.date() if local else None,
@@ -122,9 +116,10 @@ def edit_petition(slug: str):
         else:
             flash("Changes saved.", "ok")
             return redirect(url_for("manage.dashboard", slug=petition.slug))
+    status = 400 if request.method == "POST" else 200  # here after a POST: refused
     return render_template(
         "manage/petition_form.html", form=form, petition=petition, slug_locked=locked
-    )
+    ), status
 
 
 @bp.get("/p/<slug>/preview")
@@ -188,14 +183,14 @@ def _query_args() -> dict:
 def dashboard_view(slug: str):
     petition = petition_or_404(slug)
     args = _query_args()
-    zone = _zone()
+    tz = zone()
     numbers = dashboard.overview(petition)
     return render_template(
         "manage/dashboard.html",
         petition=petition,
         status=dashboard.status_label(petition),
         stats=numbers.stats,
-        per_day=dashboard.per_day(petition, zone),
+        per_day=dashboard.per_day(petition, tz),
         towns=numbers.towns,
         other_towns=numbers.other_towns,
         other_town_count=numbers.other_town_signatures,
@@ -204,7 +199,7 @@ def dashboard_view(slug: str):
         review=dashboard.needs_review(petition) if numbers.stats.flagged else [],
         exports=dashboard.export_log(petition),
         args=args,
-        when=lambda value: _when(value, zone),
+        when=lambda value: _when(value, tz),
         bar_chart=bar_chart_svg,
     )
 

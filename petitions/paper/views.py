@@ -33,8 +33,8 @@ from ..services.paper import (
     petition_paragraphs,
     recent_sheet_entries,
     record_paper_signature,
-    signing_url,
 )
+from ..urls import public_url
 from .forms import ImportConfirmForm, ImportUploadForm, PaperEntryForm
 
 bp = Blueprint("paper", __name__)
@@ -88,10 +88,9 @@ def sheet(slug: str):
     rows_arg = request.args.get("rows", "").strip()
     if rows_arg and (not rows_arg.isdigit() or not 1 <= int(rows_arg) <= MAX_ROWS):
         abort(400)
-    base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url
     data = SheetData(
         title=petition.title,
-        url=signing_url(base, petition),
+        url=public_url("public.petition", slug=petition.slug),
         paragraphs=petition_paragraphs(petition),
         addressed_to=petition.addressed_to,
         ask_waitlist=petition.ask_waitlist,

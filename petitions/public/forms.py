@@ -6,15 +6,11 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
 
 from ..forms import NAME_MAX, PersonForm, no_markup, strip, waitlist_number
+from ..models import ROLE_LABELS, ROLES
 
-# Labels for models.signature.ROLES, in that order.
 ROLE_CHOICES = [
     SelectChoice("", _l("Choose one (optional)")),
-    SelectChoice("parent", _l("Parent or guardian")),
-    SelectChoice("student", _l("Student")),
-    SelectChoice("educator", _l("Educator")),
-    SelectChoice("community", _l("Community member")),
-    SelectChoice("other", _l("Other")),
+    *(SelectChoice(role, ROLE_LABELS[role]) for role in ROLES),
 ]
 
 COMMENT_MAX = 2000

@@ -12,6 +12,7 @@ from ..auth.decorators import staff_required
 from ..extensions import db
 from ..loaders import event_or_404
 from ..services import checkin as svc
+from ..timezones import format_local
 from .forms import TicketCheckInForm
 
 bp = Blueprint("scanner", __name__)
@@ -123,8 +124,8 @@ def _ticket_checkin_helpers():
 
 
 @bp.app_template_filter("checkin_time")
-def _checkin_time(dt, tz: str = "America/New_York") -> str:
-    return svc.format_local(dt, tz) if dt else ""
+def _checkin_time(dt, tz: str | None = None) -> str:
+    return format_local(dt, tz) if dt else ""
 
 
 @bp.app_template_filter("staff_name")

@@ -17,6 +17,7 @@ from ..models import Attendee, Event, Petition, Signature
 from ..models.badge import BadgeCalibration, BadgeDesign, BadgePrint, BadgeSheet
 from ..models.base import utcnow
 from ..pdf.badges import Badge, Stock
+from ..urls import public_url
 from .exports import log_export
 from .tokens import is_well_formed, normalize_token, token_hash
 
@@ -284,8 +285,7 @@ def holders(
         q = select(Signature.id, Signature.waitlist_number, Signature.given_name).where(
             Signature.petition_id == petition.id,
             Signature.waitlist_number.is_not(None),
-            Signature.hidden.is_(False),
-            Signature.confirmed_at.is_not(None),
+            Signature.counted,
         )
         if only_unprinted:
             q = q.where(~exists().where(BadgePrint.signature_id == Signature.id))
@@ -299,6 +299,14 @@ def holders(
     else:
         out.sort(key=lambda h: (h.number, h.first_name.casefold(), h.id))
     return out
+
+
+def badge_qr_url(petition: Petition | None, event: Event | None = None) -> str:
+    """What a badge's QR code opens: the petition's page; for an event without a petition,
+    the event's page."""
+    if petition is None and event is not None:
+        return public_url("events.event_page", slug=event.slug)
+    return public_url("public.petition", slug=petition.slug)
 
 
 def badges_for(
@@ -397,8 +405,7 @@ def counts(petition: Petition) -> tuple[int, int]:
     base = select(func.count(Signature.id)).where(
         Signature.petition_id == petition.id,
         Signature.waitlist_number.is_not(None),
-        Signature.hidden.is_(False),
-        Signature.confirmed_at.is_not(None),
+        Signature.counted,
     )
     total = db.session.scalar(base) or 0
     printed = exists().where(BadgePrint.signature_id == Signature.id)

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -24,6 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from ..extensions import db
 from ..models import Attendee, CheckIn, Event, User
 from ..models.base import utcnow
+from ..timezones import format_local, iso_utc
 from .text import clean_line
 from .tokens import is_well_formed, normalize_token, token_hash
 
@@ -80,24 +80,6 @@ class ScanResult:
             "replayed": self.replayed,
             **({"reason": self.reason} if self.reason else {}),
         }
-
-
-def iso_utc(dt: datetime | None) -> str | None:
-    return None if dt is None else dt.replace(tzinfo=UTC).isoformat().replace("+00:00", "Z")
-
-
-def format_local(dt: datetime, tz: str, now: datetime | None = None) -> str:
-    """'12:04 PM' in the event's time zone; with the date when it was not today there."""
-    try:
-        zone = ZoneInfo(tz)
-    except (KeyError, ValueError):
-        zone = ZoneInfo("America/New_York")
-    local = dt.replace(tzinfo=UTC).astimezone(zone)
-    today = (now or utcnow()).replace(tzinfo=UTC).astimezone(zone).date()
-    text = local.strftime("%I:%M %p").lstrip("0")
-    if local.date() != today:
-        text = f"{local:%b} {local.day}, {text}"
-    return text
 
 
 def display_name(name: str | None, email: str | None) -> str | None:
@@ -369,8 +351,7 @@ def search(event: Event, query: str, limit: int = 20) -> list[dict]:
     q = clean_line(query)[:100]
     if len(q) < 2:
         return []
-    pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    return roster(event, Attendee.name.ilike(pattern, escape="\\"), limit=limit)
+    return roster(event, Attendee.name.icontains(q, autoescape=True), limit=limit)
 
 
 def event_stats(event: Event) -> dict:

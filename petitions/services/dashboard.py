@@ -11,29 +11,22 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from flask_babel import force_locale
 from sqlalchemy import and_, func, or_, select
 
 from ..extensions import db
-from ..models import ROLES, ExportLog, Petition, PetitionStatus, Signature
+from ..models import ROLE_LABELS, ROLES, ExportLog, Petition, PetitionStatus, Signature
 from ..models.base import utcnow
+from ..timezones import iso_utc, utc_to_local
 
-COUNTED = and_(Signature.confirmed_at.is_not(None), Signature.hidden.is_(False))
 PENDING = and_(Signature.confirmed_at.is_(None), Signature.hidden.is_(False))
 FLAGGED = and_(Signature.flagged != "", Signature.hidden.is_(False))
 FILTERS = {
     "all": None,
-    "counted": COUNTED,
+    "counted": Signature.counted,
     "pending": PENDING,
     "flagged": FLAGGED,
     "hidden": Signature.hidden.is_(True),
-}
-ROLE_LABELS = {
-    "parent": "Parent / guardian",
-    "student": "Student",
-    "educator": "Educator",
-    "community": "Community member",
-    "other": "Other",
-    "": "Not given",
 }
 PER_PAGE = 50
 CHART_MAX_DAYS = 60
@@ -83,7 +76,7 @@ def counted_by_petition(petition_ids: list[int]) -> dict[int, int]:
         return {}
     rows = db.session.execute(
         select(Signature.petition_id, func.count(Signature.id))
-        .where(Signature.petition_id.in_(petition_ids), COUNTED)
+        .where(Signature.petition_id.in_(petition_ids), Signature.counted)
         .group_by(Signature.petition_id)
     )
     return {pid: n for pid, n in rows}
@@ -114,12 +107,12 @@ def per_day(
     now = now or utcnow()
     first, last = db.session.execute(
         select(func.min(Signature.confirmed_at), func.max(Signature.confirmed_at)).where(
-            Signature.petition_id == petition.id, COUNTED
+            Signature.petition_id == petition.id, Signature.counted
         )
     ).one()
 
     def local_day(value: datetime) -> date:
-        return value.replace(tzinfo=UTC).astimezone(zone).date()
+        return utc_to_local(value, zone).date()
 
     end = local_day(now)
     if last is not None and not petition.is_open(now):
@@ -136,7 +129,7 @@ def per_day(
         select(bucket, func.count(Signature.id))
         .where(
             Signature.petition_id == petition.id,
-            Signature.hidden.is_(False),
+            Signature.counted,
             Signature.confirmed_at >= since.replace(tzinfo=None),
             Signature.confirmed_at < until.replace(tzinfo=None),
         )
@@ -168,7 +161,7 @@ def overview(petition: Petition, town_limit: int = 20) -> Overview:
     signatures only for towns and roles). Town spellings differing only in case are one town."""
     counted, pending, hidden = _status_counts(petition)
     town_key = func.lower(Signature.town)
-    is_counted = Signature.confirmed_at.is_not(None)
+    is_counted = Signature.counted
     is_flagged = Signature.flagged != ""
     rows = db.session.execute(
         select(
@@ -197,6 +190,8 @@ def overview(petition: Petition, town_limit: int = 20) -> Overview:
     top = [(spelling[k] or "(no town given)", n) for k, n in ordered[:town_limit]]
     rest = ordered[town_limit:]
     order = list(ROLES) + sorted(r for r in roles if r not in ROLES)
+    with force_locale("en"):  # organizer pages are not translated
+        roles_in_english = [(str(ROLE_LABELS.get(r, r)), roles[r]) for r in order if roles.get(r)]
     return Overview(
         stats=Stats(
             counted + pending + hidden, counted, pending, hidden, flagged, goal=petition.goal
@@ -204,13 +199,8 @@ def overview(petition: Petition, town_limit: int = 20) -> Overview:
         towns=top,
         other_towns=len(rest),
         other_town_signatures=sum(n for _, n in rest),
-        roles=[(ROLE_LABELS.get(r, r), roles[r]) for r in order if roles.get(r)],
+        roles=roles_in_english,
     )
-
-
-def _like(term: str) -> str:
-    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 @dataclass
@@ -242,11 +232,11 @@ def search(
     if (extra := FILTERS.get(show)) is not None:
         conditions.append(extra)
     for term in q.split()[:6]:
-        pattern = _like(term[:100])
+        term = term[:100]
         conditions.append(
             or_(
                 *(
-                    col.ilike(pattern, escape="\\")
+                    col.icontains(term, autoescape=True)
                     for col in (
                         Signature.given_name,
                         Signature.family_name,
@@ -342,10 +332,6 @@ def export_snapshot(petition: Petition) -> tuple[int, int]:
     return _n(max_id), _n(rows)
 
 
-def _iso_utc(value: datetime | None) -> str:
-    return value.replace(microsecond=0).isoformat() + "Z" if value else ""
-
-
 def export_rows(petition_id: int, max_id: int, batch: int = 2000) -> Iterator[list]:
     """Signature rows for the CSV, oldest first, streamed from the database in batches
     (plain rows, not ORM objects, so memory stays flat at 100,000 signatures)."""
@@ -388,7 +374,7 @@ def export_rows(petition_id: int, max_id: int, batch: int = 2000) -> Iterator[li
             "true" if opt_in else "false",
             source,
             sheet,
-            _iso_utc(created_at),
+            iso_utc(created_at),
             status,
         ]
 

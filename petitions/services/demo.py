@@ -1,16 +1,18 @@
 """Idempotent demo data: petition `demo` (and, with rallies, `demo-rally`)."""
 
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, insert, select
 
 from ..extensions import db
 from ..models import Attendee, Event, EventStatus, Petition, PetitionStatus, Signature
 from ..models.base import utcnow
+from ..timezones import local_to_utc
+from .rallies import new_signin_key
 from .signing import signature_row
 from .text import normalize_email
-from .tokens import new_token
+from .tokens import new_token, token_hash
 
 DEMO_SLUG = "demo"
 
@@ -110,10 +112,6 @@ RALLY_DESCRIPTION = (
 
 def ensure_demo_rally(petition: Petition) -> Event:
     """Rally `demo-rally`, linked to the demo petition: next Saturday 11:00–13:00 in Hartford."""
-    from datetime import datetime
-
-    from .rallies import local_to_utc, new_signin_key
-
     event = db.session.scalar(select(Event).where(Event.slug == DEMO_RALLY_SLUG))
     if event is None:
         tz = "America/New_York"
@@ -148,8 +146,6 @@ def ensure_demo_rally(petition: Petition) -> Event:
 
 def add_fake_attendees(event: Event, n: int, seed: int = 2) -> int:
     """Bulk insert n fake RSVPs (tickets are random; only their hashes are stored)."""
-    from .tokens import token_hash
-
     rng = random.Random(seed)
     start = db.session.scalar(select(func.count(Attendee.id)).where(Attendee.event_id == event.id))
     now = utcnow()

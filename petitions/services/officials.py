@@ -117,12 +117,8 @@ def natural_key(name: str, body: str, district: str) -> tuple[str, str, str]:
 
 
 def counted(petition_id: int):
-    """The WHERE clause for signatures that count: confirmed and not hidden."""
-    return and_(
-        Signature.petition_id == petition_id,
-        Signature.confirmed_at.is_not(None),
-        Signature.hidden.is_(False),
-    )
+    """The WHERE clause for the petition's counted signatures (Signature.counted)."""
+    return and_(Signature.petition_id == petition_id, Signature.counted)
 
 
 def _zip_of_signature():

@@ -17,14 +17,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import nh3
 from flask import current_app
+from flask_babel import force_locale
 from sqlalchemy import case, func, select
 
 from ..extensions import db
-from ..models import Attendee, Event, Petition, Signature
+from ..models import ROLE_LABELS, Attendee, Event, Petition, Signature
 from ..models.base import utcnow
 from ..models.official import Official
 from ..models.packet import (
@@ -38,11 +38,9 @@ from ..models.packet import (
     StoryExclusion,
 )
 from ..pdf.packet import PAPER, PacketDocument, RenderResult, Section, Story, Summary, render_packet
+from ..timezones import utc_to_local, zone
 from . import officials as officials_service
 from .text import clean_text
-
-ROLE_LABELS = {"parent": "Parents", "student": "Students", "educator": "Educators",
-               "community": "Community members", "other": "Other", "": "Not given"}  # fmt: skip
 
 PLACEHOLDERS = {
     "official": "whom the letter is addressed to, e.g. “Representative Ana Rivera”",
@@ -195,13 +193,6 @@ def _sponsors_text(petition: Petition) -> str:
     return ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def _local_tz():
-    try:
-        return ZoneInfo(current_app.config.get("DEFAULT_TIMEZONE") or "America/New_York")
-    except (KeyError, ValueError):
-        return ZoneInfo("America/New_York")
-
-
 def _order(sort_order: str):
     if sort_order == SORT_DATE:
         return (Signature.created_at, Signature.id)
@@ -228,22 +219,22 @@ def _summary(petition: Petition, where, total: int, tz) -> Summary:
             .order_by(func.count().desc(), town_key)
         )
     ]
-    by_role = [
-        (ROLE_LABELS.get(role, role), n)
-        for role, n in db.session.execute(
-            select(Signature.role, func.count())
-            .where(where)
-            .group_by(Signature.role)
-            .order_by(func.count().desc())
-        )
-    ]
+    with force_locale("en"):  # packets are printed in English, whatever the session's language
+        by_role = [
+            (str(ROLE_LABELS.get(role, role)), n)
+            for role, n in db.session.execute(
+                select(Signature.role, func.count())
+                .where(where)
+                .group_by(Signature.role)
+                .order_by(func.count().desc())
+            )
+        ]
     # Signatures per local day: only the timestamps, streamed, bucketed here (time zones).
     days: Counter = Counter()
-    utc = ZoneInfo("UTC")
     for (created,) in db.session.execute(
         select(Signature.created_at).where(where).execution_options(yield_per=5000)
     ):
-        days[created.replace(tzinfo=utc).astimezone(tz).date()] += 1
+        days[utc_to_local(created, tz).date()] += 1
     attendance = []
     for event in db.session.scalars(
         select(Event).where(Event.petition_id == petition.id).order_by(Event.starts_at)
@@ -253,7 +244,7 @@ def _summary(petition: Petition, where, total: int, tz) -> Summary:
                 Attendee.event_id == event.id, Attendee.revoked.is_(False)
             )
         ).one()
-        when = event.starts_at.replace(tzinfo=utc).astimezone(tz)
+        when = utc_to_local(event.starts_at, tz)
         attendance.append((event.name, f"{when:%B %-d, %Y}", checked_in, rsvps))
     return Summary(total=total, first=first, last=last, by_town=by_town, by_role=by_role,
                    waitlist_count=with_waitlist or 0, per_day=sorted(days.items()),
@@ -386,7 +377,7 @@ def plan_packet(petition: Petition, req: PacketRequest, author: str = "") -> Pac
     req.validate()
     settings = settings_for(petition)
     sort_order = req.sort_order or settings.sort_order or SORT_TOWN
-    tz = _local_tz()
+    tz = zone()
     now_local = datetime.now(tz)
     today = f"{now_local:%B} {now_local.day}, {now_local.year}"
     sections: list[Section] = []

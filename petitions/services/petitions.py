@@ -8,9 +8,8 @@ form-level problems, the name of the field it belongs to).
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import datetime
 from html import unescape
-from zoneinfo import ZoneInfo
 
 from markupsafe import escape
 from sqlalchemy import select, update
@@ -80,26 +79,6 @@ def unique_slug(base: str, exclude_id: int | None = None) -> str:
         suffix = f"-{n}"
         candidate = base[: SLUG_MAX - len(suffix)].rstrip("-") + suffix
     return candidate
-
-
-# --- deadlines: organizers think in Hartford time, the database stores naive UTC ---
-
-
-def local_zone(name: str = "America/New_York") -> ZoneInfo:
-    return ZoneInfo(name)
-
-
-def local_to_utc(day: date, at: time | None, zone: ZoneInfo) -> datetime:
-    """A local wall-clock date (+ time, default end of day 23:59) to naive UTC."""
-    at = at or time(23, 59)
-    local = datetime.combine(day, at).replace(tzinfo=zone)
-    return local.astimezone(UTC).replace(tzinfo=None)
-
-
-def utc_to_local(value: datetime | None, zone: ZoneInfo) -> datetime | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC).astimezone(zone)
 
 
 @dataclass

@@ -13,17 +13,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import quote_plus
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlalchemy import func, select, update
 
 from ..extensions import db
 from ..models import Attendee, CheckIn, Event, EventStatus, Petition
 from ..models.base import utcnow
+from ..timezones import utc_to_local, zone
 from .text import clean_line, name_key, normalize_email
 from .tokens import is_well_formed, new_token, normalize_token, token_hash
 
-UTC = ZoneInfo("UTC")
 SIGNIN_KEY_LENGTH = 8  # 40 bits: printed on posters, only retires old ones
 RESERVED_SLUGS = frozenset({"new"})
 # RSVP stays open until the event ends; without an end time, this long after the start.
@@ -33,49 +32,6 @@ SIGNIN_EARLY = timedelta(hours=12)
 SIGNIN_LATE = timedelta(hours=12)
 BUCKET = timedelta(minutes=5)
 MAX_BUCKETS = 96  # 8 hours of 5-minute bars
-
-
-# --- time zones -----------------------------------------------------------------------
-
-
-class BadLocalTime(ValueError):
-    pass
-
-
-def valid_timezone(name: str) -> bool:
-    if not name or name not in _zones():
-        return False
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
-
-
-_ZONES: frozenset[str] | None = None
-
-
-def _zones() -> frozenset[str]:
-    global _ZONES
-    if _ZONES is None:
-        _ZONES = frozenset(available_timezones())
-    return _ZONES
-
-
-def local_to_utc(local: datetime, tz_name: str) -> datetime:
-    """A wall-clock time in tz_name → naive UTC. Times skipped by a clock change are refused."""
-    tz = ZoneInfo(tz_name)
-    aware = local.replace(tzinfo=tz)
-    utc = aware.astimezone(UTC)
-    if utc.astimezone(tz).replace(tzinfo=None) != local.replace(tzinfo=None):
-        raise BadLocalTime(f"{local:%Y-%m-%d %H:%M} does not exist in {tz_name} (clocks change).")
-    return utc.replace(tzinfo=None)
-
-
-def utc_to_local(utc: datetime | None, tz_name: str) -> datetime | None:
-    if utc is None:
-        return None
-    return utc.replace(tzinfo=UTC).astimezone(ZoneInfo(tz_name))
 
 
 # --- events ---------------------------------------------------------------------------
@@ -439,10 +395,9 @@ def checkin_series(event: Event, times: list[datetime]) -> list[tuple[str, int]]
         i = int((t - first) / BUCKET)
         if 0 <= i < n:
             counts[i] += 1
-    tz = ZoneInfo(event.timezone)
+    tz = zone(event.timezone)
     return [
-        ((first + BUCKET * i).replace(tzinfo=UTC).astimezone(tz).strftime("%H:%M"), c)
-        for i, c in enumerate(counts)
+        (utc_to_local(first + BUCKET * i, tz).strftime("%H:%M"), c) for i, c in enumerate(counts)
     ]
 
 
@@ -451,10 +406,9 @@ def attendees(event: Event, query: str = "", limit: int | None = None, by_email:
     q = select(Attendee).where(Attendee.event_id == event.id)
     query = clean_line(query)
     if query:
-        like = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        match = Attendee.name.ilike(like, escape="\\")
+        match = Attendee.name.icontains(query, autoescape=True)
         if by_email:
-            match = match | Attendee.email_key.ilike(like, escape="\\")
+            match = match | Attendee.email_key.icontains(query, autoescape=True)
         q = q.where(match)
     q = q.order_by(Attendee.name, Attendee.id)
     if limit:
