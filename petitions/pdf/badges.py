@@ -233,8 +233,7 @@ def render(
     """Write the badges on sheets of `stock` to the file object `out`; returns the page count.
 
     `note` is a line printed under a single badge (e.g. how to print and cut it)."""
-    fonts.register_fonts()
-    c = Canvas(out, pagesize=(stock.page_width, stock.page_height), pageCompression=1)
+    c = fonts.new_canvas(out, (stock.page_width, stock.page_height))
     c.setTitle(title)
     c.setAuthor("")
     c.setSubject("")

@@ -1,5 +1,9 @@
 """Unicode fonts for every PDF: DejaVu Sans, with Droid Sans Fallback for CJK.
 
+Every canvas comes from `new_canvas`, which starts it in DejaVu Sans: reportlab's own
+default is Helvetica, one of the standard fonts a PDF names without embedding, and print
+shops and PDF/A checkers reject a file with a font left out.
+
 Reportlab draws a string in one font, so text is split into runs by which font has
 each character (`runs`), and `draw_string` / `string_width` work on those runs.
 Reportlab also draws characters in the order given, unshaped: `visual` shapes
@@ -13,6 +17,7 @@ from pathlib import Path
 
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
 
 FONT_DIR = Path(__file__).resolve().parent.parent.parent / "static" / "fonts"
 REGULAR = "DejaVuSans"
@@ -25,6 +30,13 @@ def register_fonts() -> None:
     pdfmetrics.registerFont(TTFont(REGULAR, str(FONT_DIR / "DejaVuSans.ttf")))
     pdfmetrics.registerFont(TTFont(BOLD, str(FONT_DIR / "DejaVuSans-Bold.ttf")))
     pdfmetrics.registerFont(TTFont(FALLBACK, str(FONT_DIR / "DroidSansFallbackFull.ttf")))
+
+
+def new_canvas(out, pagesize: tuple[float, float], **options) -> Canvas:
+    """A compressed canvas on `out` whose initial font is the embedded DejaVu Sans."""
+    register_fonts()
+    return Canvas(out, pagesize=pagesize, pageCompression=1, initialFontName=REGULAR,
+                  initialFontSize=10, **options)  # fmt: skip
 
 
 @cache

@@ -18,7 +18,6 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfgen.canvas import Canvas
 
 from . import fonts
 from .fonts import BOLD, REGULAR
@@ -451,7 +450,7 @@ def render_packet(
     """Draw the packet into the binary file object `out`."""
     fonts.register_fonts()
     lay = _Layout(doc)
-    c = Canvas(out, pagesize=PAPER[doc.paper], pageCompression=1, invariant=0)
+    c = fonts.new_canvas(out, PAPER[doc.paper], invariant=0)
     c.setTitle(doc.petition_title)
     c.setAuthor(doc.author)
     c.setSubject(doc.subject)

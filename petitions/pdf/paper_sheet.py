@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from reportlab.lib.pagesizes import A4, LETTER, landscape
-from reportlab.pdfgen.canvas import Canvas
 
 from .. import qr
 from . import fonts
@@ -153,7 +152,7 @@ def render_sheet(data: SheetData, out: BinaryIO, *, paper: str = "letter", rows:
     pages = -(-rows // per_page)
     columns = _columns(data, inner_w)
 
-    c = Canvas(out, pagesize=(page_w, page_h), pageCompression=1, initialFontName=fonts.REGULAR)
+    c = fonts.new_canvas(out, (page_w, page_h))
     c.setTitle(data.title)
     c.setSubject(lab.scan + " " + data.url)
     c.setCreator("petitions paper sheet")

@@ -12,7 +12,7 @@ from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.pdfgen.canvas import Canvas
 
 from .. import qr
-from .fonts import BOLD, REGULAR, draw_centred, fit_size, string_width
+from .fonts import BOLD, REGULAR, draw_centred, fit_size, new_canvas, string_width
 
 PAPER = {"letter": LETTER, "a4": A4}
 MARGIN = 42  # points (~15 mm): inside every printer's unprintable edge
@@ -66,7 +66,7 @@ def render_poster(data: PosterData, out: BinaryIO, paper: str = "letter") -> Non
     if paper not in PAPER:
         raise ValueError(f"unknown paper {paper!r}: use letter or a4")
     width, height = PAPER[paper]
-    c = Canvas(out, pagesize=(width, height), pageCompression=1)
+    c = new_canvas(out, (width, height))
     c.setTitle(f"Sign-in poster: {data.event_name}")
     c.setAuthor("Petitions")
     cx = width / 2
