@@ -17,8 +17,8 @@ from reportlab.pdfgen.canvas import Canvas
 
 from .. import qr
 from . import fonts
+from .text import fit
 
-ELLIPSIS = "…"
 DIGIT_HEIGHT = 0.73  # DejaVu Sans Bold digits, in em
 
 
@@ -80,32 +80,12 @@ class Badge:
 # --- text fitting -------------------------------------------------------------------
 
 
-def fit_line(text: str, max_width: float, size: float, min_size: float, font=fonts.REGULAR):
-    """(text, size): shrunk to fit max_width; below min_size, cut visibly with "…"."""
-    width = fonts.string_width(text, size, font)
-    if width <= max_width:
-        return text, size
-    # 0.999: the exact ratio can land a hair over max_width in floating point
-    size = max(min_size, size * max_width / width * 0.999)
-    if fonts.string_width(text, size, font) <= max_width:
-        return text, size
-    lo, hi = 0, len(text)
-    while lo < hi:  # longest prefix that fits with the ellipsis
-        mid = (lo + hi + 1) // 2
-        if fonts.string_width(text[:mid].rstrip() + ELLIPSIS, size, font) <= max_width:
-            lo = mid
-        else:
-            hi = mid - 1
-    return (text[:lo].rstrip() + ELLIPSIS if lo else ELLIPSIS), size
-
-
 def _draw_line(c, text, x, y, w, h, size, min_size, font=fonts.REGULAR, align="center"):
     """One line of text fitted into the band (x, y, w, h); returns the size used."""
     if not text or w <= 0 or h <= 0:
         return 0
-    text = fonts.visual(text)
     size = min(size, h / 1.2)
-    text, size = fit_line(text, w, size, min(min_size, size), font)
+    text, size = fit(text, w, size, min(min_size, size), font)
     width = fonts.string_width(text, size, font)
     baseline = y + max(0.24 * size, (h - DIGIT_HEIGHT * size) / 2)
     left = x + (w - width) / 2 if align == "center" else x
@@ -233,8 +213,7 @@ def render(
     """Write the badges on sheets of `stock` to the file object `out`; returns the page count.
 
     `note` is a line printed under a single badge (e.g. how to print and cut it)."""
-    fonts.register_fonts()
-    c = Canvas(out, pagesize=(stock.page_width, stock.page_height), pageCompression=1)
+    c = fonts.new_canvas(out, (stock.page_width, stock.page_height))
     c.setTitle(title)
     c.setAuthor("")
     c.setSubject("")

@@ -1,10 +1,14 @@
 """Unicode fonts for every PDF: DejaVu Sans, with Droid Sans Fallback for CJK.
 
+Every canvas comes from `new_canvas`, which starts it in DejaVu Sans: reportlab's own
+default is Helvetica, one of the standard fonts a PDF names without embedding, and print
+shops and PDF/A checkers reject a file with a font left out.
+
 Reportlab draws a string in one font, so text is split into runs by which font has
-each character (`runs`), and `draw_string` / `string_width` work on those runs.
-Reportlab also draws characters in the order given, unshaped: `visual` shapes
-Arabic letters (arabic-reshaper) and puts right-to-left text in display order
-(python-bidi) first.
+each character (`runs`). Reportlab also draws characters in the order given, unshaped:
+`visual` shapes Arabic letters (arabic-reshaper) and puts right-to-left text in display
+order (python-bidi). `string_width`, `text_out` and the `draw_*` functions take text in
+reading order and do both, so callers never call `visual` themselves.
 """
 
 import unicodedata
@@ -13,6 +17,7 @@ from pathlib import Path
 
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
 
 FONT_DIR = Path(__file__).resolve().parent.parent.parent / "static" / "fonts"
 REGULAR = "DejaVuSans"
@@ -25,6 +30,13 @@ def register_fonts() -> None:
     pdfmetrics.registerFont(TTFont(REGULAR, str(FONT_DIR / "DejaVuSans.ttf")))
     pdfmetrics.registerFont(TTFont(BOLD, str(FONT_DIR / "DejaVuSans-Bold.ttf")))
     pdfmetrics.registerFont(TTFont(FALLBACK, str(FONT_DIR / "DroidSansFallbackFull.ttf")))
+
+
+def new_canvas(out, pagesize: tuple[float, float], **options) -> Canvas:
+    """A compressed canvas on `out` whose initial font is the embedded DejaVu Sans."""
+    register_fonts()
+    return Canvas(out, pagesize=pagesize, pageCompression=1, initialFontName=REGULAR,
+                  initialFontSize=10, **options)  # fmt: skip
 
 
 @cache
@@ -72,26 +84,35 @@ def runs(text: str, font: str = REGULAR) -> list[tuple[str, str]]:
 
 
 def string_width(text: str, size: float, font: str = REGULAR) -> float:
-    return sum(pdfmetrics.stringWidth(t, f, size) for f, t in runs(text, font))
+    """The width of text (in reading order) as drawn."""
+    register_fonts()
+    if text.isascii():
+        return pdfmetrics.stringWidth(text, font, size)
+    return sum(pdfmetrics.stringWidth(t, f, size) for f, t in runs(visual(text), font))
+
+
+def text_out(t, text: str, size: float, font: str = REGULAR) -> None:
+    """Append text (in reading order) at a text object's cursor."""
+    if text.isascii():
+        t.setFont(font, size)
+        t.textOut(text)
+        return
+    for name, part in runs(visual(text), font):
+        t.setFont(name, size)
+        t.textOut(part)
 
 
 def draw_string(canvas, x: float, y: float, text: str, size: float, font: str = REGULAR) -> float:
     """Draw text left-aligned at (x, y); returns its width."""
-    start = x
-    for name, part in runs(text, font):
-        canvas.setFont(name, size)
-        canvas.drawString(x, y, part)
-        x += pdfmetrics.stringWidth(part, name, size)
-    return x - start
+    t = canvas.beginText(x, y)
+    text_out(t, text, size, font)
+    canvas.drawText(t)
+    return t.getX() - x
+
+
+def draw_right(canvas, x: float, y: float, text: str, size: float, font: str = REGULAR):
+    draw_string(canvas, x - string_width(text, size, font), y, text, size, font)
 
 
 def draw_centred(canvas, cx: float, y: float, text: str, size: float, font: str = REGULAR):
     draw_string(canvas, cx - string_width(text, size, font) / 2, y, text, size, font)
-
-
-def fit_size(text: str, max_width: float, size: float, min_size: float, font: str = REGULAR):
-    """The largest size ≤ size at which text fits max_width (never below min_size)."""
-    width = string_width(text, size, font)
-    if width <= max_width or width == 0:
-        return size
-    return max(min_size, size * max_width / width)

@@ -18,10 +18,10 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfgen.canvas import Canvas
 
 from . import fonts
-from .fonts import BOLD, REGULAR
+from .fonts import BOLD, REGULAR, draw_right, draw_string
+from .text import truncate, wrap
 
 PAPER = {"letter": LETTER, "a4": A4}
 MARGIN = 54  # 3/4 inch
@@ -94,60 +94,7 @@ class RenderResult:
     rows: int
 
 
-# --- text helpers (ASCII fast path; other scripts go through fonts.runs) -----------------
-
-
-def _width(text: str, size: float, font: str = REGULAR) -> float:
-    if text.isascii():
-        return pdfmetrics.stringWidth(text, font, size)
-    return fonts.string_width(fonts.visual(text), size, font)
-
-
-def truncate(text: str, max_width: float, size: float, font: str = REGULAR) -> str:
-    """The text, or its longest prefix that fits with a visible "…"."""
-    if _width(text, size, font) <= max_width:
-        return text
-    lo, hi = 0, len(text)
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if _width(text[:mid].rstrip() + "…", size, font) <= max_width:
-            lo = mid
-        else:
-            hi = mid - 1
-    return text[:lo].rstrip() + "…"
-
-
-def wrap(text: str, max_width: float, size: float, font: str = REGULAR) -> list[str]:
-    """Word-wrap one paragraph; words wider than the line (or text without spaces, as in
-    Chinese or Japanese) break between characters."""
-    lines: list[str] = []
-    line = ""
-    for word in text.split(" "):
-        candidate = f"{line} {word}" if line else word
-        if _width(candidate, size, font) <= max_width:
-            line = candidate
-            continue
-        if line:
-            lines.append(line)
-        line = ""
-        while _width(word, size, font) > max_width:
-            cut = len(truncate(word, max_width, size, font).rstrip("…")) or 1
-            lines.append(word[:cut])
-            word = word[cut:]
-        line = word
-    lines.append(line)
-    return lines
-
-
-def _out(t, text: str, size: float, font: str = REGULAR) -> None:
-    """Append text at the text object's cursor, switching fonts where a script needs it."""
-    if text.isascii():
-        t.setFont(font, size)
-        t.textOut(text)
-        return
-    for name, part in fonts.runs(fonts.visual(text), font):
-        t.setFont(name, size)
-        t.textOut(part)
+# --- text helpers (fitting text: text.py; drawing it: fonts.py) -------------------------
 
 
 FIGURE_SPACE = "\u2007"  # as wide as a digit in DejaVu Sans
@@ -172,16 +119,6 @@ def _line(t, text: str, size: float = ROW_SIZE, font: str = REGULAR) -> None:
     t.setFont(font, size, ROW_H)
 
 
-def _draw(c, x: float, y: float, text: str, size: float, font: str = REGULAR) -> None:
-    t = c.beginText(x, y)
-    _out(t, text, size, font)
-    c.drawText(t)
-
-
-def _draw_right(c, x: float, y: float, text: str, size: float, font: str = REGULAR) -> None:
-    _draw(c, x - _width(text, size, font), y, text, size, font)
-
-
 def _fmt_int(n: int) -> str:
     return f"{n:,}"
 
@@ -199,7 +136,7 @@ class Block:
 def _text_block(text: str, size: float, font: str = REGULAR, colour=INK, lead=None) -> Block:
     def draw(c, x, y, _w):
         c.setFillColorRGB(*colour)
-        _draw(c, x, y - size, text, size, font)
+        draw_string(c, x, y - size, text, size, font)
         c.setFillColorRGB(*INK)
 
     return Block(lead or size * 1.4, draw)
@@ -232,9 +169,9 @@ def _table_row(cells: list[tuple[str, float, str]], size: float = 10, bold=False
     def draw(c, x, y, width):
         for text, dx, align in cells:
             if align == "r":
-                _draw_right(c, x + dx, y - size, text, size, font)
+                draw_right(c, x + dx, y - size, text, size, font)
             else:
-                _draw(c, x + dx, y - size, text, size, font)
+                draw_string(c, x + dx, y - size, text, size, font)
         c.setStrokeColorRGB(*RULE)
         c.setLineWidth(0.4)
         c.line(x, y - size * 1.55, x + width, y - size * 1.55)
@@ -311,14 +248,8 @@ def _story_blocks(s: Section, width: float) -> list[Block]:
     )
     blocks.append(_space(6))
     for story in s.stories:
-        lines: list[str] = []
-        for para in story.text.split("\n"):
-            if para.strip():
-                lines += wrap(para.strip(), width - 12, STORY_SIZE)
-        if len(lines) > STORY_MAX_LINES:
-            lines = lines[:STORY_MAX_LINES]
-            lines[-1] = truncate(lines[-1] + " …", width - 12, STORY_SIZE)
-            lines.append("[shortened for this packet]")
+        lines = wrap(story.text, width - 12, STORY_SIZE, max_lines=STORY_MAX_LINES + 1,
+                     more="[shortened for this packet]")  # fmt: skip
         who = truncate(f"— {story.name}, {story.town}" if story.town else f"— {story.name}",
                        width - 12, 9.5, BOLD)  # fmt: skip
         blocks.append(_story_block(lines, who))
@@ -334,10 +265,10 @@ def _story_block(lines: list[str], who: str) -> Block:
         c.line(x + 2, y - 2, x + 2, y - len(lines) * STORY_LEADING - 12)
         yy = y - STORY_SIZE
         for line in lines:
-            _draw(c, x + 12, yy, line, STORY_SIZE)
+            draw_string(c, x + 12, yy, line, STORY_SIZE)
             yy -= STORY_LEADING
         c.setFillColorRGB(*MUTED)
-        _draw(c, x + 12, yy - 2, who, 9.5, BOLD)
+        draw_string(c, x + 12, yy - 2, who, 9.5, BOLD)
         c.setFillColorRGB(*INK)
 
     return Block(height, draw)
@@ -370,7 +301,7 @@ def _chart_block(per_day: list[tuple[date, int]], width: float) -> Block:
 
     def draw(c, x, y, w):
         c.setFillColorRGB(*INK)
-        _draw(c, x, y - 11, f"Signatures per {unit}", 11, BOLD)
+        draw_string(c, x, y - 11, f"Signatures per {unit}", 11, BOLD)
         plot_top, plot_bottom = y - 24, y - height + 16
         plot_left = x + 36
         plot_w = w - 36
@@ -379,8 +310,8 @@ def _chart_block(per_day: list[tuple[date, int]], width: float) -> Block:
         c.setLineWidth(0.6)
         c.line(plot_left, plot_bottom, plot_left + plot_w, plot_bottom)
         c.setFillColorRGB(*MUTED)
-        _draw_right(c, plot_left - 4, plot_top - 7, _fmt_int(top), 8)
-        _draw_right(c, plot_left - 4, plot_bottom, "0", 8)
+        draw_right(c, plot_left - 4, plot_top - 7, _fmt_int(top), 8)
+        draw_right(c, plot_left - 4, plot_bottom, "0", 8)
         bar_w = plot_w / len(items)
         c.setFillColorRGB(*BRAND)
         for i, (_, n) in enumerate(items):
@@ -389,8 +320,8 @@ def _chart_block(per_day: list[tuple[date, int]], width: float) -> Block:
                 c.rect(plot_left + i * bar_w + bar_w * 0.1, plot_bottom, bar_w * 0.8, h,
                        stroke=0, fill=1)  # fmt: skip
         c.setFillColorRGB(*MUTED)
-        _draw(c, plot_left, plot_bottom - 11, f"{items[0][0]:%b %-d, %Y}", 8)
-        _draw_right(c, plot_left + plot_w, plot_bottom - 11, f"{items[-1][0]:%b %-d, %Y}", 8)
+        draw_string(c, plot_left, plot_bottom - 11, f"{items[0][0]:%b %-d, %Y}", 8)
+        draw_right(c, plot_left + plot_w, plot_bottom - 11, f"{items[-1][0]:%b %-d, %Y}", 8)
         c.setFillColorRGB(*INK)
 
     return Block(height, draw)
@@ -449,9 +380,8 @@ def render_packet(
     doc: PacketDocument, out, progress: Callable[[int], None] | None = None
 ) -> RenderResult:
     """Draw the packet into the binary file object `out`."""
-    fonts.register_fonts()
     lay = _Layout(doc)
-    c = Canvas(out, pagesize=PAPER[doc.paper], pageCompression=1, invariant=0)
+    c = fonts.new_canvas(out, PAPER[doc.paper], invariant=0)
     c.setTitle(doc.petition_title)
     c.setAuthor(doc.author)
     c.setSubject(doc.subject)
@@ -493,17 +423,18 @@ def _page_furniture(c, lay: _Layout, doc: PacketDocument, s: Section, label: str
     top = lay.page_h - MARGIN
     c.setFillColorRGB(*MUTED)
     right = truncate(f"{label} · {s.heading}", lay.width * 0.55, 8)
-    _draw_right(c, MARGIN + lay.width, top - 8, right, 8)
-    left_w = lay.width - _width(right, 8) - 16
-    _draw(c, MARGIN, top - 8, truncate(doc.petition_title, left_w, 8, BOLD), 8, BOLD)
+    draw_right(c, MARGIN + lay.width, top - 8, right, 8)
+    left_w = lay.width - fonts.string_width(right, 8) - 16
+    draw_string(c, MARGIN, top - 8, truncate(doc.petition_title, left_w, 8, BOLD), 8, BOLD)
     c.setStrokeColorRGB(*RULE)
     c.setLineWidth(0.5)
     c.line(MARGIN, top - 14, MARGIN + lay.width, top - 14)
     c.line(MARGIN, MARGIN + 16, MARGIN + lay.width, MARGIN + 16)
     page_text = f"Page {page} of {lay.total_pages}"
-    _draw_right(c, MARGIN + lay.width, MARGIN + 4, page_text, 8)
+    draw_right(c, MARGIN + lay.width, MARGIN + 4, page_text, 8)
     foot = f"{doc.petition_title} — {s.heading}"
-    _draw(c, MARGIN, MARGIN + 4, truncate(foot, lay.width - _width(page_text, 8) - 16, 8), 8)
+    foot_w = lay.width - fonts.string_width(page_text, 8) - 16
+    draw_string(c, MARGIN, MARGIN + 4, truncate(foot, foot_w, 8), 8)
     c.setFillColorRGB(*INK)
 
 
@@ -526,15 +457,15 @@ def _draw_list(c, lay: _Layout, doc, s: Section, part: _Part, level, state, fini
     def column_header(first: bool) -> None:
         c.setFillColorRGB(*INK)
         head = title if first else f"{title} (continued)"
-        _draw(c, x0, lay.frame_top - 12, truncate(head, lay.width, 11, BOLD), 11, BOLD)
+        draw_string(c, x0, lay.frame_top - 12, truncate(head, lay.width, 11, BOLD), 11, BOLD)
         c.setFillColorRGB(*MUTED)
         y = lay.list_top + 4
-        _draw_right(c, num_r, y, "No.", 8, BOLD)
-        _draw(c, name_x, y, "Name", 8, BOLD)
-        _draw(c, town_x, y, "Town", 8, BOLD)
+        draw_right(c, num_r, y, "No.", 8, BOLD)
+        draw_string(c, name_x, y, "Name", 8, BOLD)
+        draw_string(c, town_x, y, "Town", 8, BOLD)
         if wait_r:
-            _draw_right(c, wait_r, y, "Waitlist no.", 8, BOLD)
-        _draw(c, date_x, y, "Signed", 8, BOLD)
+            draw_right(c, wait_r, y, "Waitlist no.", 8, BOLD)
+        draw_string(c, date_x, y, "Signed", 8, BOLD)
         c.setStrokeColorRGB(*MUTED)
         c.setLineWidth(0.6)
         c.line(x0, lay.list_top, x0 + lay.width, lay.list_top)
@@ -556,7 +487,7 @@ def _draw_list(c, lay: _Layout, doc, s: Section, part: _Part, level, state, fini
     rows = iter(s.rows())
     if s.row_count == 0:
         column_header(True)
-        _draw(c, x0, lay.list_top - 20, "No signatures.", 10)
+        draw_string(c, x0, lay.list_top - 20, "No signatures.", 10)
         finish_page(s, "Signatures")
         return
 

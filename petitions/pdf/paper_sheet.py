@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from reportlab.lib.pagesizes import A4, LETTER, landscape
-from reportlab.pdfgen.canvas import Canvas
 
 from .. import qr
 from . import fonts
+from .text import fit, fit_size, truncate, wrap
 
 PAPER_SIZES = {"letter": landscape(LETTER), "a4": landscape(A4)}
 MAX_ROWS = 500
@@ -59,52 +59,11 @@ class SheetData:
     labels: SheetLabels = field(default_factory=SheetLabels)
 
 
-def wrap(text: str, width: float, size: float, font: str = fonts.REGULAR) -> list[str]:
-    """Greedy word wrap by measured width; words longer than a line are split by character
-    (so text in scripts without spaces wraps too)."""
-    lines: list[str] = []
-    line = ""
-    for word in text.split(" "):
-        candidate = f"{line} {word}" if line else word
-        if fonts.string_width(candidate, size, font) <= width:
-            line = candidate
-            continue
-        if line:
-            lines.append(line)
-            line = ""
-        while fonts.string_width(word, size, font) > width:
-            cut = len(word) - 1
-            while cut > 1 and fonts.string_width(word[:cut], size, font) > width:
-                cut -= 1
-            lines.append(word[:cut])
-            word = word[cut:]
-        line = word
-    if line:
-        lines.append(line)
-    return lines
-
-
-def ellipsize(text: str, width: float, size: float, font: str = fonts.REGULAR) -> str:
-    if fonts.string_width(text, size, font) <= width:
-        return text
-    while text and fonts.string_width(text + "…", size, font) > width:
-        text = text[:-1]
-    return text + "…"
-
-
 def text_block(data: SheetData, width: float) -> list[str]:
-    """The petition text as at most MAX_TEXT_LINES lines; when cut, the last line says
+    """The petition text as at most MAX_TEXT_LINES lines; when cut, the last lines say
     where to read the rest."""
-    lines: list[str] = []
-    for paragraph in data.paragraphs:
-        lines.extend(wrap(paragraph, width, TEXT_SIZE))
-    if len(lines) <= MAX_TEXT_LINES:
-        return lines
-    tail = wrap(data.labels.continued.format(url=data.url), width, TEXT_SIZE)
-    keep = lines[: max(0, MAX_TEXT_LINES - len(tail))]
-    if keep:
-        keep[-1] = ellipsize(keep[-1] + " …", width, TEXT_SIZE).rstrip(" …") + " …"
-    return keep + tail
+    more = data.labels.continued.format(url=data.url)
+    return wrap("\n".join(data.paragraphs), width, TEXT_SIZE, max_lines=MAX_TEXT_LINES, more=more)
 
 
 def _columns(data: SheetData, width: float) -> list[tuple[str, float]]:
@@ -131,14 +90,13 @@ def _columns(data: SheetData, width: float) -> list[tuple[str, float]]:
 def render_sheet(data: SheetData, out: BinaryIO, *, paper: str = "letter", rows: int = 0) -> int:
     """Write the sheet PDF to `out`. rows=0 fills one page; rows are numbered across pages.
     Returns the number of pages."""
-    fonts.register_fonts()
     page_w, page_h = PAPER_SIZES[paper]
     inner_w = page_w - 2 * MARGIN
     lab = data.labels
 
     text_w = inner_w - QR_SIZE - 16
-    title_size = fonts.fit_size(data.title, text_w, 15, 9, fonts.BOLD)
-    title_lines = wrap(data.title, text_w, title_size, fonts.BOLD)[:2]
+    title_size = fit_size(data.title, text_w, 15, 9, fonts.BOLD)
+    title_lines = wrap(data.title, text_w, title_size, fonts.BOLD, max_lines=2)
     body = text_block(data, text_w)
     header_h = (
         len(title_lines) * (title_size + 3)
@@ -153,7 +111,7 @@ def render_sheet(data: SheetData, out: BinaryIO, *, paper: str = "letter", rows:
     pages = -(-rows // per_page)
     columns = _columns(data, inner_w)
 
-    c = Canvas(out, pagesize=(page_w, page_h), pageCompression=1, initialFontName=fonts.REGULAR)
+    c = fonts.new_canvas(out, (page_w, page_h))
     c.setTitle(data.title)
     c.setSubject(lab.scan + " " + data.url)
     c.setCreator("petitions paper sheet")
@@ -176,7 +134,7 @@ def _draw_header(c, data, page_w, page_h, text_w, title_size, title_lines, body)
         y -= title_size + 3
     y -= 2
     if data.addressed_to:
-        to = ellipsize(lab.addressed_to.format(to=data.addressed_to), text_w, TEXT_SIZE)
+        to = truncate(lab.addressed_to.format(to=data.addressed_to), text_w, TEXT_SIZE)
         fonts.draw_string(c, MARGIN, y, to, TEXT_SIZE, fonts.BOLD)
         y -= TEXT_LEADING
     for line in body:
@@ -186,14 +144,11 @@ def _draw_header(c, data, page_w, page_h, text_w, title_size, title_lines, body)
     qr_x = page_w - MARGIN - QR_SIZE
     qr_y = page_h - MARGIN - QR_SIZE
     qr.draw(c, data.url, qr_x, qr_y, QR_SIZE)
-    caption = fonts.fit_size(lab.scan, QR_SIZE + 10, 7.5, 5)
-    fonts.draw_centred(c, qr_x + QR_SIZE / 2, qr_y - 9, lab.scan, caption)
+    caption, size = fit(lab.scan, QR_SIZE + 10, 7.5, 5)
+    fonts.draw_centred(c, qr_x + QR_SIZE / 2, qr_y - 9, caption, size)
     # The address too, for anyone who cannot scan: right-aligned under the code.
-    url_size = fonts.fit_size(data.url, 220, 7.5, 5.5)
-    url = ellipsize(data.url, 220, url_size)
-    fonts.draw_string(
-        c, page_w - MARGIN - fonts.string_width(url, url_size), qr_y - 18, url, url_size
-    )
+    url, size = fit(data.url, 220, 7.5, 5.5)
+    fonts.draw_right(c, page_w - MARGIN, qr_y - 18, url, size)
 
 
 def _draw_table(c, columns, top, first, count):
@@ -206,7 +161,7 @@ def _draw_table(c, columns, top, first, count):
     c.setFillColorRGB(0, 0, 0)
     x = x0
     for label, w in columns:
-        size = fonts.fit_size(label, w - 6, 8, 5, fonts.BOLD)
+        label, size = fit(label, w - 6, 8, 5, fonts.BOLD)
         fonts.draw_string(c, x + 3, top - HEADER_ROW_HEIGHT + 8, label, size, fonts.BOLD)
         x += w
     bottom = top - HEADER_ROW_HEIGHT - count * ROW_HEIGHT
@@ -240,10 +195,6 @@ def _draw_footer(c, data, page, pages, page_w):
     page_label = lab.page.format(page=page, pages=pages)
     page_label_w = fonts.string_width(page_label, 8.5)
     room = page_w - MARGIN - page_label_w - 12 - legend_x
-    legend_size = fonts.fit_size(lab.roles_legend, room, 7.5, 5)
-    fonts.draw_string(
-        c, legend_x, y + 10, ellipsize(lab.roles_legend, room, legend_size), legend_size
-    )
-    privacy_size = fonts.fit_size(lab.privacy, room, 7, 5)
-    fonts.draw_string(c, legend_x, y + 1, ellipsize(lab.privacy, room, privacy_size), privacy_size)
+    fonts.draw_string(c, legend_x, y + 10, *fit(lab.roles_legend, room, 7.5, 5))
+    fonts.draw_string(c, legend_x, y + 1, *fit(lab.privacy, room, 7, 5))
     fonts.draw_string(c, page_w - MARGIN - page_label_w, y + 5, page_label, 8.5)

@@ -12,7 +12,8 @@ from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.pdfgen.canvas import Canvas
 
 from .. import qr
-from .fonts import BOLD, REGULAR, draw_centred, fit_size, string_width
+from .fonts import BOLD, REGULAR, draw_centred, new_canvas
+from .text import fit, wrap
 
 PAPER = {"letter": LETTER, "a4": A4}
 MARGIN = 42  # points (~15 mm): inside every printer's unprintable edge
@@ -31,34 +32,24 @@ class PosterData:
     petition_title: str = ""
 
 
-def _wrap(text: str, size: float, width: float, font: str) -> list[str]:
-    words, lines, current = text.split(), [], ""
-    for word in words:
-        trial = f"{current} {word}".strip()
-        if current and string_width(trial, size, font) > width:
-            lines.append(current)
-            current = word
-        else:
-            current = trial
-    if current:
-        lines.append(current)
-    return lines
-
-
 def _block(c: Canvas, cx: float, y: float, text: str, size: float, width: float, font: str,
            max_lines: int = 2, min_size: float | None = None) -> float:  # fmt: skip
     """Draw text centred, wrapped to at most max_lines (shrinking to fit); returns the new y."""
     min_size = min_size or size * 0.6
-    while True:
-        lines = _wrap(text, size, width, font)
-        if len(lines) <= max_lines or size <= min_size:
-            break
+    while len(wrap(text, width, size, font)) > max_lines and size > min_size:
         size = max(min_size, size * 0.9)
-    for line in lines[:max_lines]:
-        s = fit_size(line, width, size, min_size * 0.7, font)
+    for line in wrap(text, width, size, font, max_lines):
         y -= size * 1.15
-        draw_centred(c, cx, y, line, s, font)
+        draw_centred(c, cx, y, line, size, font)
     return y
+
+
+def _centred_line(c: Canvas, cx: float, y: float, line: str, width: float, size: float,
+                  min_size: float, font: str) -> float:  # fmt: skip
+    """One line centred, shrunk (or cut) to fit width; returns the size used."""
+    line, size = fit(line, width, size, min_size, font)
+    draw_centred(c, cx, y, line, size, font)
+    return size
 
 
 def render_poster(data: PosterData, out: BinaryIO, paper: str = "letter") -> None:
@@ -66,7 +57,7 @@ def render_poster(data: PosterData, out: BinaryIO, paper: str = "letter") -> Non
     if paper not in PAPER:
         raise ValueError(f"unknown paper {paper!r}: use letter or a4")
     width, height = PAPER[paper]
-    c = Canvas(out, pagesize=(width, height), pageCompression=1)
+    c = new_canvas(out, (width, height))
     c.setTitle(f"Sign-in poster: {data.event_name}")
     c.setAuthor("Petitions")
     cx = width / 2
@@ -96,35 +87,15 @@ def render_poster(data: PosterData, out: BinaryIO, paper: str = "letter") -> Non
     if data.petition_title:
         draw_centred(c, cx, bottom, "…and sign the petition · …y firme la petición", 11, REGULAR)
         bottom += 12
-    url_size = fit_size(data.short_url, inner, 22, 8, BOLD)
     c.setFillColorRGB(*INK)
-    draw_centred(c, cx, bottom + 6, data.short_url, url_size, BOLD)
+    url_size = _centred_line(c, cx, bottom + 6, data.short_url, inner, 22, 8, BOLD)
     c.setFillColorRGB(*MUTED)
-    draw_centred(
-        c,
-        cx,
-        bottom + url_size + 16,
-        "No QR reader? Type this address · ¿Sin lector de QR? Escriba esta dirección:",
-        fit_size(
-            "No QR reader? Type this address · ¿Sin lector de QR? Escriba esta dirección:",
-            inner,
-            12,
-            7,
-        ),
-        REGULAR,
-    )
+    hint = "No QR reader? Type this address · ¿Sin lector de QR? Escriba esta dirección:"
+    _centred_line(c, cx, bottom + url_size + 16, hint, inner, 12, 7, REGULAR)
     c.setFillColorRGB(*INK)
     caption_y = bottom + url_size + 44
-    draw_centred(
-        c,
-        cx,
-        caption_y,
-        "Scan with your phone camera · Escanee con la cámara de su teléfono",
-        fit_size(
-            "Scan with your phone camera · Escanee con la cámara de su teléfono", inner, 15, 8
-        ),
-        BOLD,
-    )
+    caption = "Scan with your phone camera · Escanee con la cámara de su teléfono"
+    _centred_line(c, cx, caption_y, caption, inner, 15, 8, BOLD)
 
     # The QR code: as big as fits between the text blocks.
     top = y - 16
