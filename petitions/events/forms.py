@@ -22,7 +22,8 @@ from wtforms.validators import (
 )
 
 from ..forms import PersonForm, strip, waitlist_number
-from ..services.rallies import BadLocalTime, local_to_utc, slug_taken, valid_timezone
+from ..services.rallies import slug_taken
+from ..timezones import BadLocalTime, local_to_utc, valid_timezone
 
 PHONE_RE = re.compile(r"^\+?[0-9 ().\-]{7,25}$")
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
