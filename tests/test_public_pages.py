@@ -1,11 +1,13 @@
 """The public petition page, its weight, its JSON, and its Spanish."""
 
 import gzip
+import io
 import re
 import uuid
 from datetime import datetime, timedelta
 
 import pytest
+from PIL import Image
 
 from petitions.extensions import db
 from tests.test_signing_flow import GOOD, sign_post
@@ -229,3 +231,20 @@ def test_spanish_thank_you_page(client, make_petition):
     assert "¡Gracias, Ana!" in html and "Copiar enlace" in html
     assert "Mensaje de texto" in html
     assert GOOD["email"] not in html
+
+
+def test_favicon(client, make_petition):
+    """Every page names an icon that exists, and /favicon.ico answers (cacheable) for the
+    browsers and tools that ask for it anyway: no 404 in the console."""
+    petition = make_petition()
+    for url in ("/", f"/p/{petition.slug}", "/auth/login"):
+        html = client.get(url).get_data(as_text=True)
+        icons = re.findall(r'<link rel="icon" href="([^"]+)"', html)
+        assert icons == ["/favicon.ico", "/static/favicon.svg"], url
+    ico = client.get("/favicon.ico")
+    assert ico.status_code == 200 and ico.mimetype in ("image/vnd.microsoft.icon", "image/x-icon")
+    assert ico.headers["Cache-Control"].startswith("public, max-age=")
+    assert Image.open(io.BytesIO(ico.data)).format == "ICO"
+    svg = client.get("/static/favicon.svg")
+    assert svg.status_code == 200 and svg.mimetype == "image/svg+xml"
+    assert b"<svg" in svg.data and b"<script" not in svg.data

@@ -12,6 +12,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_from_directory,
     session,
     url_for,
 )
@@ -76,6 +77,12 @@ def render_petition_page(petition: Petition, form: SignForm | None = None, *, pr
 @bp.get("/p/<slug>")
 def petition(slug):
     return render_petition_page(_public_petition(slug))
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """For browsers and tools that ask for it without reading the page's <link rel=icon>."""
+    return send_from_directory(current_app.static_folder, "favicon.ico", max_age=7 * 24 * 3600)
 
 
 def _sign_limits():

@@ -20,6 +20,7 @@ SCOPE = "/manage/e/"
 ASSETS = (
     "css/app.css",
     "css/scanner.css",
+    "favicon.svg",
     "js/scanner.js",
     "vendor/jsqr/jsQR.js",
     "scanner/icon-192.png",
