@@ -9,6 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import database  # noqa: F401  (its engine events tune SQLite)
 from .config import DEFAULT_SECRET_KEY, Defaults, env_overrides
 from .extensions import babel, cache, csrf, db, limiter, login, migrate
+from .responses import revalidate_by_default
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -87,7 +88,9 @@ def _register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth_bp
     from .badges.views import bp as badges_bp
     from .errors import register_error_handlers
+    from .events.manage import bp as manage_events_bp
     from .events.views import bp as events_bp
+    from .manage.petitions import bp as manage_petitions_bp
     from .manage.views import bp as manage_bp
     from .packets.views import bp as packets_bp
     from .paper.views import bp as paper_bp
@@ -97,6 +100,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(manage_bp, url_prefix="/manage")
+    app.register_blueprint(manage_petitions_bp, url_prefix="/manage")
+    app.register_blueprint(manage_events_bp, url_prefix="/manage/e")
     app.register_blueprint(packets_bp, url_prefix="/manage")
     app.register_blueprint(paper_bp, url_prefix="/manage")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
@@ -121,6 +126,7 @@ def _register_hooks(app: Flask) -> None:
 
     app.jinja_env.globals["get_locale"] = get_locale
     app.after_request(remember_language)
+    app.after_request(revalidate_by_default)  # private blueprints and views say no-store
 
     @app.after_request
     def _security_headers(response):

@@ -61,8 +61,10 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(bootstrap)
     app.cli.add_command(demo)
+    from .api.cli import api_tokens_cli
     from .badges.cli import badges_cli
     from .packets.cli import packet_command
 
+    app.cli.add_command(api_tokens_cli)
     app.cli.add_command(badges_cli)
     app.cli.add_command(packet_command)

@@ -5,6 +5,8 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from .extensions import db
+
 
 def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.path.endswith(".json")
@@ -54,7 +56,5 @@ def register_error_handlers(app):
 
     @app.errorhandler(InternalServerError)
     def server_error(_e):
-        from .extensions import db
-
         db.session.rollback()
         return render_error(500)

@@ -367,7 +367,7 @@ def test_roster_has_names_and_state_but_no_personal_data(
 
     response = client.get(f"/api/v1/events/{event.slug}/roster")
     assert response.status_code == 200
-    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Cache-Control"] == "private, no-store"
     text = response.get_data(as_text=True)
     for entry in response.get_json()["attendees"]:  # hex ticket hashes may hold any digits
         text = text.replace(entry["h"], "")

@@ -36,7 +36,7 @@ def test_scanner_page_for_a_volunteer(app, client, volunteer, make_event):
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
-    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Cache-Control"] == "private, no-store"
     # CSP-clean: no inline scripts, handlers or style attributes; the event name escaped.
     assert not re.search(r"<script(?![^>]*\bsrc=)", html)
     assert not re.search(r"\son[a-z]+=", html) and "style=" not in html
@@ -93,7 +93,7 @@ def test_ticket_page_offers_check_in_to_staff_only(
     assert 'action="/t/' not in ticket_page(client, token)
     login(make_user("volunteer"))
     html = ticket_page(client, token)
-    assert f'action="/t/{token}/check-in"' in html and "Check in Grace Williams" in html
+    assert f'action="/t/{token}"' in html and "Check in Grace Williams" in html
 
 
 def test_check_in_from_the_ticket_page(app, client, volunteer, make_event, make_attendee):
@@ -103,12 +103,12 @@ def test_check_in_from_the_ticket_page(app, client, volunteer, make_event, make_
     nonce = re.search(r'name="nonce" type="hidden" value="([^"]+)"', html).group(1)
     data = {"csrf_token": csrf_from(html), "nonce": nonce}
 
-    first = client.post(f"/t/{token}/check-in", data=data)
+    first = client.post(f"/t/{token}", data=data)
     assert first.status_code == 200
     page = first.get_data(as_text=True)
     assert "scan-result ok" in page and "Checked in" in page and "Grace Williams" in page
     # A double tap (same nonce) is the same check-in, logged once.
-    again = client.post(f"/t/{token}/check-in", data=data).get_data(as_text=True)
+    again = client.post(f"/t/{token}", data=data).get_data(as_text=True)
     assert "scan-result ok" in again
     assert db.session.scalar(select(func.count(CheckIn.id))) == 1
 
@@ -116,7 +116,7 @@ def test_check_in_from_the_ticket_page(app, client, volunteer, make_event, make_
     html = ticket_page(client, token)
     assert "Already checked in at" in html and "by Dana" in html
     fresh = {"csrf_token": csrf_from(html), "nonce": uuid.uuid4().hex}
-    later = client.post(f"/t/{token}/check-in", data=fresh).get_data(as_text=True)
+    later = client.post(f"/t/{token}", data=fresh).get_data(as_text=True)
     assert "scan-result already" in later and "by Dana" in later
     db.session.refresh(attendee)
     assert attendee.checked_in_by_id == volunteer.id
@@ -126,15 +126,15 @@ def test_ticket_check_in_guards(app, client, make_user, login, csrf, make_event,
     event = make_event()
     _, token = make_attendee(event)
     data = {"nonce": uuid.uuid4().hex}
-    assert client.post(f"/t/{token}/check-in", data=data).status_code == 400  # no CSRF token
-    anonymous = client.post(f"/t/{token}/check-in", data={**data, "csrf_token": csrf()})
+    assert client.post(f"/t/{token}", data=data).status_code == 400  # no CSRF token
+    anonymous = client.post(f"/t/{token}", data={**data, "csrf_token": csrf()})
     assert anonymous.status_code == 302 and "/auth/login" in anonymous.headers["Location"]
     login(make_user("volunteer"))
-    assert client.post(f"/t/{token}/check-in", data=data).status_code == 400  # no CSRF token
+    assert client.post(f"/t/{token}", data=data).status_code == 400  # no CSRF token
     data["csrf_token"] = csrf("/manage/")
-    bad_nonce = client.post(f"/t/{token}/check-in", data={**data, "nonce": "x"})
+    bad_nonce = client.post(f"/t/{token}", data={**data, "nonce": "x"})
     assert bad_nonce.status_code == 400 and "Not checked in" in bad_nonce.get_data(as_text=True)
-    unknown = client.post("/t/not-a-real-ticket/check-in", data=data)
+    unknown = client.post("/t/not-a-real-ticket", data=data)
     assert unknown.status_code == 404 and "Unknown ticket" in unknown.get_data(as_text=True)
     assert db.session.scalar(select(func.count(CheckIn.id))) == 1  # the unknown scan, logged
 

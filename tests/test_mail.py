@@ -1,5 +1,16 @@
+import logging
+import socket
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import func, select
+
 from petitions import qr
+from petitions.extensions import db
+from petitions.models import Attendee
 from petitions.services.mail import send_mail
+from tests.conftest import csrf_from
+from tests.events_helpers import person
 
 
 def test_mail_goes_over_smtp_with_inline_image(app, smtp_server):
@@ -24,3 +35,47 @@ def test_mail_without_smtp_goes_to_outbox(app, tmp_path):
     files = list((tmp_path / "outbox").glob("*.eml"))
     assert len(files) == 1
     assert b"Subject: Hola" in files[0].read_bytes()
+
+
+@pytest.fixture
+def refusing_smtp_server(app):
+    """A real SMTP server (aiosmtpd) that turns every message away with a 554."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):
+            return "554 5.7.1 Message refused"
+
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+    yield
+    controller.stop()
+
+
+def test_a_refusing_server_is_logged_and_reported(app, refusing_smtp_server, caplog):
+    with caplog.at_level(logging.ERROR, logger="petitions.services.mail"):
+        assert send_mail("ana@example.org", "Your ticket", "See you there") is False
+    assert "could not send the mail 'Your ticket'" in caplog.text
+    assert "554" in caplog.text
+
+
+def test_no_server_at_all_is_reported_too(app):
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=1)  # nothing listens there
+    assert send_mail("ana@example.org", "Hola", "Texto") is False
+
+
+def test_sent_mail_says_so(app, smtp_server):
+    assert send_mail("ana@example.org", "Hola", "Texto") is True
+
+
+def test_rsvp_is_kept_when_the_ticket_mail_fails(app, client, make_event, refusing_smtp_server):
+    event = make_event()
+    page = client.get(f"/e/{event.slug}").get_data(as_text=True)
+    r = client.post(f"/e/{event.slug}", data={**person(), "csrf_token": csrf_from(page)})
+    assert r.status_code == 302 and r.headers["Location"].startswith("/t/")
+    ticket = client.get(r.headers["Location"]).get_data(as_text=True)
+    assert "We could not email your ticket just now. Keep this page open." in ticket
+    assert db.session.scalar(select(func.count(Attendee.id))) == 1

@@ -253,7 +253,7 @@ def test_csv_export(client, organizer, make_petition, make_signature):
     assert r.mimetype == "text/csv" and r.is_streamed
     assert re.match(rf'attachment; filename="signatures-{p.slug}-\d{{8}}-\d{{4}}\.csv"',
                     r.headers["Content-Disposition"])  # fmt: skip
-    assert r.headers["Cache-Control"] == "no-store"
+    assert r.headers["Cache-Control"] == "private, no-store"
     text = r.get_data(as_text=True)
     assert text.startswith("\ufeff" + HEADER + "\r\n")
     rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))

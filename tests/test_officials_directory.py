@@ -76,7 +76,7 @@ def test_bad_official_input_gets_clear_messages(client, organizer):
     response = client.post("/manage/officials/new", data={
         "csrf_token": token, "name": "", "zip_codes": "0610", "email": "not-an-email",
         "towns": "x" * 150})  # fmt: skip
-    assert response.status_code == 200
+    assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert "is not a 5-digit ZIP code" in html and "Town name too long" in html
     assert 'class="error"' in html

@@ -1,11 +1,13 @@
 """The public petition page, its weight, its JSON, and its Spanish."""
 
 import gzip
+import io
 import re
 import uuid
 from datetime import datetime, timedelta
 
 import pytest
+from PIL import Image
 
 from petitions import create_app
 from petitions.extensions import db
@@ -56,7 +58,8 @@ def test_petition_page_shows_the_petition_and_an_accessible_form(client, make_pe
     assert 'class="hp"' in html and 'name="website"' in html and 'tabindex="-1"' in html
     # No inline script or style anywhere (strict CSP), and no script at all on this page.
     assert "<script" not in html and "style=" not in html and " on" + "click" not in html
-    assert "no-store" in r.headers["Cache-Control"]
+    # Public: Back/Forward may keep it (no no-store); shared caches may not (a CSRF token).
+    assert r.headers["Cache-Control"] == "private, no-cache"
 
 
 def test_progress_counts_confirmed_unhidden_signatures(client, make_petition):
@@ -96,19 +99,14 @@ def test_sign_page_weighs_under_30_kb_and_blocks_on_no_script(client, make_petit
     assert len(gzip.compress(html + css)) < 10 * 1024  # what actually crosses a slow link
 
 
-def test_preview_renders_a_draft_with_a_disabled_form(app, make_petition):
-    from petitions.public.views import render_petition_page
-
-    draft = make_petition(status="draft", title="Draft title")
-    with app.test_request_context("/manage/preview"):
-        html = render_petition_page(draft, preview=True)
-        from flask import render_template
-
-        # As the organizer side renders it: the template alone, with preview=True.
-        direct = render_template("public/petition.html", petition=draft, preview=True, count=0)
-    for page in (html, direct):
-        assert "Preview" in page and "Draft title" in page
-        assert "<fieldset disabled>" in page and 'name="given_name"' in page
+def test_preview_renders_a_draft_with_a_disabled_form(client, organizer, make_petition):
+    """The organizer's preview is the public page itself, its form shown but disabled."""
+    make_petition(slug="draft", status="draft", title="Draft title")
+    page = client.get("/manage/p/draft/preview").get_data(as_text=True)
+    assert "Preview" in page and "Draft title" in page
+    assert "<fieldset disabled>" in page and 'name="given_name"' in page
+    assert 'content="noindex"' in page
+    assert client.get("/p/draft").status_code == 404  # and the public still sees nothing
 
 
 def test_public_json(client, make_petition):
@@ -248,3 +246,20 @@ def test_spanish_thank_you_page(client, make_petition):
     assert "¡Gracias, Ana!" in html and "Copiar enlace" in html
     assert "Mensaje de texto" in html
     assert GOOD["email"] not in html
+
+
+def test_favicon(client, make_petition):
+    """Every page names an icon that exists, and /favicon.ico answers (cacheable) for the
+    browsers and tools that ask for it anyway: no 404 in the console."""
+    petition = make_petition()
+    for url in ("/", f"/p/{petition.slug}", "/auth/login"):
+        html = client.get(url).get_data(as_text=True)
+        icons = re.findall(r'<link rel="icon" href="([^"]+)"', html)
+        assert icons == ["/favicon.ico", "/static/favicon.svg"], url
+    ico = client.get("/favicon.ico")
+    assert ico.status_code == 200 and ico.mimetype in ("image/vnd.microsoft.icon", "image/x-icon")
+    assert ico.headers["Cache-Control"].startswith("public, max-age=")
+    assert Image.open(io.BytesIO(ico.data)).format == "ICO"
+    svg = client.get("/static/favicon.svg")
+    assert svg.status_code == 200 and svg.mimetype == "image/svg+xml"
+    assert b"<svg" in svg.data and b"<script" not in svg.data

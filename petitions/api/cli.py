@@ -1,6 +1,7 @@
 """`flask --app wsgi api-tokens create|list|revoke`: tokens for scanner devices and scripts."""
 
 import click
+from flask.cli import AppGroup
 from sqlalchemy import select
 
 from ..extensions import db
@@ -8,10 +9,11 @@ from ..models import User
 from ..models.api_token import ApiToken
 from ..models.base import utcnow
 from .auth import create_api_token
-from .views import bp
+
+api_tokens_cli = AppGroup("api-tokens", help="API tokens for scanner devices and scripts.")
 
 
-@bp.cli.command("create")
+@api_tokens_cli.command("create")
 @click.argument("email")
 @click.option("--name", default="", help="What the token is for, e.g. 'Door 2 scanner'.")
 def create(email, name):
@@ -25,7 +27,7 @@ def create(email, name):
     click.echo(clear)
 
 
-@bp.cli.command("list")
+@api_tokens_cli.command("list")
 def list_tokens():
     """All tokens: id, account, name, created, last used, revoked."""
     rows = db.session.execute(select(ApiToken, User.email).join(User).order_by(ApiToken.id)).all()
@@ -37,7 +39,7 @@ def list_tokens():
         )
 
 
-@bp.cli.command("revoke")
+@api_tokens_cli.command("revoke")
 @click.argument("token_id", type=int)
 def revoke(token_id):
     """Revoke token TOKEN_ID (it stops working at once)."""

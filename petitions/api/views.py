@@ -1,19 +1,20 @@
-from flask import Blueprint, abort, jsonify, request
+from flask import Blueprint, abort, current_app, jsonify, request
+from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from ..extensions import csrf, db, limiter
 from ..loaders import event_or_404
 from ..models.base import utcnow
+from ..responses import no_store
 from ..services import checkin as svc
 from ..timezones import iso_utc
 from .auth import api_user, touch_api_token
 
-bp = Blueprint("api", __name__, cli_group="api-tokens")
+bp = Blueprint("api", __name__)
+bp.after_request(no_store)
 
 
 def _checkin_limit():
-    from flask import current_app
-
     return current_app.config["RATELIMIT_CHECKIN"]
 
 
@@ -23,8 +24,6 @@ def _caller_key():
     auth = request.headers.get("Authorization")
     if auth:
         return "tok:" + svc.token_hash(auth)
-    from flask_login import current_user
-
     if current_user.is_authenticated:
         return f"user:{current_user.id}"
     return request.remote_addr or "?"
@@ -74,40 +73,29 @@ def checkins():
 def csrf_token():
     """A fresh CSRF token for the scanner page's session (its cached copy may be old)."""
     api_user()
-    response = jsonify(csrf_token=generate_csrf())
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return jsonify(csrf_token=generate_csrf())
 
 
 @bp.get("/events/<slug>/roster")
 def roster(slug: str):
     api_user()
     event = event_or_404(slug)
-    response = jsonify(
+    return jsonify(
         event={"slug": event.slug, "name": event.name, "timezone": event.timezone},
         generated_at=iso_utc(utcnow()),
         attendees=svc.roster(event),
     )
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 @bp.get("/events/<slug>/search")
 def search(slug: str):
     api_user()
     event = event_or_404(slug)
-    response = jsonify(attendees=svc.search(event, request.args.get("q", "")))
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return jsonify(attendees=svc.search(event, request.args.get("q", "")))
 
 
 @bp.get("/events/<slug>/checkins/stats")
 def stats(slug: str):
     api_user()
     event = event_or_404(slug)
-    response = jsonify(svc.event_stats(event))
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-from . import cli as _cli  # noqa: E402,F401  (flask api-tokens ...)
+    return jsonify(svc.event_stats(event))

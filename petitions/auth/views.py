@@ -7,10 +7,12 @@ from flask_login import current_user, login_user, logout_user
 from ..extensions import db, limiter
 from ..extensions import login as login_manager
 from ..models import User
+from ..responses import form_page, no_store
 from ..services.accounts import authenticate
 from .forms import LoginForm
 
 bp = Blueprint("auth", __name__)
+bp.after_request(no_store)
 
 
 @login_manager.user_loader
@@ -44,7 +46,7 @@ def login():
             return redirect(_safe_next(request.args.get("next")))
         flash(_("That email and password do not match an active account."), "error")
         return render_template("auth/login.html", form=form), 401
-    return render_template("auth/login.html", form=form)
+    return form_page("auth/login.html", form)
 
 
 @bp.post("/logout")

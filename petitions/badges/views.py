@@ -23,18 +23,19 @@ from ..loaders import event_or_404, petition_or_404
 from ..models import Event, Petition
 from ..models.badge import BadgeSheet
 from ..pdf.badges import render
+from ..responses import no_store
 from ..services import badges as svc
 from .forms import DesignForm, SheetForm
 
 bp = Blueprint("badges", __name__)
+bp.after_request(no_store)  # personal badges and staff pages alike
 
 
-def _pdf_response(buf: io.BytesIO, filename: str, private: bool = True):
+def _pdf_response(buf: io.BytesIO, filename: str):
     buf.seek(0)
     response = send_file(
         buf, mimetype="application/pdf", as_attachment=False, download_name=filename
     )
-    response.headers["Cache-Control"] = "private, no-store" if private else "no-store"
     response.headers["X-Robots-Tag"] = "noindex"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response

@@ -8,6 +8,7 @@ and the queries in services.dashboard.
 from datetime import datetime
 
 from flask import (
+    Blueprint,
     Response,
     abort,
     flash,
@@ -18,7 +19,6 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from jinja2 import TemplateNotFound
 from sqlalchemy.exc import IntegrityError
 
 from ..auth.decorators import organizer_required
@@ -27,13 +27,17 @@ from ..extensions import db
 from ..loaders import petition_or_404
 from ..models import Signature
 from ..models.base import utcnow
+from ..public.views import render_petition_page
+from ..responses import form_page, no_store
 from ..services import counting, dashboard
 from ..services import petitions as service
 from ..services.exports import csv_lines, log_export
 from ..services.text import clean_line
 from ..timezones import utc_to_local, zone
 from .forms import PetitionForm
-from .views import bp
+
+bp = Blueprint("manage_petitions", __name__)
+bp.after_request(no_store)
 
 
 def _when(value: datetime | None, tz) -> str:
@@ -83,9 +87,8 @@ def new_petition():
             form.slug.errors = [*form.slug.errors, "Another petition already uses this address."]
         else:
             flash(f"Saved “{petition.title}” as a draft. Preview it, then publish.", "ok")
-            return redirect(url_for("manage.dashboard", slug=petition.slug))
-    status = 400 if request.method == "POST" else 200  # here after a POST: refused
-    return render_template("manage/petition_form.html", form=form, petition=None), status
+            return redirect(url_for(".dashboard", slug=petition.slug))
+    return form_page("manage/petition_form.html", form, petition=None)
 
 
 @bp.route("/p/<slug>/edit", methods=["GET", "POST"])
@@ -115,26 +118,15 @@ def edit_petition(slug: str):
             form.slug.errors = [*form.slug.errors, "Another petition already uses this address."]
         else:
             flash("Changes saved.", "ok")
-            return redirect(url_for("manage.dashboard", slug=petition.slug))
-    status = 400 if request.method == "POST" else 200  # here after a POST: refused
-    return render_template(
-        "manage/petition_form.html", form=form, petition=petition, slug_locked=locked
-    ), status
+            return redirect(url_for(".dashboard", slug=petition.slug))
+    return form_page("manage/petition_form.html", form, petition=petition, slug_locked=locked)
 
 
 @bp.get("/p/<slug>/preview")
 @organizer_required
 def preview_petition(slug: str):
-    petition = petition_or_404(slug)
-    count = counting.signature_count(petition)
-    context = dict(petition=petition, preview=True, count=count, signature_count=count)
-    try:
-        # The public page itself, in preview mode (no working form).
-        return render_template("public/petition.html", **context)
-    except TemplateNotFound as e:
-        if e.name != "public/petition.html":
-            raise
-        return render_template("manage/preview.html", **context)
+    """The public page itself, as the public will see it, with the form disabled."""
+    return render_petition_page(petition_or_404(slug), preview=True)
 
 
 def _transition(slug: str, action, done: str):
@@ -146,7 +138,7 @@ def _transition(slug: str, action, done: str):
         return render_template("manage/refused.html", petition=petition, message=str(e)), 409
     db.session.commit()
     flash(done.format(title=petition.title), "ok")
-    return redirect(url_for("manage.dashboard", slug=petition.slug))
+    return redirect(url_for(".dashboard", slug=petition.slug))
 
 
 @bp.post("/p/<slug>/publish")
@@ -215,7 +207,7 @@ def _moderate(slug: str, signature_id: int, action, message: str):
     flash(message.format(name=signature.full_name), "ok")
     args = _query_args()
     params = {k: v for k, v in args.items() if v and v != "all" and not (k == "page" and v == 1)}
-    return redirect(url_for("manage.dashboard", slug=petition.slug, **params) + "#signatures")
+    return redirect(url_for(".dashboard", slug=petition.slug, **params) + "#signatures")
 
 
 @bp.post("/p/<slug>/signatures/<int:signature_id>/hide")
@@ -275,7 +267,6 @@ def export_signatures(slug: str):
         stream_with_context(_chunks(lines)),
         mimetype="text/csv",
         headers={
-            "Content-Disposition": f'attachment; filename="signatures-{petition.slug}-{stamp}.csv"',
-            "Cache-Control": "no-store",
+            "Content-Disposition": f'attachment; filename="signatures-{petition.slug}-{stamp}.csv"'
         },
     )

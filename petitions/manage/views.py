@@ -6,10 +6,12 @@ from ..auth.decorators import admin_required, staff_required
 from ..auth.forms import UserForm
 from ..extensions import db
 from ..models import Petition, User
+from ..responses import form_page, no_store
 from ..services.accounts import AccountError, create_user
 from ..services.dashboard import counted_by_petition
 
 bp = Blueprint("manage", __name__)
+bp.after_request(no_store)
 
 
 @bp.get("/")
@@ -41,7 +43,7 @@ def users():
                 flash(f"Added {user.email} ({user.role}). Their password: {password}", "ok")
             return redirect(url_for("manage.users"))
     accounts = db.session.scalars(select(User).order_by(User.email)).all()
-    return render_template("manage/users.html", form=form, accounts=accounts)
+    return form_page("manage/users.html", form, accounts=accounts)
 
 
 @bp.post("/users/<int:user_id>/active")
@@ -55,7 +57,3 @@ def toggle_user(user_id: int):
         db.session.commit()
         flash(f"{user.email} is now {'active' if user.active else 'deactivated'}.", "ok")
     return redirect(url_for("manage.users"))
-
-
-# Petition routes register on this blueprint.
-from . import petitions as _petition_routes  # noqa: E402, F401

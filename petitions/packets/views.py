@@ -29,6 +29,7 @@ from ..models.packet import (
     PacketJob,
     PacketRecord,
 )
+from ..responses import form_page, no_store
 from ..services import jobs
 from ..services import officials as officials_service
 from ..services import packets as packets_service
@@ -46,6 +47,7 @@ from .forms import (
 )
 
 bp = Blueprint("packets", __name__)
+bp.after_request(no_store)
 
 
 def _back(default: str):
@@ -93,7 +95,7 @@ def official_new():
         db.session.commit()
         flash(f"Added {official.label}.", "ok")
         return redirect(url_for("packets.officials"))
-    return render_template("packets/official_form.html", form=form, official=None)
+    return form_page("packets/official_form.html", form, official=None)
 
 
 @bp.route("/officials/<int:official_id>/edit", methods=["GET", "POST"])
@@ -109,7 +111,7 @@ def official_edit(official_id: int):
         db.session.commit()
         flash(f"Saved {official.label}.", "ok")
         return redirect(url_for("packets.officials"))
-    return render_template("packets/official_form.html", form=form, official=official)
+    return form_page("packets/official_form.html", form, official=official)
 
 
 @bp.post("/officials/<int:official_id>/delete")
@@ -137,7 +139,6 @@ def officials_csv():
         mimetype="text/csv",
         headers={
             "Content-Disposition": 'attachment; filename="officials.csv"',
-            "Cache-Control": "no-store",
         },  # fmt: skip
     )
 
@@ -250,7 +251,7 @@ def settings(slug: str):
         return redirect(url_for("packets.petition_packets", slug=slug))
     if request.method == "GET" and not current.cover_letter:
         form.cover_letter.data = packets_service.DEFAULT_LETTER
-    return render_template("packets/settings.html", petition=petition, form=form)
+    return form_page("packets/settings.html", form, petition=petition)
 
 
 @bp.get("/p/<slug>/packets/stories")
@@ -309,10 +310,8 @@ def _send(petition: Petition, record: PacketRecord):
     path = packets_service.stored_file(record)
     if path is None:
         return render_error(404, "That packet file is no longer on the server.")
-    response = send_file(path, mimetype="application/pdf", as_attachment=True,
-                         download_name=f"packet-{petition.slug}-{record.id}.pdf")  # fmt: skip
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return send_file(path, mimetype="application/pdf", as_attachment=True,
+                     download_name=f"packet-{petition.slug}-{record.id}.pdf")  # fmt: skip
 
 
 @bp.get("/p/<slug>/packets/<int:record_id>.pdf")
@@ -349,9 +348,7 @@ def job_json(slug: str, job_id: int):
     data = jobs.job_status(job)
     if job.status == "done" and job.record_id:
         data["download_url"] = url_for("packets.download", slug=slug, record_id=job.record_id)
-    response = jsonify(data)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return jsonify(data)
 
 
 @bp.post("/p/<slug>/packets/delivered")

@@ -25,6 +25,7 @@ from ..extensions import csrf, db
 from ..loaders import petition_or_404
 from ..models import Petition, PetitionStatus, Signature
 from ..pdf.paper_sheet import MAX_ROWS, PAPER_SIZES, SheetData, SheetLabels, render_sheet
+from ..responses import no_store
 from ..services import counting, imports
 from ..services.paper import (
     PaperError,
@@ -38,6 +39,7 @@ from ..urls import public_url
 from .forms import ImportConfirmForm, ImportUploadForm, PaperEntryForm
 
 bp = Blueprint("paper", __name__)
+bp.after_request(no_store)
 
 
 @bp.get("/paper")

@@ -1,7 +1,7 @@
 """The public side: petition pages, signing, the signer's own links, public JSON."""
 
 import re
-import smtplib
+from urllib.parse import quote
 
 from flask import (
     Blueprint,
@@ -12,6 +12,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_from_directory,
     session,
     url_for,
 )
@@ -23,7 +24,9 @@ from sqlalchemy import select
 
 from ..extensions import csrf, db, limiter
 from ..models import Petition, PetitionStatus, Signature
-from ..services import counting, signing
+from ..qr import svg
+from ..responses import private
+from ..services import counting, mail, signing
 from ..services.text import sanitize_html
 from ..urls import public_url
 from .forms import SignForm
@@ -54,46 +57,31 @@ def _public_petition(slug: str) -> Petition:
     return petition
 
 
-def _private(response, status=None):
-    """Pages with a signer's token or a form token: never cached by shared caches."""
-    response = current_app.make_response(response)
-    if status is not None:
-        response.status_code = status
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
-
-
 def render_petition_page(petition: Petition, form: SignForm | None = None, *, preview=False):
-    """The petition page as HTML (a string). The organizer side may call this with
-    preview=True (or render public/petition.html with petition and preview=True)
-    to show a draft as the public will see it, the form shown but disabled."""
+    """The petition page as HTML (a string). With preview=True, the organizer's preview
+    of a draft as the public will see it: the form shown but disabled, no signers."""
     return render_template(
         "public/petition.html",
         petition=petition,
         form=form or SignForm(petition=petition, formdata=None),
         preview=preview,
+        show_form=preview or petition.is_open(),
+        body_html=Markup(sanitize_html(petition.body)),
         count=0 if preview else counting.signature_count(petition),
         supporters=[] if preview else counting.recent_supporters(petition),
         petition_url=public_url("public.petition", slug=petition.slug),
     )
 
 
-@bp.app_template_global()
-def petition_page_defaults(petition: Petition, preview: bool = False) -> dict:
-    """What public/petition.html needs beyond the petition, for callers that pass less."""
-    return {
-        "preview": bool(preview),
-        "form": SignForm(petition=petition, formdata=None),
-        "count": 0 if preview else counting.signature_count(petition),
-        "show_form": bool(preview) or petition.is_open(),
-        "body_html": Markup(sanitize_html(petition.body)),
-    }
-
-
 @bp.get("/p/<slug>")
 def petition(slug):
-    petition = _public_petition(slug)
-    return _private(render_petition_page(petition))
+    return render_petition_page(_public_petition(slug))
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """For browsers and tools that ask for it without reading the page's <link rel=icon>."""
+    return send_from_directory(current_app.static_folder, "favicon.ico", max_age=7 * 24 * 3600)
 
 
 def _sign_limits():
@@ -119,18 +107,19 @@ def _many_from_this_address() -> bool:
 
 
 @bp.post("/p/<slug>/sign")
+@private
 @csrf.exempt  # the form checks its token itself, so a stale one re-renders with the data kept
 @limiter.limit(_sign_limits, key_func=get_remote_address)
 @limiter.limit(_petition_limits, key_func=_petition_key)
 def sign(slug):
     petition = _public_petition(slug)
     if not petition.is_open():
-        return _private(render_template("public/closed.html", petition=petition), 409)
+        return render_template("public/closed.html", petition=petition), 409
     # A form endpoint: only the form body is read (Flask-WTF would also take JSON).
     form = SignForm(request.form, petition=petition)
     if form.is_bot:
         # Pretend all went well; store nothing.
-        return _private(render_template("public/thanks.html", petition=petition, signature=None))
+        return render_template("public/thanks.html", petition=petition, signature=None)
     if not form.validate_on_submit():
         if "csrf_token" in form.errors:
             flash(
@@ -142,7 +131,7 @@ def sign(slug):
             )
         else:
             flash(_("Please correct the marked fields below."), "error")
-        return _private(render_petition_page(petition, form), 400)
+        return render_petition_page(petition, form), 400
     flagged = "many signatures from one address" if _many_from_this_address() else ""
 
     result = signing.sign_petition(
@@ -162,7 +151,7 @@ def sign(slug):
     )
     signature = result.signature
     if result.status == "closed":
-        return _private(render_template("public/closed.html", petition=petition), 409)
+        return render_template("public/closed.html", petition=petition), 409
     if result.status == "full_household":
         form.email.errors = list(form.email.errors) + [
             _(
@@ -170,7 +159,8 @@ def sign(slug):
                 "Please use an email address of your own."
             )
         ]
-        return _private(render_petition_page(petition, form), 400)
+        return render_petition_page(petition, form), 400
+
     if result.status == "duplicate":
         if signature.confirmed_at is None and not signature.hidden:
             session[PENDING_KEY] = signature.id
@@ -195,24 +185,20 @@ def sign(slug):
 
 
 def _send(message) -> bool:
-    try:
-        signing.send_message(message)
-    except (OSError, smtplib.SMTPException):
-        current_app.logger.exception("could not send the confirmation mail")
-        flash(
-            _("We could not send the email just now. Please press “Send it again” in a minute."),
-            "error",
-        )
-        return False
-    return True
+    """Send the signer's mail; when it could not go out, say so (services.mail logged it)."""
+    if mail.send(message):
+        return True
+    flash(
+        _("We could not send the email just now. Please press “Send it again” in a minute."),
+        "error",
+    )
+    return False
 
 
 @bp.get("/p/<slug>/already")
 def already(slug):
     petition = _public_petition(slug)
-    return _private(
-        render_template("public/already.html", petition=petition, **_share_context(petition))
-    )
+    return render_template("public/already.html", petition=petition, **_share_context(petition))
 
 
 def _pending_signature(petition: Petition) -> Signature | None:
@@ -231,7 +217,7 @@ def pending(slug):
     signature = _pending_signature(petition)
     if signature is not None and signature.confirmed_at is not None:
         return redirect(url_for(".thanks", slug=slug, token=signature.token))
-    return _private(render_template("public/pending.html", petition=petition, signature=signature))
+    return render_template("public/pending.html", petition=petition, signature=signature)
 
 
 def _resend_key():
@@ -256,6 +242,7 @@ def resend(slug):
 
 
 @bp.get("/p/<slug>/thanks/<token>")
+@private
 def thanks(slug, token):
     petition = _public_petition(slug)
     signature = signing.by_token(token)
@@ -263,21 +250,15 @@ def thanks(slug, token):
         abort(404)
     if signature.confirmed_at is None:
         return redirect(url_for(".pending", slug=slug))
-    return _private(
-        render_template(
-            "public/thanks.html",
-            petition=petition,
-            signature=signature,
-            **_share_context(petition),
-        )
+    return render_template(
+        "public/thanks.html",
+        petition=petition,
+        signature=signature,
+        **_share_context(petition),
     )
 
 
 def _share_context(petition: Petition) -> dict:
-    from urllib.parse import quote
-
-    from ..qr import svg
-
     url = public_url("public.petition", slug=petition.slug)
     message = _("I signed “%(title)s”. Will you sign too?", title=petition.title)
     text = f"{message} {url}"
@@ -302,6 +283,7 @@ def _signature_or_404(token: str) -> Signature:
 
 
 @bp.route("/s/<token>/confirm", methods=["GET", "POST"])
+@private
 def confirm(token):
     signature = _signature_or_404(token)
     petition = signature.petition
@@ -313,10 +295,11 @@ def confirm(token):
         return redirect(url_for(".thanks", slug=slug, token=token))
     if signature.confirmed_at is not None:
         return redirect(url_for(".thanks", slug=petition.slug, token=signature.token))
-    return _private(render_template("public/confirm.html", petition=petition, signature=signature))
+    return render_template("public/confirm.html", petition=petition, signature=signature)
 
 
 @bp.route("/s/<token>/remove", methods=["GET", "POST"])
+@private
 def remove(token):
     signature = signing.by_token(token)
     if request.method == "POST":
@@ -326,12 +309,10 @@ def remove(token):
             signing.remove_signature(token)
             db.session.commit()
         # Removing twice (a double tap, the link opened again) lands on the same page.
-        return _private(render_template("public/removed.html", slug=slug))
+        return render_template("public/removed.html", slug=slug)
     if signature is None:
         abort(404)
-    return _private(
-        render_template("public/remove.html", petition=signature.petition, signature=signature)
-    )
+    return render_template("public/remove.html", petition=signature.petition, signature=signature)
 
 
 # --- public JSON ----------------------------------------------------------------------

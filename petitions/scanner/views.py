@@ -1,19 +1,17 @@
 import hashlib
 import json
-import uuid
 from functools import lru_cache
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask import Blueprint, Response, current_app, render_template, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from ..auth.decorators import staff_required
-from ..extensions import db
 from ..loaders import event_or_404
+from ..responses import private
 from ..services import checkin as svc
 from ..timezones import format_local
-from .forms import TicketCheckInForm
 
 bp = Blueprint("scanner", __name__)
 
@@ -22,6 +20,7 @@ SCOPE = "/manage/e/"
 ASSETS = (
     "css/app.css",
     "css/scanner.css",
+    "favicon.svg",
     "js/scanner.js",
     "vendor/jsqr/jsQR.js",
     "scanner/icon-192.png",
@@ -30,23 +29,20 @@ ASSETS = (
 
 
 @bp.get("/manage/e/<slug>/scan")
+@private  # it holds a CSRF token; the service worker keeps its own copy for offline use
 @staff_required
 def scan(slug: str):
     event = event_or_404(slug)
-    response = Response(
-        render_template(
-            "scanner/scan.html",
-            event=event,
-            me=svc.display_name(current_user.name, current_user.email),
-            csrf=generate_csrf(),
-        )
+    return render_template(
+        "scanner/scan.html",
+        event=event,
+        me=svc.display_name(current_user.name, current_user.email),
+        csrf=generate_csrf(),
     )
-    # The page holds a CSRF token; the service worker keeps its own copy for offline use.
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 @bp.get("/manage/e/<slug>/scan.webmanifest")
+@private
 @staff_required
 def manifest(slug: str):
     event = event_or_404(slug)
@@ -98,29 +94,6 @@ def service_worker():
     response.headers["Cache-Control"] = "no-cache"
     response.headers["Service-Worker-Allowed"] = SCOPE
     return response
-
-
-@bp.post("/t/<token>/check-in")
-@staff_required
-def ticket_checkin(token: str):
-    """The ticket page's "Check in" button (a phone's own camera app as the scanner)."""
-    form = TicketCheckInForm()
-    if not form.validate_on_submit():
-        return render_template("scanner/ticket_result.html", result=None, token=token), 400
-    result = svc.check_in(
-        token,
-        form.nonce.data,
-        current_user,
-        device="ticket page: " + request.user_agent.string,
-    )
-    db.session.commit()
-    status = 404 if result.result == svc.UNKNOWN else 200
-    return render_template("scanner/ticket_result.html", result=result, token=token), status
-
-
-@bp.app_context_processor
-def _ticket_checkin_helpers():
-    return {"checkin_nonce": lambda: uuid.uuid4().hex, "checkin_form": TicketCheckInForm}
 
 
 @bp.app_template_filter("checkin_time")

@@ -1,5 +1,11 @@
-"""Outgoing mail: SMTP when MAIL_SERVER is set, otherwise .eml files in instance/outbox/."""
+"""Outgoing mail: SMTP when MAIL_SERVER is set, otherwise .eml files in instance/outbox/.
 
+Sending never raises: a mail server that is down, refuses the login or the address, or
+an outbox that cannot be written is logged here, and the caller gets False. What was
+saved before the mail (a signature, an RSVP) stays saved; the caller tells the person
+and offers a way to try again."""
+
+import logging
 import smtplib
 import uuid
 from email.message import EmailMessage
@@ -7,6 +13,8 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 
 from flask import current_app
+
+log = logging.getLogger(__name__)
 
 
 def build_message(
@@ -33,7 +41,7 @@ def build_message(
     return msg
 
 
-def send(msg: EmailMessage) -> None:
+def _deliver(msg: EmailMessage) -> None:
     config = current_app.config
     if config.get("MAIL_SERVER"):
         with smtplib.SMTP(config["MAIL_SERVER"], int(config["MAIL_PORT"]), timeout=10) as smtp:
@@ -48,5 +56,15 @@ def send(msg: EmailMessage) -> None:
     (outbox / f"{uuid.uuid4().hex}.eml").write_bytes(bytes(msg))
 
 
-def send_mail(to, subject, text, html=None, inline_images=None) -> None:
-    send(build_message(to, subject, text, html, inline_images))
+def send(msg: EmailMessage) -> bool:
+    """Send (or file) the message; False, logged, when that failed."""
+    try:
+        _deliver(msg)
+    except (OSError, smtplib.SMTPException):  # socket, TLS, SMTP replies, the outbox disk
+        log.exception("could not send the mail %r", msg["Subject"])
+        return False
+    return True
+
+
+def send_mail(to, subject, text, html=None, inline_images=None) -> bool:
+    return send(build_message(to, subject, text, html, inline_images))

@@ -318,8 +318,3 @@ def petition_paragraphs(petition: Petition) -> list[str]:
     parser._flush()
     paragraphs = parser.paragraphs or [clean_line(html.unescape(petition.summary or ""))]
     return [p for p in paragraphs if p]
-
-
-def signing_url(base_url: str, petition: Petition) -> str:
-    """The petition's public sign page, absolute (for the sheet's QR code)."""
-    return f"{base_url.rstrip('/')}/p/{petition.slug}"

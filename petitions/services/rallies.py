@@ -12,6 +12,7 @@ import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from urllib.parse import quote_plus
 
 from sqlalchemy import func, select, update
@@ -122,9 +123,19 @@ def map_url(event: Event) -> str | None:
 # --- RSVP, sign-in, tickets ---------------------------------------------------------
 
 
+class RsvpStatus(StrEnum):
+    CREATED = "created"  # a new RSVP
+    DUPLICATE = "duplicate"  # RSVPed before under this email: a fresh ticket
+    FULL = "full"
+    CLOSED = "closed"  # RSVP or sign-in not open (draft, cancelled, over, too early)
+    REVOKED = "revoked"  # the organizers cancelled this person's ticket
+    CHECKED_IN = "checked_in"  # the poster sign-in checked them in
+    ALREADY = "already"  # the poster sign-in: checked in before
+
+
 @dataclass
 class RsvpResult:
-    status: str  # created | duplicate | full | closed | revoked | checked_in | already
+    status: RsvpStatus
     attendee: Attendee | None = None
     token: str | None = None  # the fresh ticket token, when one was issued
     sign_status: str | None = None  # result of signing the linked petition, if asked
@@ -185,16 +196,16 @@ def rsvp(
     now = now or utcnow()
     state = rsvp_state(event, now)
     if state not in ("open", "full"):
-        return RsvpResult("closed")
+        return RsvpResult(RsvpStatus.CLOSED)
     _lock_event(event)
     existing = find_attendee(event, email)
     if existing is not None:
         if existing.revoked:
-            return RsvpResult("revoked", existing)
+            return RsvpResult(RsvpStatus.REVOKED, existing)
         # Never show someone else's ticket: the fresh link goes to the address on the RSVP.
-        return RsvpResult("duplicate", existing, reissue_ticket(existing))
+        return RsvpResult(RsvpStatus.DUPLICATE, existing, reissue_ticket(existing))
     if event.capacity is not None and rsvp_count(event) >= event.capacity:
-        return RsvpResult("full")
+        return RsvpResult(RsvpStatus.FULL)
     token = new_token()
     attendee = Attendee(
         event_id=event.id,
@@ -208,7 +219,7 @@ def rsvp(
         created_at=now,
     )
     db.session.add(attendee)
-    result = RsvpResult("created", attendee, token)
+    result = RsvpResult(RsvpStatus.CREATED, attendee, token)
     if sign:
         result.sign_status, result.signature = _sign(
             event, attendee, given_name, family_name, email, postal_code, waitlist_number, "online"
@@ -235,11 +246,11 @@ def sign_in(
     A fresh ticket token is issued either way (only hashes are stored)."""
     now = now or utcnow()
     if signin_state(event, now) != "open":
-        return RsvpResult("closed")
+        return RsvpResult(RsvpStatus.CLOSED)
     _lock_event(event)
     attendee = find_attendee(event, email)
     if attendee is not None and attendee.revoked:
-        return RsvpResult("revoked", attendee)
+        return RsvpResult(RsvpStatus.REVOKED, attendee)
     if attendee is None:
         token = new_token()
         attendee = Attendee(
@@ -263,7 +274,7 @@ def sign_in(
         if waitlist_number is not None and attendee.waitlist_number is None:
             attendee.waitlist_number = waitlist_number
         db.session.flush()
-    status = "checked_in" if mark_checked_in(attendee, now) else "already"
+    status = RsvpStatus.CHECKED_IN if mark_checked_in(attendee, now) else RsvpStatus.ALREADY
     result = RsvpResult(status, attendee, token)
     if sign:
         result.sign_status, result.signature = _sign(

@@ -26,7 +26,7 @@ from ..models import ROLES, Petition, PetitionStatus, Signature
 from ..models.base import utcnow
 from ..urls import public_url
 from . import counting
-from .mail import build_message, send
+from .mail import build_message
 from .text import clean_line, clean_text, name_key, normalize_email
 from .tokens import is_well_formed, new_token, normalize_token
 
@@ -255,7 +255,7 @@ def remove_signature(token: str) -> Signature | None:
 def confirmation_message(signature: Signature, lang: str | None = None) -> EmailMessage:
     """The signer's mail: a confirm link when pending, else a thank-you; always a link to
     remove the signature. Written in `lang` (default: the current language). Send it
-    after committing (send_message)."""
+    after committing (services.mail.send)."""
     lang = lang or str(get_locale() or "en")
     petition = signature.petition
     with force_locale(lang):
@@ -275,11 +275,3 @@ def confirmation_message(signature: Signature, lang: str | None = None) -> Email
         text = render_template("mail/signature.txt", **context)
         html = render_template("mail/signature.html", **context)
     return build_message(signature.email, subject, text, html)
-
-
-def send_message(message: EmailMessage) -> None:
-    send(message)
-
-
-def send_confirmation(signature: Signature, lang: str | None = None) -> None:
-    send_message(confirmation_message(signature, lang))

@@ -28,11 +28,7 @@ def watch(page):
     page.on("pageerror", lambda e: problems.append(str(e)))
     page.on(
         "response",
-        lambda r: (
-            problems.append(r.url)
-            if r.status >= 400 and not r.url.endswith("/favicon.ico")
-            else None
-        ),
+        lambda r: problems.append(r.url) if r.status >= 400 else None,  # the favicon too
     )
     return problems
 

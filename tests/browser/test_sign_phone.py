@@ -36,9 +36,7 @@ def test_sign_on_a_phone_in_english_and_spanish(app, live_server, browser_factor
         page.on("pageerror", lambda e, p=problems: p.append(str(e)))
         page.on(
             "response",
-            lambda r, p=problems: (
-                p.append(r.url) if r.status >= 400 and not r.url.endswith("/favicon.ico") else None
-            ),
+            lambda r, p=problems: p.append(r.url) if r.status >= 400 else None,  # favicon too
         )
         page.goto(url)
         # Nothing wider than the phone: no sideways scrolling.

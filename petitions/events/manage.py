@@ -1,0 +1,234 @@
+"""Rallies, the organizer side under /manage/e/: create, edit, publish, cancel, the live
+dashboard (volunteers see it too), sign-in posters, attendee export. All private."""
+
+import io
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..auth.decorators import organizer_required, staff_required
+from ..charts import bar_chart_svg
+from ..extensions import db
+from ..loaders import event_or_404
+from ..models import Attendee, Event, EventStatus, Petition
+from ..models.base import utcnow
+from ..pdf.poster import PAPER, PosterData, render_poster
+from ..responses import form_page, no_store
+from ..services import rallies
+from ..services.exports import csv_lines, log_export
+from ..services.rally_mail import signin_url
+from ..services.text import sanitize_html
+from ..timezones import utc_to_local
+from .dates import when_text
+from .forms import EventForm
+
+bp = Blueprint("manage_events", __name__)
+bp.after_request(no_store)
+
+ATTENDEE_PAGE = 200  # rows on the dashboard list; the CSV has them all
+
+
+def _petitions():
+    return db.session.scalars(select(Petition).order_by(Petition.created_at.desc())).all()
+
+
+@bp.get("/")
+@staff_required
+def index():
+    events = db.session.scalars(select(Event).order_by(Event.starts_at.desc())).all()
+    return render_template("events/manage_list.html", events=events)
+
+
+def _apply(form: EventForm, event: Event) -> None:
+    event.name = form.name.data
+    event.slug = form.slug.data
+    event.description = sanitize_html(form.description.data or "")
+    event.timezone = form.timezone.data
+    event.starts_at = form.starts_utc
+    event.ends_at = form.ends_utc
+    event.place = form.place.data or ""
+    event.address = form.address.data or ""
+    event.meeting_point = form.meeting_point.data or ""
+    event.route_notes = form.route_notes.data or ""
+    event.petition_id = form.petition_id.data or None
+    event.capacity = form.capacity.data
+    event.ask_waitlist = bool(form.ask_waitlist.data)
+
+
+def _local(event: Event, t):
+    """A stored moment as the naive wall-clock time the form shows, in the event's zone."""
+    return utc_to_local(t, event.timezone).replace(tzinfo=None) if t else None
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@organizer_required
+def new():
+    form = EventForm(petitions=_petitions())
+    if request.method == "GET":
+        form.timezone.data = current_app.config["DEFAULT_TIMEZONE"]
+    if form.validate_on_submit():
+        event = rallies.create_event(
+            name=form.name.data, slug=form.slug.data, starts_at=form.starts_utc
+        )
+        _apply(form, event)
+        db.session.commit()
+        flash(f"Created “{event.name}” as a draft. Publish it when it is ready.", "ok")
+        return redirect(url_for(".dashboard", slug=event.slug))
+    return form_page("events/manage_form.html", form, event=None)
+
+
+@bp.route("/<slug>/edit", methods=["GET", "POST"])
+@organizer_required
+def edit(slug: str):
+    event = event_or_404(slug)
+    form = EventForm(petitions=_petitions(), event_id=event.id)
+    if request.method == "GET":
+        form.fill(event, _local(event, event.starts_at), _local(event, event.ends_at))
+    if form.validate_on_submit():
+        _apply(form, event)
+        db.session.commit()
+        flash("Saved.", "ok")
+        return redirect(url_for(".dashboard", slug=event.slug))
+    return form_page("events/manage_form.html", form, event=event)
+
+
+@bp.post("/<slug>/publish")
+@organizer_required
+def publish(slug: str):
+    event = event_or_404(slug)
+    if event.status == EventStatus.CANCELLED:
+        flash("A cancelled event cannot be published again; create a new one.", "error")
+    else:
+        event.status = EventStatus.PUBLISHED
+        db.session.commit()
+        flash("Published: the event page and RSVP are open.", "ok")
+    return redirect(url_for(".dashboard", slug=event.slug))
+
+
+@bp.post("/<slug>/cancel")
+@organizer_required
+def cancel(slug: str):
+    event = event_or_404(slug)
+    event.status = EventStatus.CANCELLED
+    db.session.commit()
+    flash("Cancelled: the event page now says so and takes no RSVPs or sign-ins.", "ok")
+    return redirect(url_for(".dashboard", slug=event.slug))
+
+
+@bp.post("/<slug>/rotate-key")
+@organizer_required
+def rotate_key(slug: str):
+    event = event_or_404(slug)
+    rallies.rotate_signin_key(event)
+    db.session.commit()
+    flash("New sign-in key: posters printed before now no longer work. Print new ones.", "ok")
+    return redirect(url_for(".dashboard", slug=event.slug))
+
+
+@bp.post("/<slug>/attendees/<int:attendee_id>/revoke")
+@organizer_required
+def revoke(slug: str, attendee_id: int):
+    event = event_or_404(slug)
+    attendee = db.session.get(Attendee, attendee_id)
+    if attendee is None or attendee.event_id != event.id:
+        abort(404)
+    rallies.revoke(attendee)
+    db.session.commit()
+    flash(f"Ticket of {attendee.name} revoked.", "ok")
+    return redirect(url_for(".dashboard", slug=event.slug))
+
+
+@bp.get("/<slug>")
+@staff_required
+def dashboard(slug: str):
+    event = event_or_404(slug)
+    stats = rallies.stats(event)
+    q = (request.args.get("q") or "")[:100]
+    people = rallies.attendees(
+        event, q, limit=ATTENDEE_PAGE + 1, by_email=current_user.can_organize
+    )
+    return render_template(
+        "events/dashboard.html",
+        event=event,
+        stats=stats,
+        chart=_chart(stats),
+        q=q,
+        people=people[:ATTENDEE_PAGE],
+        more=len(people) > ATTENDEE_PAGE,
+        signin_url=signin_url(event),
+        can_organize=current_user.can_organize,
+        poll_seconds=current_app.config["RALLY_DASHBOARD_POLL_SECONDS"],
+    )
+
+
+def _chart(stats):
+    return bar_chart_svg(stats.series, "Check-ins per 5 minutes")
+
+
+@bp.get("/<slug>/stats.json")
+@staff_required
+def stats_json(slug: str):
+    event = event_or_404(slug)
+    stats = rallies.stats(event)
+    return jsonify(
+        **stats.as_dict(), chart_svg=str(_chart(stats)), updated_at=utcnow().isoformat() + "Z"
+    )
+
+
+@bp.get("/<slug>/poster.pdf")
+@organizer_required
+def poster(slug: str):
+    event = event_or_404(slug)
+    paper = (request.args.get("paper") or "letter").lower()
+    if paper not in PAPER:
+        abort(400)
+    url = signin_url(event)
+    where = [x for x in (event.place, event.address) if x]
+    if event.meeting_point:
+        where.append(event.meeting_point)
+    data = PosterData(
+        event_name=event.name,
+        signin_url=url,
+        short_url=url.split("://", 1)[-1],
+        when=[when_text(event, "en"), when_text(event, "es")],
+        where=where,
+        petition_title=event.petition.title if event.petition else "",
+    )
+    buf = io.BytesIO()
+    render_poster(data, buf, paper)
+    return Response(
+        buf.getvalue(),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{event.slug}-poster-{paper}.pdf"'},
+    )
+
+
+@bp.get("/<slug>/attendees.csv")
+@organizer_required
+def attendees_csv(slug: str):
+    event = event_or_404(slug)
+    count = rallies.attendee_count(event)
+    log_export(current_user, "attendees", event.slug, count)
+    db.session.commit()
+    rows = rallies.export_rows(event)
+    stamp = utcnow().strftime("%Y%m%d-%H%M")
+    return Response(
+        stream_with_context(csv_lines(rallies.EXPORT_HEADER, rows)),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{event.slug}-attendees-{stamp}.csv"'
+        },
+    )
