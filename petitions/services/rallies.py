@@ -21,6 +21,7 @@ from ..extensions import db
 from ..models import Attendee, CheckIn, Event, EventStatus, Petition
 from ..models.base import utcnow
 from ..timezones import utc_to_local, zone
+from .signing import SignStatus, sign_petition
 from .text import clean_line, name_key, normalize_email
 from .tokens import is_well_formed, new_token, normalize_token, token_hash
 
@@ -206,19 +207,9 @@ def rsvp(
         return RsvpResult(RsvpStatus.DUPLICATE, existing, reissue_ticket(existing))
     if event.capacity is not None and rsvp_count(event) >= event.capacity:
         return RsvpResult(RsvpStatus.FULL)
-    token = new_token()
-    attendee = Attendee(
-        event_id=event.id,
-        token_hash=token_hash(token),
-        name=full_name(given_name, family_name)[:200],
-        email=email.strip()[:254],
-        email_key=normalize_email(email)[:254],
-        phone=clean_line(phone)[:40],
-        postal_code=clean_line(postal_code)[:10],
-        waitlist_number=waitlist_number,
-        created_at=now,
+    attendee, token = _new_attendee(
+        event, given_name, family_name, email, phone, postal_code, waitlist_number, now
     )
-    db.session.add(attendee)
     result = RsvpResult(RsvpStatus.CREATED, attendee, token)
     if sign:
         result.sign_status, result.signature = _sign(
@@ -252,20 +243,10 @@ def sign_in(
     if attendee is not None and attendee.revoked:
         return RsvpResult(RsvpStatus.REVOKED, attendee)
     if attendee is None:
-        token = new_token()
-        attendee = Attendee(
-            event_id=event.id,
-            token_hash=token_hash(token),
-            name=full_name(given_name, family_name)[:200],
-            email=email.strip()[:254],
-            email_key=normalize_email(email)[:254],
-            phone=clean_line(phone)[:40],
-            postal_code=clean_line(postal_code)[:10],
-            waitlist_number=waitlist_number,
-            walk_up=True,
-            created_at=now,
+        attendee, token = _new_attendee(
+            event, given_name, family_name, email, phone, postal_code, waitlist_number, now
         )
-        db.session.add(attendee)
+        attendee.walk_up = True
         db.session.flush()
     else:
         token = reissue_ticket(attendee)
@@ -282,6 +263,27 @@ def sign_in(
         )
     db.session.flush()
     return result
+
+
+def _new_attendee(
+    event, given_name, family_name, email, phone, postal_code, waitlist_number, now
+) -> tuple[Attendee, str]:
+    """A new attendee in the session, with the clear token of their ticket (only its
+    hash is stored)."""
+    token = new_token()
+    attendee = Attendee(
+        event_id=event.id,
+        token_hash=token_hash(token),
+        name=full_name(given_name, family_name)[:200],
+        email=email.strip()[:254],
+        email_key=normalize_email(email)[:254],
+        phone=clean_line(phone)[:40],
+        postal_code=clean_line(postal_code)[:10],
+        waitlist_number=waitlist_number,
+        created_at=now,
+    )
+    db.session.add(attendee)
+    return attendee, token
 
 
 def mark_checked_in(attendee: Attendee, now: datetime, device: str = "poster") -> bool:
@@ -313,8 +315,6 @@ def _sign(event, attendee, given_name, family_name, email, postal_code, waitlist
     petition: Petition | None = event.petition
     if petition is None:
         return None, None
-    from .signing import sign_petition
-
     if waitlist_number is not None:
         lo, hi = petition.waitlist_min, petition.waitlist_max
         if (
@@ -332,7 +332,7 @@ def _sign(event, attendee, given_name, family_name, email, postal_code, waitlist
         waitlist_number=waitlist_number,
         source=source,
     )
-    if result.status in ("signed", "pending", "duplicate"):
+    if result.status in (SignStatus.SIGNED, SignStatus.PENDING, SignStatus.DUPLICATE):
         attendee.signed_petition = True
     return result.status, result.signature
 
