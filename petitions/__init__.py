@@ -4,11 +4,13 @@ import os
 from pathlib import Path
 
 from flask import Flask, request
+from flask_babel import get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import database  # noqa: F401  (its engine events tune SQLite)
 from .config import DEFAULT_SECRET_KEY, Defaults, env_overrides
 from .extensions import babel, cache, csrf, db, limiter, login, migrate
+from .i18n import remember_language, select_locale
 from .responses import revalidate_by_default
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,8 +60,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     login.init_app(app)
     login.login_view = "auth.login"
     login.login_message = None
-    from .i18n import select_locale
-
     babel.init_app(
         app,
         locale_selector=select_locale,
@@ -120,10 +120,6 @@ CSP = (
 
 
 def _register_hooks(app: Flask) -> None:
-    from flask_babel import get_locale
-
-    from .i18n import remember_language
-
     app.jinja_env.globals["get_locale"] = get_locale
     app.after_request(remember_language)
     app.after_request(revalidate_by_default)  # private blueprints and views say no-store

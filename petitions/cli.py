@@ -6,6 +6,7 @@ from flask.cli import AppGroup
 
 from .extensions import db
 from .services.accounts import AccountError, create_user, user_count
+from .services.demo import load_demo
 
 users_cli = AppGroup("users", help="Organizer accounts.")
 
@@ -42,8 +43,6 @@ def bootstrap():
     click.echo(f"  email:    {user.email}")
     click.echo(f"  password: {password}")
     click.echo("=" * 60)
-    from .services.demo import load_demo
-
     click.echo(load_demo())
 
 
@@ -52,8 +51,6 @@ def bootstrap():
 @click.option("--attendees", default=0, show_default=True, help="Fake rally RSVPs to add.")
 def demo(signatures, attendees):
     """Demo data (idempotent): petition `demo`, rally `demo-rally`."""
-    from .services.demo import load_demo
-
     click.echo(load_demo(signatures=signatures, attendees=attendees))
 
 

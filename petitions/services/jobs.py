@@ -23,6 +23,7 @@ from ..extensions import db
 from ..models.base import utcnow
 from ..models.packet import PacketJob
 from ..models.petition import Petition
+from ..models.user import User
 from .packets import PacketError, PacketRequest, make_and_store
 
 log = logging.getLogger(__name__)
@@ -119,7 +120,7 @@ def run_packet_job(job_id: int) -> str:
     if job.status in ("done", "failed"):
         return job.status
     petition = db.session.get(Petition, job.petition_id)
-    user = db.session.get(_user_model(), job.user_id) if job.user_id else None
+    user = db.session.get(User, job.user_id) if job.user_id else None
     req = PacketRequest(**json.loads(job.params))
     db.session.commit()
     _set(job_id, status="running", started_at=utcnow(), message="Drawing the packet…")
@@ -152,12 +153,6 @@ def run_packet_job(job_id: int) -> str:
     _set(job_id, status="done", record_id=record_id, done=record.signature_count,
          message="Ready.", finished_at=utcnow())  # fmt: skip
     return "done"
-
-
-def _user_model():
-    from ..models import User
-
-    return User
 
 
 def job_status(job: PacketJob) -> dict:
