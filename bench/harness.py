@@ -266,13 +266,13 @@ def count_rows(url: str, sql: str) -> int:
 
 
 def alternating_rounds(names: list[str], rounds: int, run_one) -> dict[str, list]:
-    """run_one(name, round) for every server in every round. The servers take turns, the
-    first one changing every round, so each sees the same background noise (these machines
-    are shared) and none always runs first."""
+    """run_one(name, round) for every server in every round. The servers take turns, so each
+    sees the same background noise (these machines are shared), in an order reversed every
+    other round: whatever a run leaves behind (a database vacuuming, caches) weighs on the
+    one after it, and each server follows each other one equally often."""
     results: dict[str, list] = {name: [] for name in names}
     for r in range(rounds):
-        k = r % len(names)
-        for name in names[k:] + names[:k]:
+        for name in names if r % 2 == 0 else names[::-1]:
             results[name].append(run_one(name, r))
     return results
 
