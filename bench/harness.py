@@ -200,9 +200,11 @@ def run_wrk(port: int, script: str, path: str, seconds: int, connections: int, t
         [shutil.which("wrk") or "wrk", "-t", str(threads), "-c", str(connections),
          "-d", f"{duration}s", "--timeout", "10s", "-s", str(WRK_SCRIPTS / script),
          f"http://127.0.0.1:{port}{path}"],
-        env=env, check=True, capture_output=True, text=True, timeout=duration + 60,
+        env=env, capture_output=True, text=True, timeout=duration + 60,
     )  # fmt: skip
     settle(port)
+    if out.returncode != 0:
+        raise RuntimeError(f"wrk failed ({out.returncode}):\n{out.stdout}\n{out.stderr}")
     lines = [line for line in out.stdout.splitlines() if line.startswith("BENCH_JSON ")]
     if not lines:
         raise RuntimeError(f"no summary from wrk:\n{out.stdout}\n{out.stderr}")

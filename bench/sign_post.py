@@ -63,9 +63,12 @@ def session_for(port: int, page: str) -> tuple[str, str]:
     """The session cookie and CSRF token a phone has after opening the page (either may be
     missing in a version that needs none; then it is empty)."""
     conn = http.client.HTTPConnection("127.0.0.1", port)
-    conn.request("GET", page)
-    resp = conn.getresponse()
-    html = resp.read().decode()
+    try:
+        conn.request("GET", page)
+        resp = conn.getresponse()
+        html = resp.read().decode()
+    finally:
+        conn.close()
     if resp.status != 200:
         raise RuntimeError(f"GET {page}: {resp.status}")
     cookie = (resp.getheader("Set-Cookie") or "").split(";", 1)[0]
