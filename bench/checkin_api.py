@@ -1,264 +1,248 @@
-"""Check-in API under load: the full app vs. a minimal Flask handler, same run, same machine.
+"""Check-in API under load, driven by wrk (bench/wrk/checkin.lua): the app vs. a minimal
+Flask handler, same run, same machine.
 
-Both run under gunicorn with 2 sync workers on a SQLite (WAL) file, driven by 32
-closed-loop scanners (bench/loadgen.py: keep-alive connections, each sends its next scan as
-soon as the last is answered). Every request checks in a distinct ticket with a fresh nonce,
-authenticated by an API token (Bearer), rate limiting off (FLASK_RATELIMIT_ENABLED=false).
-The baseline (bench/baseline_apps.py POST /checkin) does one indexed lookup and one INSERT
-on sqlite3 — the floor for this request.
+Both run under gunicorn with 2 sync workers, each on a throwaway database (SQLite by
+default). Every request checks in a distinct ticket (tokens read from a file this script
+writes) with a fresh nonce, authenticated by an API token (Bearer), rate limiting off. The
+baseline (bench/baseline_apps.py POST /checkin) does one indexed lookup and one INSERT: the
+floor for this request.
 
-Afterwards the app's database must hold exactly one "ok" CheckIn row per acknowledged scan.
+- Saturated: 32 connections, each sending its next scan as soon as the last is answered,
+  in rounds alternating between the servers: throughput ratio (median of the rounds').
+- At the door: 32 scanners, each waiting --interval seconds after each answer before the
+  next scan (the first scans spread over one interval): the p99 a volunteer sees.
 
-Usage: .venv/bin/python bench/checkin_api.py [--quick] [--rounds N] [--profile]
+With --ab REV the app at git revision REV (exported to a temporary directory, migrated by
+its own migrations) runs as a third server beside this working tree's app: the report adds
+new/old, the working tree's throughput over REV's.
+
+Afterwards each app's database must hold exactly one "ok" check-in per acknowledged scan.
+Usage: .venv/bin/python bench/checkin_api.py [--quick] [--db sqlite|postgres|both]
+       [--rounds N] [--interval S] [--ab REV] [--json]
 """
 
 import argparse
-import http.client
 import json
-import sqlite3
-import statistics
-import subprocess
+import secrets
 import sys
 import tempfile
-import threading
-import time
-import uuid
+from contextlib import ExitStack
 from pathlib import Path
+
+import sqlalchemy
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.harness import ROOT, app_env, flask, gunicorn, machine  # noqa: E402
-from bench.loadgen import run_load  # noqa: E402
+from bench.harness import (  # noqa: E402
+    ROOT,
+    alternating_rounds,
+    count_rows,
+    describe,
+    exit_on_sigterm,
+    export_tree,
+    flask,
+    gunicorn,
+    machine,
+    markdown_report,
+    median_ratio,
+    prepare_app,
+    prepare_baseline,
+    python,
+    run_wrk,
+    summarize,
+)
 
-CONCURRENCY = 32
+CONNECTIONS = 32
+# Tickets prepared per second of a saturated run; a run that uses them up before its end
+# says so (exhausted) and the script stops: raise this on a faster machine.
+TICKETS_PER_SECOND = 4000
 
-SEED = """
+# Runs in the app's own tree: an event with n attendees, their clear ticket tokens written
+# to a file. Only columns that tree's Attendee has are filled.
+SEED_EVENT = """
 import sys
+from datetime import UTC, datetime
+from pathlib import Path
 from petitions import create_app
-from petitions.api.auth import create_api_token
 from petitions.extensions import db
 from petitions.models import Attendee, Event
-from petitions.models.base import utcnow
-from petitions.services.accounts import create_user
 from petitions.services.tokens import new_token, token_hash
-n = int(sys.argv[1])
+n, out = int(sys.argv[1]), Path(sys.argv[2])
 app = create_app()
 with app.app_context():
-    user, _ = create_user("scanner@example.org", "volunteer", "bench-password-123", "Dana")
-    event = Event(slug="bench-rally", name="Bench rally", starts_at=utcnow(), status="published",
-                  signin_key=new_token())
+    event = Event(slug="bench-rally", name="Bench rally", status="published",
+                  starts_at=datetime.now(UTC).replace(tzinfo=None), signin_key=new_token())
     db.session.add(event)
     db.session.flush()
     tokens = [new_token() for _ in range(n)]
-    db.session.execute(db.insert(Attendee), [
-        dict(event_id=event.id, token_hash=token_hash(t), name=f"Guest {i}",
-             email=f"g{i}@example.org", email_key=f"g{i}@example.org", phone="", postal_code="",
-             walk_up=False, signed_petition=False, revoked=False, created_at=utcnow())
+    columns = Attendee.__table__.c
+    rows = [
+        {k: v for k, v in dict(event_id=event.id, token_hash=token_hash(t), name=f"Guest {i}",
+                               email=f"g{i}@example.org", email_key=f"g{i}@example.org").items()
+         if k in columns}
         for i, t in enumerate(tokens)
-    ])
-    _, bearer = create_api_token(user, "bench")
+    ]
+    db.session.execute(db.insert(Attendee), rows)
     db.session.commit()
-    print(bearer)
-    print("\\n".join(tokens))
+out.write_text("\\n".join(tokens) + "\\n")
 """
-
-COUNT = """
-from sqlalchemy import func, select
-from petitions import create_app
-from petitions.extensions import db
-from petitions.models import Attendee, CheckIn
-app = create_app()
-with app.app_context():
-    ok = db.session.scalar(select(func.count(CheckIn.id)).where(CheckIn.result == "ok"))
-    att = db.session.scalar(select(func.count(Attendee.id)).where(Attendee.checked_in_at.is_not(None)))
-    print(ok, att)
-"""
+SCANNER = "scanner@example.org"
 
 
-def python(code: str, env: dict, *args: str) -> str:
-    out = subprocess.run(
-        [sys.executable, "-c", code, *args], cwd=ROOT, env=env, check=True,
-        capture_output=True, text=True,
-    )  # fmt: skip
-    return out.stdout.strip()
+class Tickets:
+    """A server's prepared ticket tokens, handed out once each, one file per wrk run."""
+
+    def __init__(self, path: Path):
+        self.dir, self.tokens, self.used = path.parent, path.read_text().split(), 0
+
+    def file_for(self, tag: str, n: int) -> Path:
+        if self.used + n > len(self.tokens):
+            raise RuntimeError("not enough tickets prepared")
+        path = self.dir / f"tickets-{tag}.txt"
+        path.write_text("\n".join(self.tokens[self.used : self.used + n]) + "\n")
+        self.used += n
+        return path
 
 
-def scan_maker(path: str, tokens: list[str], offset: int, per_client: int, bearer: str = ""):
-    def make(client: int, i: int):
-        token = tokens[offset + client * per_client + i]
-        body = json.dumps({"token": token, "nonce": uuid.uuid4().hex}).encode()
-        headers = {"Content-Type": "application/json"}
-        if bearer:
-            headers["Authorization"] = f"Bearer {bearer}"
-        return "POST", path, body, headers
-
-    return make
+def seed_app(tree: Path, env: dict, workdir: Path, n: int) -> tuple[Tickets, str]:
+    flask(["users", "create", SCANNER, "--role", "volunteer", "--password", "bench-pw-12345"],
+          env, tree)  # fmt: skip
+    bearer = flask(["api-tokens", "create", SCANNER, "--name", "bench"], env, tree).split()[-1]
+    python(SEED_EVENT, env, tree, str(n), str(workdir / "tokens.txt"))
+    return Tickets(workdir / "tokens.txt"), bearer
 
 
-def paced_load(port: int, maker, scanners: int, scans: int, interval: float) -> dict:
-    """`scanners` volunteers each scanning every `interval` seconds (a brisk line), staggered:
-    the latency a volunteer sees at the door, rather than what a saturated server does."""
-    lat: list[float] = []
-    errors = [0]
-    start = time.perf_counter() + 0.2
-
-    def volunteer(c: int):
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        for i in range(scans):
-            due = start + (c / scanners) * interval + i * interval
-            pause = due - time.perf_counter()
-            if pause > 0:
-                time.sleep(pause)
-            method, path, body, headers = maker(c, i)
-            t0 = time.perf_counter()
-            try:
-                conn.request(method, path, body=body, headers=headers)
-                resp = conn.getresponse()
-                resp.read()
-                if resp.status != 200:
-                    errors[0] += 1
-            except (OSError, http.client.HTTPException):
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-                errors[0] += 1
-            lat.append((time.perf_counter() - t0) * 1000)
-        conn.close()
-
-    threads = [threading.Thread(target=volunteer, args=(c,)) for c in range(scanners)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    lat.sort()
-    return {
-        "requests": len(lat),
-        "errors": errors[0],
-        "scans_per_s_offered": round(scanners / interval, 1),
-        "p50_ms": round(statistics.median(lat), 2),
-        "p99_ms": round(lat[min(len(lat) - 1, int(0.99 * len(lat)))], 2),
-    }
-
-
-def seed_app(tmp: Path, need: int) -> tuple[dict, str, list[str]]:
-    env = app_env(f"sqlite:///{tmp / 'app.sqlite3'}", tmp)
-    flask(["db", "upgrade"], env)
-    bearer, *tokens = python(SEED, env, str(need)).splitlines()
-    return env, bearer, tokens
-
-
-def seed_baseline(tmp: Path, need: int) -> tuple[dict, list[str]]:
-    path = tmp / "baseline.sqlite3"
-    env = dict(app_env(f"sqlite:///{path}", tmp), BASELINE_DB=str(path))
-    subprocess.run([sys.executable, "bench/baseline_apps.py"], cwd=ROOT, env=env, check=True)
-    hashes = [uuid.uuid4().hex + uuid.uuid4().hex for _ in range(need)]
-    with sqlite3.connect(path) as conn:
-        conn.executemany(
-            "INSERT INTO tickets (token_hash, name) VALUES (?, ?)",
-            [(h, f"Guest {i}") for i, h in enumerate(hashes)],
+def seed_baseline(url: str, workdir: Path, n: int) -> Tickets:
+    tokens = [secrets.token_hex(16) for _ in range(n)]
+    engine = sqlalchemy.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            sqlalchemy.text("INSERT INTO tickets (token_hash, name) VALUES (:t, :name)"),
+            [{"t": t, "name": f"Guest {i}"} for i, t in enumerate(tokens)],
         )
-    return env, hashes
+    engine.dispose()
+    (workdir / "tokens.txt").write_text("\n".join(tokens) + "\n")
+    return Tickets(workdir / "tokens.txt")
 
 
-def run(tmp: Path, per_client: int, rounds: int, paced_scans: int, interval: float) -> dict:
-    """Both servers up side by side; saturation rounds alternate baseline/app so that both
-    see the same background noise; then the paced (door-line) run for each."""
-    need = 100 + rounds * CONCURRENCY * per_client + CONCURRENCY * paced_scans
-    app_env_, bearer, tokens = seed_app(tmp, need)
-    base_env, hashes = seed_baseline(tmp, need)
-    saturated = {"baseline": [], "app": []}
-    with (
-        gunicorn("wsgi:app", app_env_) as app_port,
-        gunicorn("bench.baseline_apps:app", base_env) as base_port,
-    ):
-        targets = {
-            "baseline": (base_port, "/checkin", hashes, ""),
-            "app": (app_port, "/api/v1/checkins", tokens, bearer),
-        }
-        for port, path, toks, auth in targets.values():
-            run_load("127.0.0.1", port, scan_maker(path, toks, 0, 25, auth), 4, 25)
-        for r in range(rounds):
-            offset = 100 + r * CONCURRENCY * per_client
-            for name, (port, path, toks, auth) in targets.items():
-                maker = scan_maker(path, toks, offset, per_client, auth)
-                res = run_load(
-                    "127.0.0.1", port, maker, CONCURRENCY, per_client, ok_statuses=(200,)
-                )
-                saturated[name].append(res)
-        offset = 100 + rounds * CONCURRENCY * per_client
-        paced = {}
-        for name, (port, path, toks, auth) in targets.items():
-            maker = scan_maker(path, toks, offset, paced_scans, auth)
-            paced[name] = paced_load(port, maker, CONCURRENCY, paced_scans, interval)
-    acknowledged = 100 + sum(r.acknowledged for r in saturated["app"])
-    acknowledged += paced["app"]["requests"] - paced["app"]["errors"]
-    ok_rows, checked = map(int, python(COUNT, app_env_).split())
-    report = {
-        "saturated": {name: _combine([r.summary() for r in rs]) for name, rs in saturated.items()},
-        "round_ratios": [
-            round(a.throughput / b.throughput, 2)
-            for a, b in zip(saturated["app"], saturated["baseline"], strict=True)
-        ],
-        "paced": paced,
-        "consistent": ok_rows == checked == acknowledged,
-        "ok_rows": ok_rows,
-    }
-    report["throughput_ratio_median"] = statistics.median(report["round_ratios"])
-    return report, app_env_, tokens, bearer
+def run(kind: str, tmp: Path, apps: dict[str, Path], seconds: int, rounds: int,
+        door_seconds: int, interval: float) -> dict:  # fmt: skip
+    """Every server up at once, each on its own database; warm-up, saturated rounds, then
+    the door run for each; then, with the servers down, stored rows vs. acknowledged."""
+    warm = 1
+    door = int(CONNECTIONS * (door_seconds / interval + 1))
+    need = TICKETS_PER_SECOND * (warm + rounds * seconds) + door
+    with ExitStack() as databases:
+        workdir = tmp / kind / "baseline"
+        env, url = prepare_baseline(kind, workdir, databases)
+        servers = {"baseline": (ROOT, "bench.baseline_apps:app", env, url)}
+        tickets = {"baseline": seed_baseline(url, workdir, need)}
+        load = {"baseline": {"path": "/checkin"}}
+        for name, tree in apps.items():
+            workdir = tmp / kind / name
+            env, url = prepare_app(tree, kind, workdir, databases)
+            tickets[name], bearer = seed_app(tree, env, workdir, need)
+            servers[name] = (tree, "wsgi:app", env, url)
+            load[name] = {"path": "/api/v1/checkins", "bearer": bearer}
+        acknowledged, unanswered, errors = ({name: 0 for name in servers} for _ in range(3))
+        with ExitStack() as running:
+            ports = {
+                name: running.enter_context(gunicorn(spec, env, cwd=tree))
+                for name, (tree, spec, env, _) in servers.items()
+            }
+
+            def one(name: str, tag: str, seconds: int, connections: int, interval: float = 0):
+                # Paced: one wrk thread, so connections are accepted in the order they send
+                # (bench/wrk/common.lua).
+                n = TICKETS_PER_SECOND * seconds if not interval else door
+                res = run_wrk(ports[name], "checkin.lua", seconds=seconds, connections=connections,
+                              threads=1 if interval else 2, tag=tag, interval=interval,
+                              tokens=tickets[name].file_for(tag, n), **load[name])  # fmt: skip
+                if res.exhausted:
+                    raise RuntimeError(f"{name} used up its tickets: raise TICKETS_PER_SECOND")
+                acknowledged[name] += res.acknowledged
+                unanswered[name] += res.unanswered
+                errors[name] += res.errors
+                return res
+
+            for name in servers:
+                one(name, "w", warm, 4)
+            saturated = alternating_rounds(
+                list(servers), rounds, lambda name, r: one(name, f"r{r}", seconds, CONNECTIONS)
+            )
+            at_door = {
+                name: one(name, "door", door_seconds, CONNECTIONS, interval) for name in servers
+            }
+        stored = {"baseline": count_rows(servers["baseline"][3], BASELINE_OK)}
+        checked_in = {name: count_rows(servers[name][3], CHECKED_IN) for name in apps}
+        for name in apps:
+            stored[name] = count_rows(servers[name][3], APP_OK)
+    out = {name: summarize(rs) for name, rs in saturated.items()}
+    for name in apps:
+        out[name]["vs_baseline"] = median_ratio(saturated[name], saturated["baseline"])
+    if "old" in apps:
+        out["new"]["vs_old"] = median_ratio(saturated["new"], saturated["old"])
+    for name in servers:
+        d = at_door[name]
+        out[name]["door"] = {"scans": d.requests, "scans_per_s_offered": CONNECTIONS / interval,
+                             "p50_ms": round(d.p50_ms, 2), "p99_ms": round(d.p99_ms, 2),
+                             "unanswered": d.unanswered, "errors": d.errors}  # fmt: skip
+        out[name].update(
+            stored=stored[name],
+            acknowledged=acknowledged[name],
+            unanswered=unanswered[name],
+            errors=errors[name],
+        )
+        if name in checked_in:
+            out[name]["checked_in"] = checked_in[name]
+    return out
 
 
-def _combine(results: list[dict]) -> dict:
-    """Median round by throughput (the machine is shared and noisy), plus every round."""
-    ordered = sorted(results, key=lambda r: r["req_per_s"])
-    mid = dict(ordered[len(ordered) // 2])
-    mid["rounds_req_per_s"] = [r["req_per_s"] for r in results]
-    mid["rounds_p99_ms"] = [r["p99_ms"] for r in results]
-    return mid
+BASELINE_OK = "SELECT count(*) FROM scans WHERE ticket_id IS NOT NULL"
+APP_OK = "SELECT count(*) FROM checkins WHERE result = 'ok'"
+CHECKED_IN = "SELECT count(*) FROM attendees WHERE checked_in_at IS NOT NULL"
 
 
-def _profile(env: dict, tokens: list[str], bearer: str) -> str:
-    """Where one request's time goes: cProfile over in-process requests (test client)."""
-    code = f"""
-import cProfile, io, json, pstats, uuid
-from petitions import create_app
-app = create_app()
-client = app.test_client()
-tokens = {json.dumps(tokens)}
-h = {{"Authorization": "Bearer {bearer}"}}
-pr = cProfile.Profile()
-pr.enable()
-for t in tokens:
-    client.post("/api/v1/checkins", json={{"token": t, "nonce": uuid.uuid4().hex}}, headers=h)
-pr.disable()
-s = io.StringIO()
-pstats.Stats(pr, stream=s).sort_stats("cumulative").print_stats(25)
-print(s.getvalue())
-"""
-    return python(code, env)
+def markdown(report: dict) -> str:
+    title = (
+        f"Check-in API: wrk; gunicorn, 2 sync workers. Saturated: {CONNECTIONS} connections, "
+        f"2 threads, {report['rounds']} rounds × {report['seconds']} s per server, medians over "
+        f"rounds. At the door: {CONNECTIONS} scanners, each scanning {report['interval']} s "
+        f"after the last answer, one run of {report['door_seconds']} s per server."
+    )
+    return markdown_report(title, report, {
+        "door p50 ms": lambda s: s["door"]["p50_ms"],
+        "door p99 ms": lambda s: s["door"]["p99_ms"],
+    })  # fmt: skip
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--quick", action="store_true", help="fewer requests")
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="short runs (3 s / 5 s at the door)")
+    parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="sqlite")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--interval", type=float, default=0.5, help="seconds between scans")
-    parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--ab", metavar="REV", help="also run the app at git revision REV")
+    parser.add_argument("--json", action="store_true", help="print every figure as JSON")
     args = parser.parse_args()
-    per_client = 40 if args.quick else 120
-    paced_scans = 10 if args.quick else 40
-    out = {"machine": machine(), "concurrency": CONCURRENCY, "workers": 2, "db": "sqlite"}
-    with tempfile.TemporaryDirectory() as tmp:
-        report, env, tokens, bearer = run(
-            Path(tmp), per_client, args.rounds, paced_scans, args.interval
-        )
-        out.update(report)
-        out["goals"] = {
-            "throughput >= 0.5x baseline": out["throughput_ratio_median"] >= 0.5,
-            "p99 < 30 ms at 32 scanners (paced)": out["paced"]["app"]["p99_ms"] < 30,
-            "p99 < 30 ms at 32 scanners (saturated)": out["saturated"]["app"]["p99_ms"] < 30,
-        }
-        print(json.dumps(out, indent=2))
-        if args.profile:
-            print(_profile(env, tokens[-2000:], bearer))
+    exit_on_sigterm()
+    seconds, door_seconds = (3, 5) if args.quick else (8, 20)
+    kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]
+    report = {"machine": machine(), "rounds": args.rounds, "seconds": seconds,
+              "interval": args.interval, "door_seconds": door_seconds,
+              "new": f"working tree {describe()}", "old": None, "runs": {}}  # fmt: skip
+    with tempfile.TemporaryDirectory(prefix="bench-checkin-") as tmp:
+        tmp = Path(tmp)
+        apps = {"app": ROOT}
+        if args.ab:
+            commit = export_tree(args.ab, tmp / "old-tree")
+            report["old"] = f"{args.ab} = {commit[:9]}"
+            apps = {"old": tmp / "old-tree", "new": ROOT}
+        for kind in kinds:
+            report["runs"][kind] = run(
+                kind, tmp, apps, seconds, args.rounds, door_seconds, args.interval
+            )
+    print(json.dumps(report, indent=2) if args.json else markdown(report))
 
 
 if __name__ == "__main__":

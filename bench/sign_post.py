@@ -1,20 +1,24 @@
-"""Sign POST throughput and latency: the full app vs. a minimal Flask + insert handler.
+"""Sign POST throughput and latency under load, driven by wrk (bench/wrk/sign.lua).
 
-A third server, the stack floor, puts the same insert behind a Flask-WTF form with the sign
-form's fields and its session CSRF check (bench/baseline_apps.py): what the project's stack
-costs before any of the app's own work. All three run at once under gunicorn with 2 sync
-workers, on SQLite and on PostgreSQL, driven by 16 closed-loop clients (bench/loadgen.py)
-in rounds that alternate between them; a ratio is the median of the rounds' ratios.
-Afterwards the signatures table must hold exactly the acknowledged signatures.
+The app and a minimal Flask + INSERT handler (bench/baseline_apps.py) run side by side under
+gunicorn with 2 sync workers, each on a throwaway database, SQLite and/or PostgreSQL. wrk
+drives each in turn with 16 connections (2 threads), every request a distinct signer with
+the session cookie and CSRF token from one GET of the petition page; the servers take turns
+in rounds, and a ratio is the median of the rounds' ratios.
+
+With --ab REV the app at git revision REV (exported to a temporary directory, migrated by
+its own migrations) runs as a third server beside this working tree's app: the report adds
+new/old, the working tree's throughput over REV's.
+
+Afterwards each database must hold exactly the acknowledged (2xx/3xx) signatures.
 Usage: .venv/bin/python bench/sign_post.py [--quick] [--db sqlite|postgres|both] [--rounds N]
+       [--ab REV] [--json]
 """
 
 import argparse
 import http.client
 import json
 import re
-import statistics
-import subprocess
 import sys
 import tempfile
 import urllib.parse
@@ -23,10 +27,25 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.harness import ROOT, app_env, flask, gunicorn, machine, throwaway_database  # noqa: E402
-from bench.loadgen import run_load  # noqa: E402
+from bench.harness import (  # noqa: E402
+    ROOT,
+    alternating_rounds,
+    count_rows,
+    describe,
+    exit_on_sigterm,
+    export_tree,
+    gunicorn,
+    machine,
+    markdown_report,
+    median_ratio,
+    prepare_app,
+    prepare_baseline,
+    python,
+    run_wrk,
+    summarize,
+)
 
-CONCURRENCY = 16
+CONNECTIONS = 16
 SEED_PETITION = """
 from petitions import create_app
 from petitions.extensions import db
@@ -36,129 +55,113 @@ with app.app_context():
     db.session.add(Petition(slug="bench", title="Bench", status="published", goal=100000))
     db.session.commit()
 """
-COUNT_ROWS = """
-from sqlalchemy import func, select
-from petitions import create_app
-from petitions.extensions import db
-from petitions.models import Signature
-app = create_app()
-with app.app_context():
-    print(db.session.scalar(select(func.count(Signature.id))))
-"""
+# The signer's fixed fields; sign.lua adds a distinct family_name and email to each request.
+SIGNER = {"given_name": "Load", "postal_code": "06106", "town": "Hartford", "role": "parent"}
 
 
 def session_for(port: int, page: str) -> tuple[str, str]:
-    """A session cookie and its CSRF token, as a phone would have after opening the page."""
+    """The session cookie and CSRF token a phone has after opening the page (either may be
+    missing in a version that needs none; then it is empty)."""
     conn = http.client.HTTPConnection("127.0.0.1", port)
-    conn.request("GET", page)
-    resp = conn.getresponse()
-    html = resp.read().decode()
-    cookie = resp.getheader("Set-Cookie").split(";", 1)[0]
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
-    return cookie, token
+    try:
+        conn.request("GET", page)
+        resp = conn.getresponse()
+        html = resp.read().decode()
+    finally:
+        conn.close()
+    if resp.status != 200:
+        raise RuntimeError(f"GET {page}: {resp.status}")
+    cookie = (resp.getheader("Set-Cookie") or "").split(";", 1)[0]
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    return cookie, token.group(1) if token else ""
 
 
-def sign_maker(path: str, cookie: str, token: str, run: str):
-    def make(client: int, i: int):
-        body = urllib.parse.urlencode(
-            {
-                "csrf_token": token,
-                "given_name": "Load",
-                "family_name": f"Tester {client}-{i}",
-                "email": f"load-{run}-{client}-{i}@example.org",
-                "postal_code": "06106",
-                "town": "Hartford",
-                "role": "parent",
-            }
-        ).encode()
-        headers = {"Content-Type": "application/x-www-form-urlencoded"}
-        if cookie:
-            headers["Cookie"] = cookie
-        return "POST", path, body, headers
-
-    return make
-
-
-def python(code: str, env: dict) -> str:
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, text=True
-    )
-    return out.stdout.strip()
-
-
-def run(kind: str, tmp: Path, per_client: int, rounds: int) -> dict:
-    """Both servers up side by side; rounds alternate baseline/app so that both see the
-    same background noise (this machine's speed varies); the median round is reported."""
+def run(kind: str, tmp: Path, apps: dict[str, Path], seconds: int, rounds: int) -> dict:
+    """Every server up at once, each on its own database; warm-up, then alternating rounds;
+    then, with the servers down, the rows stored are compared with what was acknowledged."""
     with ExitStack() as databases:
-        url = databases.enter_context(throwaway_database(kind, tmp / "app"))
-        env = app_env(url, tmp / "app")
-        flask(["db", "upgrade"], env)
-        python(SEED_PETITION, env)
-        base_url = databases.enter_context(throwaway_database(kind, tmp / "baseline"))
-        db = base_url.replace("sqlite:///", "").replace("postgresql+psycopg://", "postgresql://")
-        base_env = dict(app_env(base_url, tmp / "baseline"), BASELINE_DB=db)
-        subprocess.run(
-            [sys.executable, "bench/baseline_apps.py"], cwd=ROOT, env=base_env, check=True
+        env, url = prepare_baseline(kind, tmp / kind / "baseline", databases)
+        servers = {"baseline": (ROOT, "bench.baseline_apps:app", env, url, "sigs")}
+        for name, tree in apps.items():
+            env, url = prepare_app(tree, kind, tmp / kind / name, databases)
+            python(SEED_PETITION, env, tree)
+            servers[name] = (tree, "wsgi:app", env, url, "signatures")
+        acknowledged, unanswered, errors = ({name: 0 for name in servers} for _ in range(3))
+        with ExitStack() as running:
+            ports, load = {}, {}
+            for name, (tree, spec, env, _, _) in servers.items():
+                ports[name] = running.enter_context(gunicorn(spec, env, cwd=tree))
+                if name == "baseline":
+                    load[name] = {"path": "/sign", "body": urllib.parse.urlencode(SIGNER)}
+                else:
+                    cookie, token = session_for(ports[name], "/p/bench")
+                    fields = {"csrf_token": token, **SIGNER} if token else SIGNER
+                    body = urllib.parse.urlencode(fields)
+                    load[name] = {"path": "/p/bench/sign", "body": body, "cookie": cookie}
+
+            def one(name: str, tag: str, seconds: int, connections: int):
+                res = run_wrk(ports[name], "sign.lua", seconds=seconds, connections=connections,
+                              tag=tag, **load[name])  # fmt: skip
+                acknowledged[name] += res.acknowledged
+                unanswered[name] += res.unanswered
+                errors[name] += res.errors
+                return res
+
+            for name in servers:
+                one(name, "w", 1, 4)
+            results = alternating_rounds(
+                list(servers), rounds, lambda name, r: one(name, f"r{r}", seconds, CONNECTIONS)
+            )
+        stored = {
+            name: count_rows(url, f"SELECT count(*) FROM {table}")  # noqa: S608
+            for name, (_, _, _, url, table) in servers.items()
+        }
+    out = {name: summarize(rs) for name, rs in results.items()}
+    for name in apps:
+        out[name]["vs_baseline"] = median_ratio(results[name], results["baseline"])
+    if "old" in apps:
+        out["new"]["vs_old"] = median_ratio(results["new"], results["old"])
+    for name in servers:
+        out[name].update(
+            stored=stored[name],
+            acknowledged=acknowledged[name],
+            unanswered=unanswered[name],
+            errors=errors[name],
         )
-        with (
-            gunicorn("wsgi:app", env) as app_port,
-            gunicorn("bench.baseline_apps:app", base_env) as base_port,
-        ):
-            app_session = session_for(app_port, "/p/bench")
-            floor_session = session_for(base_port, "/form")
-            targets = {
-                "baseline": (base_port, lambda tag: sign_maker("/sign", "", "x", tag)),
-                "floor": (base_port, lambda tag: sign_maker("/form/sign", *floor_session, tag)),
-                "app": (app_port, lambda tag: sign_maker("/p/bench/sign", *app_session, tag)),
-            }
-            warm = {
-                name: run_load("127.0.0.1", port, maker("w"), 4, 25)
-                for name, (port, maker) in targets.items()
-            }
-            results: dict[str, list] = {name: [] for name in targets}
-            for r in range(rounds):
-                for name, (port, maker) in targets.items():
-                    results[name].append(
-                        run_load("127.0.0.1", port, maker(f"r{r}"), CONCURRENCY, per_client)
-                    )
-        # Every request has been answered and both servers are down: count what was stored.
-        stored = int(python(COUNT_ROWS, env))
-    acknowledged = warm["app"].acknowledged + sum(res.acknowledged for res in results["app"])
-    out = {name: _median_round(rs) for name, rs in results.items()}
-    for a, b in [("app", "baseline"), ("floor", "baseline"), ("app", "floor")]:
-        ratios = [
-            round(x.throughput / y.throughput, 2)
-            for x, y in zip(results[a], results[b], strict=True)
-        ]
-        out[f"{a}_vs_{b}"] = {"median": statistics.median(ratios), "rounds": ratios}
-    out["stored"], out["acknowledged"] = stored, acknowledged
-    out["stored_matches_acknowledged"] = stored == acknowledged
     return out
 
 
-def _median_round(results: list) -> dict:
-    ordered = sorted(results, key=lambda r: r.throughput)
-    mid = ordered[len(ordered) // 2].summary()
-    mid["rounds_req_per_s"] = [round(r.throughput, 1) for r in results]
-    mid["rounds_p99_ms"] = [round(r.pct(99), 1) for r in results]
-    return mid
+def markdown(report: dict) -> str:
+    title = (
+        f"Sign POST: wrk, {CONNECTIONS} connections, 2 threads; gunicorn, 2 sync workers; "
+        f"{report['rounds']} rounds × {report['seconds']} s per server, medians over rounds."
+    )
+    return markdown_report(title, report)
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--quick", action="store_true", help="fewer requests")
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="short rounds (3 s instead of 8 s)")
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--ab", metavar="REV", help="also run the app at git revision REV")
+    parser.add_argument("--json", action="store_true", help="print every figure as JSON")
     args = parser.parse_args()
-    per_client = 25 if args.quick else 60
+    exit_on_sigterm()
+    seconds = 3 if args.quick else 8
     kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]
-    report = {"machine": machine(), "concurrency": CONCURRENCY, "runs": {}}
-    for kind in kinds:
-        with tempfile.TemporaryDirectory() as tmp:
-            (Path(tmp) / "app").mkdir()
-            (Path(tmp) / "baseline").mkdir()
-            report["runs"][kind] = run(kind, Path(tmp), per_client, args.rounds)
-    print(json.dumps(report, indent=2))
+    report = {"machine": machine(), "rounds": args.rounds, "seconds": seconds,
+              "new": f"working tree {describe()}", "old": None, "runs": {}}  # fmt: skip
+    with tempfile.TemporaryDirectory(prefix="bench-sign-") as tmp:
+        tmp = Path(tmp)
+        apps = {"app": ROOT}
+        if args.ab:
+            commit = export_tree(args.ab, tmp / "old-tree")
+            report["old"] = f"{args.ab} = {commit[:9]}"
+            apps = {"old": tmp / "old-tree", "new": ROOT}
+        for kind in kinds:
+            report["runs"][kind] = run(kind, tmp, apps, seconds, args.rounds)
+    print(json.dumps(report, indent=2) if args.json else markdown(report))
 
 
 if __name__ == "__main__":
