@@ -1,21 +1,32 @@
 """Database engine tuning, in engine events: views and services never see it.
 
-SQLite (the embedded default) runs in WAL mode with a busy timeout, so readers never
-wait for the writer and a writer waits its turn instead of failing. A transaction that
-begins deferred and reads before it writes can still fail at once with "database is
-locked" when another process wrote in between (SQLite cannot upgrade its read snapshot);
-so while a request that may change data is handled (any method but GET, HEAD, OPTIONS),
-transactions begin IMMEDIATE: they take the write lock first and wait for it. Pages
-that only read keep plain, concurrent read transactions, and so does a long read inside a
-POST that asks for it with the execution option `read_only=True` (a packet being drawn
-must not hold the lock that signers need).
+SQLite (the embedded default) runs in WAL mode with a busy timeout: readers never wait
+for the writer, and a writer waits its turn instead of failing. Reads run outside any
+transaction, and the driver (sqlite3) begins one with `BEGIN IMMEDIATE` just before a
+transaction's first INSERT, UPDATE or DELETE. Taking the write lock at the first write,
+not at the first read, keeps the lock for the few statements that write instead of the
+whole request; taking it IMMEDIATE means a transaction never starts as a reader and fails
+half-way with "database is locked" when it writes after another process did. A long read
+that must see one snapshot (a packet being drawn) asks for the execution option
+`read_only=True`: it gets a plain BEGIN, a read transaction that never blocks writers.
+
+Writers of different processes (gunicorn workers) also queue on a file lock beside the
+database, taken just before that first write and let go when the connection goes back
+to the pool. SQLite's own busy handler polls, sleeping a millisecond or more each time it
+finds the lock taken, far longer than a signature holds it; the file lock wakes the next
+writer as soon as the last one is done. SQLite's locking still decides; the queue only
+saves the sleeping.
 """
 
-from flask import has_request_context, request
+import fcntl
+import os
+
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.pool import Pool
 
-READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_QUEUED = "sqlite_writers_queue"
+_queue_files: dict[tuple[int, str], int] = {}
 
 
 def _is_sqlite(dbapi_connection) -> bool:
@@ -26,8 +37,7 @@ def _is_sqlite(dbapi_connection) -> bool:
 def _sqlite_on_connect(dbapi_connection, _record):
     if not _is_sqlite(dbapi_connection):
         return
-    # pysqlite's own implicit BEGIN is turned off: the "begin" hook below issues it.
-    dbapi_connection.isolation_level = None
+    dbapi_connection.isolation_level = "IMMEDIATE"  # the BEGIN sqlite3 emits before a write
     cur = dbapi_connection.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
@@ -38,11 +48,37 @@ def _sqlite_on_connect(dbapi_connection, _record):
 
 @event.listens_for(Engine, "begin")
 def _sqlite_on_begin(conn):
-    if conn.dialect.name != "sqlite":
+    if conn.dialect.name == "sqlite" and conn.get_execution_options().get("read_only"):
+        conn.exec_driver_sql("BEGIN")
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _sqlite_queue_for_write(conn, cursor, statement, parameters, context, executemany):
+    if conn.dialect.name != "sqlite" or context is None or conn.info.get(_QUEUED):
         return
-    writing = (
-        has_request_context()
-        and request.method not in READ_ONLY_METHODS
-        and not conn.get_execution_options().get("read_only")
-    )
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+    if not (context.isinsert or context.isupdate or context.isdelete):
+        return
+    if cursor.connection.in_transaction:  # already writing (or a read_only snapshot)
+        return
+    fd = _queue_file(conn.engine.url.database)
+    if fd is not None:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        conn.info[_QUEUED] = fd
+
+
+@event.listens_for(Pool, "checkin")
+def _sqlite_leave_queue(_dbapi_connection, record):
+    # After the pool's rollback on return: this connection holds no SQLite lock now.
+    fd = record.info.pop(_QUEUED, None)
+    if fd is not None:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+def _queue_file(path: str | None) -> int | None:
+    if not path or path == ":memory:":
+        return None
+    key = (os.getpid(), path)  # a forked worker opens a lock file description of its own
+    fd = _queue_files.get(key)
+    if fd is None:
+        fd = _queue_files[key] = os.open(f"{path}-writers", os.O_RDWR | os.O_CREAT, 0o600)
+    return fd
