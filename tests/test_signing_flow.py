@@ -6,7 +6,7 @@ import threading
 import urllib.parse
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from petitions.extensions import db
 from petitions.models import Signature
@@ -386,6 +386,22 @@ def test_the_household_check_walks_the_unique_index_on_a_new_table(app, make_pet
     plan): the household count must still walk the (petition, email, name) index, not
     every signature of the petition, or each signature gets slower than the last."""
     petition = make_petition()
+    now = signing.utcnow()
+    db.session.execute(
+        insert(Signature),
+        [
+            signing.signature_row(
+                petition.id,
+                given_name="Ana",
+                family_name=f"Diaz {n}",
+                email=f"ana{n}@example.org",
+                postal_code="06106",
+                created_at=now,
+                confirmed_at=now,
+            )
+            for n in range(2000)
+        ],
+    )
     db.session.commit()
     query = signing.household_count(petition.id, "ana@example.org", 6)
     sql = str(query.compile(db.engine, compile_kwargs={"literal_binds": True}))

@@ -5,8 +5,9 @@ from typing import NamedTuple
 
 from flask import abort, g, jsonify, request
 from flask_login import current_user
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
+from ..caching import forget, remember
 from ..extensions import csrf, db
 from ..models import User
 from ..models.api_token import ApiToken
@@ -48,21 +49,47 @@ class _Caller(NamedTuple):
     last_used_at: datetime | None
 
 
+# Built once: every API call only binds its token's hash.
+_LIVE_TOKEN = (
+    select(ApiToken.id, ApiToken.last_used_at, User.id, User.name, User.email, User.role)
+    .join(User, User.id == ApiToken.user_id)
+    .where(
+        ApiToken.token_hash == bindparam("digest"),
+        ApiToken.revoked_at.is_(None),
+        User.active.is_(True),
+    )
+)
+
+
 def _lookup(digest: str) -> _Caller | None:
-    """The live token with this hash and its active owner, or None."""
-    row = db.session.execute(
-        select(ApiToken.id, ApiToken.last_used_at, User.id, User.name, User.email, User.role)
-        .join(User, User.id == ApiToken.user_id)
-        .where(
-            ApiToken.token_hash == digest,
-            ApiToken.revoked_at.is_(None),
-            User.active.is_(True),
-        )
-    ).first()
-    if row is None:
-        return None
-    token_id, last_used_at, *staff = row
-    return _Caller(token_id, Staff(*staff), last_used_at)
+    """The live token with this hash and its active owner, or None. A scanner sends its
+    token with every scan: the answer is kept for COUNT_CACHE_SECONDS, so a revoked token
+    or a deactivated account is refused within those seconds (at once where forget_token
+    runs, or everywhere with Redis)."""
+
+    def find() -> _Caller | None:
+        row = db.session.connection().execute(_LIVE_TOKEN, {"digest": digest}).first()
+        if row is None:
+            return None
+        token_id, last_used_at, *staff = row
+        return _Caller(token_id, Staff(*staff), last_used_at)
+
+    return remember(_cache_key(digest), find)
+
+
+def _cache_key(digest: str) -> str:
+    return f"api-token:{digest}"
+
+
+def forget_token(token: ApiToken) -> None:
+    """After revoking a token: refuse it at once."""
+    forget(_cache_key(token.token_hash))
+
+
+def forget_tokens_of(user: User) -> None:
+    """After deactivating an account: refuse its tokens at once."""
+    hashes = db.session.scalars(select(ApiToken.token_hash).where(ApiToken.user_id == user.id))
+    forget(*(_cache_key(h) for h in hashes))
 
 
 def _bearer_user() -> Staff:
@@ -85,10 +112,11 @@ def touch_api_token() -> None:
     """Note when the calling API token was last used (at most once per 5 minutes), in the
     session: writing endpoints call it, and commit it with their own change."""
     if g.get("api_token_stale"):
-        _, caller = g.api_token
+        digest, caller = g.api_token
         db.session.execute(
             update(ApiToken).where(ApiToken.id == caller.token_id).values(last_used_at=utcnow())
         )
+        forget(_cache_key(digest))  # or the next scans would see the old time, and write
         g.api_token_stale = False
 
 

@@ -8,7 +8,7 @@ from ..extensions import db
 from ..models import User
 from ..models.api_token import ApiToken
 from ..models.base import utcnow
-from .auth import create_api_token
+from .auth import create_api_token, forget_token
 
 api_tokens_cli = AppGroup("api-tokens", help="API tokens for scanner devices and scripts.")
 
@@ -49,4 +49,5 @@ def revoke(token_id):
     if row.revoked_at is None:
         row.revoked_at = utcnow()
         db.session.commit()
+        forget_token(row)
     click.echo(f"Token {token_id} revoked.")

@@ -2,6 +2,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from ..api.auth import forget_tokens_of
 from ..auth.decorators import admin_required, staff_required
 from ..auth.forms import UserForm
 from ..extensions import db
@@ -55,5 +56,6 @@ def toggle_user(user_id: int):
     else:
         user.active = not user.active
         db.session.commit()
+        forget_tokens_of(user)
         flash(f"{user.email} is now {'active' if user.active else 'deactivated'}.", "ok")
     return redirect(url_for("manage.users"))

@@ -1,6 +1,5 @@
 """The public side: petition pages, signing, the signer's own links, public JSON."""
 
-import re
 from urllib.parse import quote
 
 from flask import (
@@ -23,6 +22,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from ..extensions import csrf, db, limiter
+from ..loaders import public_petition_or_404
 from ..models import Petition, PetitionStatus, Signature
 from ..qr import svg
 from ..responses import private
@@ -34,7 +34,6 @@ from .forms import SignForm
 bp = Blueprint("public", __name__)
 
 PENDING_KEY = "pending_signature"
-SLUG_RE = re.compile(r"[\w-]{1,80}")
 
 
 @bp.get("/")
@@ -45,16 +44,6 @@ def index():
         .order_by(Petition.created_at.desc())
     ).all()
     return render_template("public/index.html", petitions=petitions)
-
-
-def _public_petition(slug: str) -> Petition:
-    """Published or closed petitions only: drafts do not exist for the public."""
-    if not SLUG_RE.fullmatch(slug):  # no database round trip (or NUL byte) for junk
-        abort(404)
-    petition = db.session.scalars(select(Petition).where(Petition.slug == slug)).first()
-    if petition is None or petition.status == PetitionStatus.DRAFT:
-        abort(404)
-    return petition
 
 
 def render_petition_page(petition: Petition, form: SignForm | None = None, *, preview=False):
@@ -75,7 +64,7 @@ def render_petition_page(petition: Petition, form: SignForm | None = None, *, pr
 
 @bp.get("/p/<slug>")
 def petition(slug):
-    return render_petition_page(_public_petition(slug))
+    return render_petition_page(public_petition_or_404(slug))
 
 
 @bp.get("/favicon.ico")
@@ -112,7 +101,7 @@ def _many_from_this_address() -> bool:
 @limiter.limit(_sign_limits, key_func=get_remote_address)
 @limiter.limit(_petition_limits, key_func=_petition_key)
 def sign(slug):
-    petition = _public_petition(slug)
+    petition = public_petition_or_404(slug)
     if not petition.is_open():
         return render_template("public/closed.html", petition=petition), 409
     # A form endpoint: only the form body is read (Flask-WTF would also take JSON).
@@ -197,7 +186,7 @@ def _send(message) -> bool:
 
 @bp.get("/p/<slug>/already")
 def already(slug):
-    petition = _public_petition(slug)
+    petition = public_petition_or_404(slug)
     return render_template("public/already.html", petition=petition, **_share_context(petition))
 
 
@@ -213,7 +202,7 @@ def _pending_signature(petition: Petition) -> Signature | None:
 
 @bp.get("/p/<slug>/pending")
 def pending(slug):
-    petition = _public_petition(slug)
+    petition = public_petition_or_404(slug)
     signature = _pending_signature(petition)
     if signature is not None and signature.confirmed_at is not None:
         return redirect(url_for(".thanks", slug=slug, token=signature.token))
@@ -228,7 +217,7 @@ def _resend_key():
 @limiter.limit(lambda: current_app.config["RATELIMIT_RESEND"], key_func=get_remote_address)
 @limiter.limit(lambda: current_app.config["RATELIMIT_RESEND"], key_func=_resend_key)
 def resend(slug):
-    petition = _public_petition(slug)
+    petition = public_petition_or_404(slug)
     signature = _pending_signature(petition)
     if signature is None:
         flash(_("We could not find your signature in this browser. Please sign again."), "error")
@@ -244,7 +233,7 @@ def resend(slug):
 @bp.get("/p/<slug>/thanks/<token>")
 @private
 def thanks(slug, token):
-    petition = _public_petition(slug)
+    petition = public_petition_or_404(slug)
     signature = signing.by_token(token)
     if signature is None or signature.petition_id != petition.id:
         abort(404)
@@ -320,7 +309,7 @@ def remove(token):
 
 @bp.get("/p/<slug>.json")
 def petition_json(slug):
-    petition = _public_petition(slug)
+    petition = public_petition_or_404(slug)
     response = jsonify(
         slug=petition.slug,
         title=petition.title,

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
@@ -164,21 +164,17 @@ def check_in(
         return replay
     staff = _Staff(user.id, display_name(user.name, user.email))
     result, attendee_id, event_id = _scan(digest, staff, when, event)
-    logged = db.session.scalar(
-        _insert_checkin()
-        .values(
-            nonce=nonce,
-            event_id=event_id,
-            attendee_id=attendee_id,
-            user_id=staff.id,
-            device=device,
-            result=result.result,
-            scanned_at=when,
-            created_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["nonce"])
-        .returning(CheckIn.id)
-    )
+    log = {
+        "nonce": nonce,
+        "event_id": event_id,
+        "attendee_id": attendee_id,
+        "user_id": staff.id,
+        "device": device,
+        "result": result.result,
+        "scanned_at": when,
+        "created_at": now,
+    }
+    logged = db.session.connection().scalar(_LOG[db.session.get_bind().dialect.name], log)
     if logged is None:
         # A copy of this scan sent at the same instant was logged first (PostgreSQL: the
         # unique nonce waited for it). That copy made the check-in; answer as it did.
@@ -188,10 +184,59 @@ def check_in(
     return result
 
 
-def _insert_checkin():
-    """The dialect's INSERT (both know ON CONFLICT) into checkins."""
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    return dialect.insert(CheckIn)
+# The statements of a scan, built once: a scan only binds its values.
+_attendees = Attendee.__table__
+_LOG = {
+    dialect.__name__.rsplit(".", 1)[-1]: dialect.insert(CheckIn.__table__)
+    .on_conflict_do_nothing(index_elements=["nonce"])
+    .returning(CheckIn.__table__.c.id)
+    for dialect in (postgresql, sqlite)
+}
+
+
+def _of_the_event(column):
+    return select(column).where(Event.id == _attendees.c.event_id).scalar_subquery()
+
+
+# Whoever's UPDATE still finds checked_in_at NULL wins the ticket.
+_CLAIM = (
+    update(_attendees)
+    .where(
+        _attendees.c.token_hash == bindparam("digest"),
+        _attendees.c.checked_in_at.is_(None),
+        _attendees.c.revoked.is_(False),
+    )
+    .values(checked_in_at=bindparam("when"), checked_in_by_id=bindparam("staff_id"))
+    .returning(
+        _attendees.c.id,
+        _attendees.c.event_id,
+        _attendees.c.name,
+        _of_the_event(Event.slug).label("slug"),
+        _of_the_event(Event.timezone).label("timezone"),
+    )
+)
+_CLAIM_IN_EVENT = _CLAIM.where(_attendees.c.event_id == bindparam("in_event"))
+_TICKET = (
+    select(
+        Attendee.id,
+        Attendee.event_id,
+        Attendee.name,
+        Attendee.revoked,
+        Attendee.checked_in_at,
+        User.name.label("by_name"),
+        User.email.label("by_email"),
+        Event.slug,
+        Event.timezone,
+    )
+    .join(Event, Event.id == Attendee.event_id)
+    .outerjoin(User, User.id == Attendee.checked_in_by_id)
+    .where(Attendee.token_hash == bindparam("digest"))
+)
+_REPLAY = (
+    select(CheckIn.result, CheckIn.attendee_id, Event.slug, Event.timezone)
+    .outerjoin(Event, Event.id == CheckIn.event_id)
+    .where(CheckIn.nonce == bindparam("nonce"))
+)
 
 
 class _Staff(NamedTuple):
@@ -222,47 +267,24 @@ def _scan(digest: str | None, staff: _Staff, when: datetime, event: _Scope | Non
     look at why."""
     if digest is None:
         return _unknown(event), None, event.id if event else None
-    claim = (
-        update(Attendee)
-        .where(
-            Attendee.token_hash == digest,
-            Attendee.checked_in_at.is_(None),
-            Attendee.revoked.is_(False),
-        )
-        .values(checked_in_at=when, checked_in_by_id=staff.id)
-        .returning(Attendee.id, Attendee.event_id, Attendee.name)
-        .execution_options(synchronize_session=False)
-    )
+    claim = {"digest": digest, "when": when, "staff_id": staff.id}
     if event is not None:
-        claim = claim.where(Attendee.event_id == event.id)
-    claimed = db.session.execute(claim).first()
+        claimed = (
+            db.session.connection().execute(_CLAIM_IN_EVENT, dict(claim, in_event=event.id)).first()
+        )
+    else:
+        claimed = db.session.connection().execute(_CLAIM, claim).first()
     if claimed is not None:
-        slug, tz = (event.slug, event.timezone) if event else _event_info(claimed.event_id)
         result = ScanResult(
             OK,
             name=claimed.name,
             checked_in_at=when,
             checked_in_by=staff.display,
-            timezone=tz,
-            event=slug,
+            timezone=claimed.timezone,
+            event=claimed.slug,
         )
         return result, claimed.id, claimed.event_id
-    row = db.session.execute(
-        select(
-            Attendee.id,
-            Attendee.event_id,
-            Attendee.name,
-            Attendee.revoked,
-            Attendee.checked_in_at,
-            User.name.label("by_name"),
-            User.email.label("by_email"),
-            Event.slug,
-            Event.timezone,
-        )
-        .join(Event, Event.id == Attendee.event_id)
-        .outerjoin(User, User.id == Attendee.checked_in_by_id)
-        .where(Attendee.token_hash == digest)
-    ).first()
+    row = db.session.connection().execute(_TICKET, {"digest": digest}).first()
     if row is None:
         return _unknown(event), None, event.id if event else None
     log_event = event.id if event else row.event_id
@@ -279,13 +301,6 @@ def _scan(digest: str | None, staff: _Staff, when: datetime, event: _Scope | Non
         event=row.slug,
     )
     return result, row.id, row.event_id
-
-
-def _event_info(event_id: int) -> tuple[str, str]:
-    """(slug, time zone) of an event: labels in the answer."""
-    return tuple(
-        db.session.execute(select(Event.slug, Event.timezone).where(Event.id == event_id)).one()
-    )
 
 
 def _unknown(event: _Scope | None, reason: str = "") -> ScanResult:
@@ -308,11 +323,7 @@ def _checked_in(attendee_id: int) -> tuple[datetime | None, str | None]:
 
 def replayed(nonce: str) -> ScanResult | None:
     """The answer first given for this nonce, or None if it is new."""
-    got = db.session.execute(
-        select(CheckIn.result, CheckIn.attendee_id, Event.slug, Event.timezone)
-        .outerjoin(Event, Event.id == CheckIn.event_id)
-        .where(CheckIn.nonce == nonce)
-    ).first()
+    got = db.session.connection().execute(_REPLAY, {"nonce": nonce}).first()
     if got is None:
         return None
     out = ScanResult(got.result, event=got.slug, replayed=True)

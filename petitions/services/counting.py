@@ -13,42 +13,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import func, select
 
-from ..extensions import cache, db
+from .. import caching
+from ..caching import remember
+from ..extensions import db
 from ..models import Petition, Signature
 
 KINDS = ("count", "towns", "recent")
 
 
 def _cached(kind: str, petition: Petition, compute: Callable[[], Any]) -> Any:
-    """compute()'s value, shared for COUNT_CACHE_SECONDS. A cache that is down (Redis
-    unreachable) only costs the query, as in Flask-Caching's own decorators."""
-    ttl = float(current_app.config["COUNT_CACHE_SECONDS"])
-    if ttl <= 0:
-        return compute()
-    key = f"{kind}:{petition.id}"
-    try:
-        value = cache.get(key)
-    except Exception:
-        current_app.logger.warning("cache unavailable; counting directly", exc_info=True)
-        return compute()
-    if value is None:
-        value = compute()
-        try:
-            cache.set(key, value, timeout=max(1, round(ttl)))
-        except Exception:
-            current_app.logger.warning("cache unavailable; count not kept", exc_info=True)
-    return value
+    return remember(f"{kind}:{petition.id}", compute)
 
 
 def forget(petition: Petition) -> None:
     """Drop the cached values (after a confirm, removal or an organizer hiding a row)."""
-    try:
-        cache.delete_many(*(f"{kind}:{petition.id}" for kind in KINDS))
-    except Exception:  # they expire within COUNT_CACHE_SECONDS anyway
-        current_app.logger.warning("cache unavailable; counts not forgotten", exc_info=True)
+    caching.forget(*(f"{kind}:{petition.id}" for kind in KINDS))
 
 
 def _counted(petition: Petition):

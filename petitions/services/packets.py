@@ -458,8 +458,13 @@ class HashingWriter:
 def reading():
     """One consistent read for the whole packet (the page count is planned from counts taken
     before the rows are read): a snapshot on PostgreSQL, a plain deferred BEGIN on SQLite so
-    a long render does not hold the write lock that signers need (database.py)."""
-    db.session.commit()
+    a long render does not hold the write lock that signers need (database.py).
+
+    It starts a transaction of its own, so the caller's session must have nothing to write:
+    reads loaded before are let go (and reloaded as needed), never committed."""
+    if db.session.new or db.session.dirty or db.session.deleted:
+        raise RuntimeError("a packet is read in a transaction of its own: commit first")
+    db.session.rollback()  # only reads to let go of
     options = {"read_only": True}
     if db.session.get_bind().dialect.name == "postgresql":
         options["isolation_level"] = "REPEATABLE READ"

@@ -14,12 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from enum import StrEnum
+from functools import cache
 
 from flask import current_app, render_template
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, select
+from sqlalchemy import Integer, Select, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import make_transient_to_detached
 
 from ..extensions import db
 from ..models import ROLES, Petition, PetitionStatus, Signature
@@ -141,18 +143,44 @@ def signature_row(
     )
 
 
+# The statements of a new signature, built once: a sign POST only binds its values.
+_table = Signature.__table__
+_members = (
+    select(Signature.id)
+    .where(
+        Signature.petition_id == bindparam("petition_id"),
+        Signature.email_key == bindparam("email_key"),
+    )
+    .order_by(Signature.name_key)
+    .limit(bindparam("household_max", type_=Integer))
+    .subquery()
+)
+HOUSEHOLD_COUNT = select(func.count()).select_from(_members)
+# The row's own values, kept only while fewer than household_max names share its email.
+_if_room = select(*(bindparam(c.key, type_=c.type) for c in _table.columns if c.key != "id"))
+_if_room = _if_room.where(HOUSEHOLD_COUNT.scalar_subquery() < bindparam("household_max"))
+
+
+@cache
+def _insert(dialect_name: str, household: bool):
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING id: the unique index (petition_id,
+    email_key, name_key) turns away the same person, also a double tap an instant earlier,
+    without an error that would spoil the transaction. With `household`, the limit is
+    checked in the same statement, so two signers at once cannot both take the last place."""
+    dialect = {"postgresql": postgresql, "sqlite": sqlite}[dialect_name]
+    statement = dialect.insert(_table)
+    if household:
+        statement = statement.from_select([c for c in _table.columns if c.key != "id"], _if_room)
+    return statement.on_conflict_do_nothing(
+        index_elements=["petition_id", "email_key", "name_key"]
+    ).returning(_table.c.id)
+
+
 def household_count(petition_id: int, email_key: str, limit: int) -> Select:
     """The query counting the names signed with this email, up to `limit`. Counting in
     the unique index's order keeps it on that index, even on a new table PostgreSQL has
     no statistics for (it would otherwise read every signature of the petition)."""
-    members = (
-        select(Signature.id)
-        .where(Signature.petition_id == petition_id, Signature.email_key == email_key)
-        .order_by(Signature.name_key)
-        .limit(limit)
-        .subquery()
-    )
-    return select(func.count()).select_from(members)
+    return HOUSEHOLD_COUNT.params(petition_id=petition_id, email_key=email_key, household_max=limit)
 
 
 def sign_petition(
@@ -185,37 +213,29 @@ def sign_petition(
     row = signature_row(
         petition.id, source=source, created_at=now, confirmed_at=None if pending else now, **person
     )
-    same_person = (
-        Signature.petition_id == petition.id,
-        Signature.email_key == row["email_key"],
-        Signature.name_key == row["name_key"],
-    )
-    household_max = int(current_app.config["SIGN_HOUSEHOLD_MAX"])
     # The household limit applies to people sharing an email (not to paper rows without one).
-    household = household_count(petition.id, row["email_key"], household_max)
-    if row["email"] and db.session.scalar(household) >= household_max:
-        existing = db.session.scalars(select(Signature).where(*same_person)).first()
+    household = bool(row["email"])
+    insert = _insert(db.session.get_bind().dialect.name, household)
+    if household:
+        row["household_max"] = int(current_app.config["SIGN_HOUSEHOLD_MAX"])
+    new_id = db.session.connection().scalar(insert, row)
+    row.pop("household_max", None)
+    if new_id is None:
+        existing = db.session.scalars(
+            select(Signature).where(
+                Signature.petition_id == petition.id,
+                Signature.email_key == row["email_key"],
+                Signature.name_key == row["name_key"],
+            )
+        ).first()
         if existing is not None:
             return SignResult(SignStatus.DUPLICATE, existing)
         return SignResult(SignStatus.FULL_HOUSEHOLD, None)
-    # One INSERT ... ON CONFLICT DO NOTHING RETURNING: the unique index (petition_id,
-    # email_key, name_key) turns away the same person, also a double tap an instant
-    # earlier, without an error that would spoil the transaction.
-    signature = db.session.scalars(
-        _insert(row)
-        .on_conflict_do_nothing(index_elements=["petition_id", "email_key", "name_key"])
-        .returning(Signature),
-    ).first()
-    if signature is None:
-        existing = db.session.scalars(select(Signature).where(*same_person)).one()
-        return SignResult(SignStatus.DUPLICATE, existing)
+    # The row just written, as the session's own object, without reading it back.
+    signature = Signature(id=new_id, **row)
+    make_transient_to_detached(signature)
+    db.session.add(signature)
     return SignResult(SignStatus.PENDING if pending else SignStatus.SIGNED, signature)
-
-
-def _insert(row: dict):
-    """The dialect's INSERT (both know ON CONFLICT) of one signature row."""
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    return dialect.insert(Signature).values(**row)
 
 
 # --- the signer's own links (token in the URL) ----------------------------------------
