@@ -12,6 +12,7 @@ from .config import DEFAULT_SECRET_KEY, Defaults, env_overrides
 from .extensions import babel, cache, csrf, db, limiter, login, migrate
 from .i18n import remember_language, select_locale
 from .responses import revalidate_by_default
+from .timezones import zone
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -63,6 +64,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     babel.init_app(
         app,
         locale_selector=select_locale,
+        # |datetimeformat shows moments in the site's zone, as petitions.timezones does
+        # (Flask-Babel wants the zone's name).
+        timezone_selector=lambda: zone().key,
         # Each part keeps its own catalog (Flask-Babel merges them): translations/ for
         # the core, <blueprint>/translations/ for parts added beside it.
         default_translation_directories=";".join(

@@ -22,7 +22,6 @@ class Defaults:
     PREFERRED_URL_SCHEME = "https"
 
     BABEL_DEFAULT_LOCALE = "en"
-    BABEL_DEFAULT_TIMEZONE = "America/New_York"
     LANGUAGES = ("en", "es")
     DEFAULT_TIMEZONE = "America/New_York"
 

@@ -9,10 +9,11 @@ rather than guessed.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from babel.dates import format_skeleton, format_time
 from flask import current_app, has_app_context
 
 FALLBACK_ZONE = "America/New_York"
@@ -44,11 +45,20 @@ def zone(name: str | None = None) -> ZoneInfo:
         return ZoneInfo(FALLBACK_ZONE)
 
 
-def _zone_name(tz: str | ZoneInfo | None) -> ZoneInfo:
-    return tz if isinstance(tz, ZoneInfo) else zone(tz)
+Zone = str | tzinfo | None  # a zone name, a zone (ZoneInfo, datetime.UTC), or the site's
 
 
-def local_to_utc(local: datetime, tz: str | ZoneInfo | None = None) -> datetime:
+def _zone_name(tz: Zone) -> tzinfo:
+    return tz if isinstance(tz, tzinfo) else zone(tz)
+
+
+def naive_utc(dt: datetime) -> datetime:
+    """An aware datetime → naive UTC, as the database stores moments; a naive one (already
+    naive UTC) is returned as is."""
+    return dt if dt.tzinfo is None else dt.astimezone(UTC).replace(tzinfo=None)
+
+
+def local_to_utc(local: datetime, tz: Zone = None) -> datetime:
     """A wall-clock time in `tz` (default: the site's zone) → naive UTC.
 
     Raises BadLocalTime for a time skipped or repeated by a clock change."""
@@ -63,15 +73,28 @@ def local_to_utc(local: datetime, tz: str | ZoneInfo | None = None) -> datetime:
             f"{naive:%Y-%m-%d %H:%M} {what} in {z.key} (the clocks change that night). "
             "Please choose another time."
         )
-    return first.astimezone(UTC).replace(tzinfo=None)
+    return naive_utc(first)
 
 
-def local_day_to_utc(day: date, at: time | None = None, tz: str | ZoneInfo | None = None):
+def local_day_to_utc(day: date, at: time | None = None, tz: Zone = None):
     """A local date (+ time, default 23:59, the end of that day) → naive UTC."""
     return local_to_utc(datetime.combine(day, at or time(23, 59)), tz)
 
 
-def utc_to_local(utc: datetime | None, tz: str | ZoneInfo | None = None) -> datetime | None:
+def local_day_bounds(day: date, tz: Zone = None) -> tuple[datetime, datetime]:
+    """[start, end) of a local day as naive UTC: its first moment and the next day's.
+
+    Never refused, unlike a typed time: a day always has a first moment. When a clock
+    change skips or repeats midnight (a few zones change at 00:00), fold=0 of 00:00 is
+    exactly that moment (the instant of the change, or the first of the two midnights)."""
+    z = _zone_name(tz)
+    return (
+        naive_utc(datetime.combine(day, time(), z)),
+        naive_utc(datetime.combine(day + timedelta(days=1), time(), z)),
+    )
+
+
+def utc_to_local(utc: datetime | None, tz: Zone = None) -> datetime | None:
     """Naive UTC → an aware datetime in `tz` (default: the site's zone)."""
     if utc is None:
         return None
@@ -85,12 +108,15 @@ def iso_utc(dt: datetime | None) -> str | None:
     return dt.replace(microsecond=0, tzinfo=None).isoformat() + "Z"
 
 
-def format_local(dt: datetime, tz: str | ZoneInfo | None = None, now: datetime | None = None):
-    """'12:04 PM' in `tz`; with the date when that is not today there."""
+def format_local(
+    dt: datetime, tz: Zone = None, now: datetime | None = None, locale: str = "en"
+) -> str:
+    """A moment (a check-in) on the clock of `tz`, in `locale`: '12:04 PM', or with the date,
+    'Mar 3, 12:04 PM', when that is not today there."""
     z = _zone_name(tz)
     local = utc_to_local(dt, z)
     today = utc_to_local(now or datetime.now(UTC).replace(tzinfo=None), z).date()
-    text = local.strftime("%I:%M %p").lstrip("0")
+    text = format_time(local, "short", locale=locale)
     if local.date() != today:
-        text = f"{local:%b} {local.day}, {text}"
+        text = f"{format_skeleton('MMMd', local, locale=locale)}, {text}"
     return text

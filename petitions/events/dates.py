@@ -7,7 +7,7 @@ from babel.dates import format_date, format_time, get_timezone_name
 from flask_babel import get_locale
 
 from ..models import Event
-from ..timezones import utc_to_local
+from ..timezones import format_local, utc_to_local
 
 
 def _locale() -> str:
@@ -33,7 +33,8 @@ def when_text(event: Event, locale: str | None = None) -> str:
 
 
 def local_time(event: Event, t: datetime | None, locale: str | None = None) -> str:
-    """'11:04 AM': a moment of the event (a check-in) on the event's clock."""
+    """'11:04 AM' (with the date on another day): a moment of the event (a check-in) on the
+    event's clock, as timezones.format_local shows it everywhere, in the reader's language."""
     if t is None:
         return ""
-    return format_time(utc_to_local(t, event.timezone), "short", locale=locale or _locale())
+    return format_local(t, event.timezone, locale=locale or _locale())
