@@ -31,7 +31,7 @@ from ..services import rallies
 from ..services.exports import csv_lines, log_export
 from ..services.rally_mail import signin_url
 from ..services.text import sanitize_html
-from ..timezones import utc_to_local
+from ..timezones import iso_utc, utc_to_local
 from .dates import when_text
 from .forms import EventForm
 
@@ -183,9 +183,7 @@ def _chart(stats):
 def stats_json(slug: str):
     event = event_or_404(slug)
     stats = rallies.stats(event)
-    return jsonify(
-        **stats.as_dict(), chart_svg=str(_chart(stats)), updated_at=utcnow().isoformat() + "Z"
-    )
+    return jsonify(**stats.as_dict(), chart_svg=str(_chart(stats)), updated_at=iso_utc(utcnow()))
 
 
 @bp.get("/<slug>/poster.pdf")

@@ -12,7 +12,7 @@ from wtforms.validators import (
 )
 
 from ..services.petitions import GOAL_MAX, SLUG_MAX, WAITLIST_MAX
-from ..timezones import BadLocalTime, local_day_to_utc
+from ..timezones import BadLocalTime, local_day_to_utc, zone
 
 
 class PetitionForm(FlaskForm):
@@ -50,11 +50,7 @@ class PetitionForm(FlaskForm):
             NumberRange(1, GOAL_MAX, f"The goal must be a whole number from 1 to {GOAL_MAX:,}."),
         ],
     )
-    deadline_date = DateField(
-        "Deadline (date)",
-        validators=[Optional()],
-        description="Optional. Hartford time. Signing stops at the deadline.",
-    )
+    deadline_date = DateField("Deadline (date)", validators=[Optional()])  # described in __init__
     deadline_time = TimeField(
         "Deadline (time)",
         validators=[Optional()],
@@ -84,6 +80,13 @@ class PetitionForm(FlaskForm):
     )
 
     deadline_utc = None  # set by validate(): the deadline as naive UTC, or None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The configured zone, read per request (DEFAULT_TIMEZONE).
+        self.deadline_date.description = (
+            f"Optional. Local time ({zone().key}). Signing stops at the deadline."
+        )
 
     def validate_deadline_time(self, field):
         if field.data is not None and self.deadline_date.data is None:

@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.pdfbase import pdfmetrics
 
+from ..timezones import utc_to_local
 from . import fonts
 from .fonts import BOLD, REGULAR, draw_right, draw_string
 from .text import truncate, wrap
@@ -209,8 +210,8 @@ def _summary_blocks(doc: PacketDocument, s: Section, width: float) -> list[Block
     blocks.append(_space(6))
     facts = [("Signatures", _fmt_int(sm.total))]
     if sm.first and sm.last:
-        facts.append(("Signed between", f"{_local_date(sm.first, tz):%B %-d, %Y} and "
-                                         f"{_local_date(sm.last, tz):%B %-d, %Y}"))  # fmt: skip
+        facts.append(("Signed between", f"{utc_to_local(sm.first, tz):%B %-d, %Y} and "
+                                         f"{utc_to_local(sm.last, tz):%B %-d, %Y}"))  # fmt: skip
     share = f" ({sm.waitlist_count * 100 / sm.total:.0f}%)" if sm.total else ""
     facts.append(("Gave a magnet-school waitlist number", f"{_fmt_int(sm.waitlist_count)}{share}"))
     for label, value in facts:
@@ -272,10 +273,6 @@ def _story_block(lines: list[str], who: str) -> Block:
         c.setFillColorRGB(*INK)
 
     return Block(height, draw)
-
-
-def _local_date(dt: datetime, tz: tzinfo) -> date:
-    return dt.replace(tzinfo=UTC).astimezone(tz).date()
 
 
 def _chart_block(per_day: list[tuple[date, int]], width: float) -> Block:
@@ -529,7 +526,7 @@ def _draw_list(c, lay: _Layout, doc, s: Section, part: _Part, level, state, fini
         if len(town) > safe_town:
             town = truncate(town, lay.town_w, ROW_SIZE)
         _line(cols[2], town)
-        day = _local_date(created_at, tz)
+        day = utc_to_local(created_at, tz).date()
         label = date_cache.get(day)
         if label is None:
             label = date_cache[day] = f"{day:%Y-%m-%d}"

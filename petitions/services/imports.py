@@ -22,7 +22,7 @@ import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from flask import current_app
@@ -32,6 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db
 from ..models import Petition, Signature
 from ..models.base import utcnow
+from ..timezones import naive_utc
 from .paper import accepts_paper, check_fields
 from .signing import SigningError, signature_row
 from .tokens import ALPHABET, is_well_formed, new_token
@@ -174,9 +175,7 @@ def _parse_date(value: str) -> datetime | None:
                 continue
         else:
             return None
-    if when.tzinfo is not None:
-        when = when.astimezone(UTC).replace(tzinfo=None)
-    return when
+    return naive_utc(when)
 
 
 def analyse(petition: Petition, data: bytes) -> Report:
