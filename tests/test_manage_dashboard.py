@@ -11,6 +11,7 @@ from sqlalchemy import select
 from petitions.extensions import db
 from petitions.models import ExportLog, Signature
 from petitions.models.base import utcnow
+from petitions.services.dashboard import overview
 
 HARTFORD = ZoneInfo("America/New_York")
 
@@ -59,6 +60,26 @@ def test_dashboard_counts_and_breakdowns(client, organizer, make_petition, make_
     # The index shows the same exact count.
     index = client.get("/manage/").get_data(as_text=True)
     assert '7 <span class="muted">of 8</span>' in index
+
+
+def test_every_signature_is_counted_pending_or_hidden(make_petition, make_signature):
+    """One rule on the model, the same in Python and in SQL; the dashboard counts by it."""
+    p = make_petition()
+    sigs = {
+        "counted": make_signature(p, "Ana", "Counted"),
+        "pending": make_signature(p, "Ben", "Pending", confirmed=False),
+        "hidden": make_signature(p, "Cy", "Hidden", hidden=True),
+        "hidden too": make_signature(p, "Di", "Hidden", confirmed=False, hidden=True),
+    }
+    for what, sig in sigs.items():
+        in_python = (sig.counted, sig.pending, sig.hidden)
+        assert in_python.count(True) == 1 and in_python[0] == (what == "counted")
+        in_sql = db.session.execute(
+            select(Signature.counted, Signature.pending).where(Signature.id == sig.id)
+        ).one()
+        assert tuple(in_sql) == in_python[:2]
+    stats = overview(p).stats
+    assert (stats.total, stats.counted, stats.pending, stats.hidden) == (4, 1, 1, 2)
 
 
 def test_signatures_per_day_chart_uses_hartford_days(

@@ -75,6 +75,17 @@ class Signature(db.Model):
     def _counted_expression(cls) -> ColumnElement[bool]:
         return and_(cls.hidden.is_(False), cls.confirmed_at.is_not(None))
 
+    @hybrid_property
+    def pending(self) -> bool:
+        """Waiting for its email confirmation (and not hidden): not counted yet. Every
+        signature is exactly one of counted, pending or hidden."""
+        return self.confirmed_at is None and not self.hidden
+
+    @pending.inplace.expression
+    @classmethod
+    def _pending_expression(cls) -> ColumnElement[bool]:
+        return and_(cls.hidden.is_(False), cls.confirmed_at.is_(None))
+
 
 class ExportLog(db.Model):
     """Who took personal data out of the system, and when."""

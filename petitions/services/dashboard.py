@@ -8,23 +8,22 @@ import math
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import force_locale
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 
 from ..extensions import db
 from ..models import ROLE_LABELS, ROLES, ExportLog, Petition, PetitionStatus, Signature
 from ..models.base import utcnow
-from ..timezones import iso_utc, utc_to_local
+from ..timezones import iso_utc, local_day_bounds, utc_to_local
 
-PENDING = and_(Signature.confirmed_at.is_(None), Signature.hidden.is_(False))
 FLAGGED = and_(Signature.flagged != "", Signature.hidden.is_(False))
 FILTERS = {
     "all": None,
     "counted": Signature.counted,
-    "pending": PENDING,
+    "pending": Signature.pending,
     "flagged": FLAGGED,
     "hidden": Signature.hidden.is_(True),
 }
@@ -52,21 +51,16 @@ def _n(value) -> int:
 
 
 def _status_counts(petition: Petition) -> tuple[int, int, int]:
-    """(counted, pending, hidden), grouped so the scan stays inside
+    """(counted, pending, hidden) by the model's rules, in one scan that stays inside
     ix_signatures_petition_counted (petition_id, hidden, confirmed_at)."""
-    rows = db.session.execute(
-        select(Signature.hidden, Signature.confirmed_at.is_(None), func.count(Signature.id))
-        .where(Signature.petition_id == petition.id)
-        .group_by(Signature.hidden, Signature.confirmed_at.is_(None))
-    ).all()
-    counted = pending = hidden = 0
-    for is_hidden, unconfirmed, n in rows:
-        if is_hidden:
-            hidden += n
-        elif unconfirmed:
-            pending += n
-        else:
-            counted += n
+    n = func.count(Signature.id)
+    counted, pending, hidden = db.session.execute(
+        select(
+            n.filter(Signature.counted),
+            n.filter(Signature.pending),
+            n.filter(Signature.hidden.is_(True)),
+        ).where(Signature.petition_id == petition.id)
+    ).one()
     return counted, pending, hidden
 
 
@@ -122,16 +116,16 @@ def per_day(
         start = max(start, local_day(_as_datetime(first)))
     start = min(start, end - timedelta(days=CHART_MIN_DAYS - 1))
 
-    since = datetime.combine(start, datetime.min.time(), zone).astimezone(UTC)
-    until = datetime.combine(end + timedelta(days=1), datetime.min.time(), zone).astimezone(UTC)
+    since = local_day_bounds(start, zone)[0]
+    until = local_day_bounds(end, zone)[1]
     bucket = _hour_bucket(Signature.confirmed_at).label("hour")
     rows = db.session.execute(
         select(bucket, func.count(Signature.id))
         .where(
             Signature.petition_id == petition.id,
             Signature.counted,
-            Signature.confirmed_at >= since.replace(tzinfo=None),
-            Signature.confirmed_at < until.replace(tzinfo=None),
+            Signature.confirmed_at >= since,
+            Signature.confirmed_at < until,
         )
         .group_by(bucket)
     )
@@ -284,41 +278,35 @@ def export_log(petition: Petition, limit: int = 20) -> list[ExportLog]:
 
 # --- CSV export -----------------------------------------------------------------------
 
+
+def _yes_no(value: bool) -> str:
+    return "true" if value else "false"
+
+
 # Action Network's import reads first_name, last_name, email, zip_code; the rest become
 # custom fields there and are plain columns in a spreadsheet.
-EXPORT_HEADER = [
-    "first_name",
-    "last_name",
-    "email",
-    "zip_code",
-    "town",
-    "role",
-    "waitlist_number",
-    "comment",
-    "show_name",
-    "opt_in",
-    "source",
-    "sheet_number",
-    "created_at",
-    "status",
-]
-_EXPORT_COLUMNS = (
-    Signature.given_name,
-    Signature.family_name,
-    Signature.email,
-    Signature.postal_code,
-    Signature.town,
-    Signature.role,
-    Signature.waitlist_number,
-    Signature.comment,
-    Signature.show_name,
-    Signature.opt_in,
-    Signature.source,
-    Signature.sheet_number,
-    Signature.created_at,
-    Signature.hidden,
-    Signature.confirmed_at,
+# (header, what is read, how a value is written; None: as it is)
+_EXPORT = (
+    ("first_name", Signature.given_name, None),
+    ("last_name", Signature.family_name, None),
+    ("email", Signature.email, None),
+    ("zip_code", Signature.postal_code, None),
+    ("town", Signature.town, None),
+    ("role", Signature.role, None),
+    ("waitlist_number", Signature.waitlist_number, None),
+    ("comment", Signature.comment, None),
+    ("show_name", Signature.show_name, _yes_no),
+    ("opt_in", Signature.opt_in, _yes_no),
+    ("source", Signature.source, None),
+    ("sheet_number", Signature.sheet_number, None),
+    ("created_at", Signature.created_at, iso_utc),
+    (
+        "status",
+        case((Signature.counted, "confirmed"), (Signature.pending, "pending"), else_="hidden"),
+        None,
+    ),
 )
+EXPORT_HEADER = [header for header, _, _ in _EXPORT]
 
 
 def export_snapshot(petition: Petition) -> tuple[int, int]:
@@ -338,45 +326,14 @@ def export_rows(petition_id: int, max_id: int, batch: int = 2000) -> Iterator[li
     # Core execution on the session's connection: no ORM row processing; yield_per streams
     # (a server-side cursor on PostgreSQL, fetchmany batches on SQLite).
     result = db.session.connection().execute(
-        select(*_EXPORT_COLUMNS)
+        select(*(column for _, column, _ in _EXPORT))
         .where(Signature.petition_id == petition_id, Signature.id <= max_id)
         .order_by(Signature.id),
         execution_options={"yield_per": batch},
     )
-    for (
-        given,
-        family,
-        email,
-        zip_code,
-        town,
-        role,
-        waitlist,
-        comment,
-        show_name,
-        opt_in,
-        source,
-        sheet,
-        created_at,
-        hidden,
-        confirmed_at,
-    ) in result:
-        status = "hidden" if hidden else ("confirmed" if confirmed_at else "pending")
-        yield [
-            given,
-            family,
-            email,
-            zip_code,
-            town,
-            role,
-            waitlist,
-            comment,
-            "true" if show_name else "false",
-            "true" if opt_in else "false",
-            source,
-            sheet,
-            iso_utc(created_at),
-            status,
-        ]
+    write = [how for _, _, how in _EXPORT]
+    for row in result:
+        yield [value if how is None else how(value) for how, value in zip(write, row, strict=True)]
 
 
 def status_label(petition: Petition) -> str:
