@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 
 from .. import caching
 from ..caching import remember
@@ -32,13 +32,15 @@ def forget(petition: Petition) -> None:
     caching.forget(*(f"{kind}:{petition.id}" for kind in KINDS))
 
 
-def _counted(petition: Petition):
-    return (Signature.petition_id == petition.id, Signature.counted)
+def counted(petition_id: int):
+    """The WHERE clause for a petition's counted signatures (Signature.counted), for every
+    query that counts or lists them."""
+    return and_(Signature.petition_id == petition_id, Signature.counted)
 
 
 def signature_count(petition: Petition) -> int:
     def compute() -> int:
-        return int(db.session.scalar(select(func.count(Signature.id)).where(*_counted(petition))))
+        return int(db.session.scalar(select(func.count(Signature.id)).where(counted(petition.id))))
 
     return int(_cached("count", petition, compute))
 
@@ -51,7 +53,7 @@ def counts_by_town(petition: Petition) -> list[dict]:
         n = func.count(Signature.id)
         rows = db.session.execute(
             select(Signature.town, n)
-            .where(*_counted(petition), Signature.town != "")
+            .where(counted(petition.id), Signature.town != "")
             .group_by(Signature.town)
             .order_by(n.desc(), Signature.town)
         ).all()
@@ -66,7 +68,7 @@ def recent_supporters(petition: Petition, limit: int = 8) -> list[dict]:
     def compute() -> list[dict]:
         rows = db.session.execute(
             select(Signature.given_name, Signature.town)
-            .where(*_counted(petition), Signature.show_name.is_(True))
+            .where(counted(petition.id), Signature.show_name.is_(True))
             .order_by(Signature.created_at.desc(), Signature.id.desc())
             .limit(limit)
         ).all()

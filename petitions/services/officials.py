@@ -18,6 +18,7 @@ from sqlalchemy.orm import selectinload
 from ..extensions import db
 from ..models import Signature
 from ..models.official import AREA_TOWN, AREA_ZIP, Official, OfficialArea, PetitionTarget
+from .counting import counted
 from .exports import _FORMULA_START, csv_lines
 from .text import clean_line
 
@@ -116,17 +117,12 @@ def natural_key(name: str, body: str, district: str) -> tuple[str, str, str]:
 # --- matching --------------------------------------------------------------------------
 
 
-def counted(petition_id: int):
-    """The WHERE clause for the petition's counted signatures (Signature.counted)."""
-    return and_(Signature.petition_id == petition_id, Signature.counted)
-
-
-def _zip_of_signature():
-    return func.substr(Signature.postal_code, 1, 5)
-
-
-def _town_of_signature():
-    return func.lower(func.trim(Signature.town))
+# What a signature is matched on, per kind of area: the first five digits of its postal
+# code, or its town (case-insensitive).
+_SIGNATURE_KEY = {
+    AREA_ZIP: func.substr(Signature.postal_code, 1, 5),
+    AREA_TOWN: func.lower(func.trim(Signature.town)),
+}
 
 
 def constituent_clause(official_id: int):
@@ -135,35 +131,29 @@ def constituent_clause(official_id: int):
     return exists().where(
         area.c.official_id == official_id,
         or_(
-            and_(area.c.kind == AREA_ZIP, area.c.key == _zip_of_signature()),
-            and_(area.c.kind == AREA_TOWN, area.c.key == _town_of_signature()),
+            *(and_(area.c.kind == kind, area.c.key == key) for kind, key in _SIGNATURE_KEY.items())
         ),
+    )
+
+
+def _area_matches(petition_id: int, kind: str):
+    """(official_id, signature_id) pairs for the petition's targets, by one kind of area."""
+    return (
+        select(OfficialArea.official_id, Signature.id.label("signature_id"))
+        .join(PetitionTarget, PetitionTarget.official_id == OfficialArea.official_id)
+        .join(Signature, OfficialArea.key == _SIGNATURE_KEY[kind])
+        .where(
+            PetitionTarget.petition_id == petition_id,
+            OfficialArea.kind == kind,
+            counted(petition_id),
+        )
     )
 
 
 def _matches(petition_id: int):
     """(official_id, signature_id) pairs for the petition's targets, each pair once."""
-    zip_match = (
-        select(OfficialArea.official_id, Signature.id.label("signature_id"))
-        .join(PetitionTarget, PetitionTarget.official_id == OfficialArea.official_id)
-        .join(Signature, OfficialArea.key == _zip_of_signature())
-        .where(
-            PetitionTarget.petition_id == petition_id,
-            OfficialArea.kind == AREA_ZIP,
-            counted(petition_id),
-        )
-    )
-    town_match = (
-        select(OfficialArea.official_id, Signature.id.label("signature_id"))
-        .join(PetitionTarget, PetitionTarget.official_id == OfficialArea.official_id)
-        .join(Signature, OfficialArea.key == _town_of_signature())
-        .where(
-            PetitionTarget.petition_id == petition_id,
-            OfficialArea.kind == AREA_TOWN,
-            counted(petition_id),
-        )
-    )
-    return union(zip_match, town_match).subquery()  # UNION drops the double matches
+    # UNION drops the double matches (a signer matched by both ZIP and town).
+    return union(*(_area_matches(petition_id, kind) for kind in _SIGNATURE_KEY)).subquery()
 
 
 def counts_by_official(petition_id: int) -> dict[int, int]:
