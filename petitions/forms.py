@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, StringField
 from wtforms.validators import Email, InputRequired, Length, ValidationError
 
+from .services import waitlist
 from .services.text import clean_line
 
 # Lazy strings count as safe markup in templates (flask_babel's LazyString has __html__):
@@ -16,7 +17,6 @@ from .services.text import clean_line
 
 ZIP_RE = re.compile(r"^[0-9]{5}(-?[0-9]{4})?$")
 NAME_MAX = 100
-WAITLIST_MAX_DIGITS = 9
 
 
 def strip(value):
@@ -80,18 +80,8 @@ def _check_name(field, missing_message):
 
 
 def waitlist_number(value: str, low: int | None, high: int | None) -> int | None:
-    """The waitlist number typed in a form: digits only, within the organizer's range."""
-    if not value:
-        return None
-    if not value.isascii() or not value.isdigit() or len(value) > WAITLIST_MAX_DIGITS:
-        raise ValidationError(_l("Please use digits only, like 1234."))
-    number = int(value)
-    if (low is not None and number < low) or (high is not None and number > high):
-        if low is not None and high is not None:
-            raise ValidationError(
-                _l("Please enter a number from %(min)d to %(max)d.", min=low, max=high)
-            )
-        if low is not None:
-            raise ValidationError(_l("Please enter a number of at least %(min)d.", min=low))
-        raise ValidationError(_l("Please enter a number no larger than %(max)d.", max=high))
-    return number
+    """The waitlist number typed in a form, checked by services.waitlist.parse."""
+    try:
+        return waitlist.parse(value, low, high)
+    except waitlist.WaitlistError as e:
+        raise ValidationError(str(e)) from e

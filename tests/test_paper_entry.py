@@ -49,6 +49,9 @@ def test_form_is_keyboard_ready(client, organizer, make_petition):
         "waitlist_number", "opt_in")]  # fmt: skip
     assert order == sorted(order)
     assert "tabindex" not in html  # the document order is the tab order
+    # Each role starts with the letter printed on the sheet, so typing it picks the role.
+    assert '<option value="parent">P · Parent or guardian</option>' in html
+    assert '<option value="community">C · Community member</option>' in html
     html = client.get(f"/manage/p/{p.slug}/paper?sheet=7").get_data(as_text=True)
     assert 'value="7"' in html
     assert 'autofocus id="given_name"' in html or 'id="given_name" autofocus' in html.replace(
@@ -135,7 +138,7 @@ def test_bad_input_is_a_clear_400(client, organizer, make_petition):
     assert r.status_code == 400
     html = r.get_data(as_text=True)
     for message in ("Given name is missing.", "is not an email address", "is not a ZIP code",
-                    "between 1 and 5000"):  # fmt: skip
+                    "Waitlist number: Please enter a number from 1 to 5000."):  # fmt: skip
         assert message in html
     r = post_row(client, p, given_name="x" * 101, role="wizard")
     assert r.status_code == 400 and "longer than 100" in r.get_data(as_text=True)

@@ -38,6 +38,8 @@ def test_sheet_has_title_fields_and_a_qr_code_to_the_sign_page(client, organizer
     for header in ("Given name", "Family name", "Email", "ZIP", "Town", "Role", "Waitlist no.",
                    "Signature", "Sheet no.", "Page 1 of 1"):  # fmt: skip
         assert header in text, header
+    assert "*Role: P = Parent or guardian · S = Student · E = Educator" in text
+    assert "C = Community member · O = Other" in text
     assert qr_codes(pdf) == [f"http://localhost/p/{p.slug}"]
     # Embedded fonts: every font in the file is a subset embedded from the TTF.
     fonts = PdfReader(io.BytesIO(pdf)).pages[0]["/Resources"]["/Font"]
@@ -89,6 +91,7 @@ def test_spanish_sheet(client, organizer, make_petition):
     (text,) = text_of(client.get(f"/manage/p/{p.slug}/paper-sheet.pdf?lang=es").data)
     assert "Nombre" in text and "Apellido" in text and "Firma" in text
     assert "Página 1 de 1" in text
+    assert "*Rol: P = Madre, padre o tutor · S = Estudiante" in text
 
 
 def test_every_script_prints_and_wraps(tmp_path):

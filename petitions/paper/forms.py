@@ -4,15 +4,19 @@ from wtforms import BooleanField, HiddenField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 
-# Labels start with the letter printed on the sheet, so typing it in the select picks it.
-ROLE_CHOICES = [
-    SelectChoice("", "—"),
-    SelectChoice("parent", "P · parent"),
-    SelectChoice("student", "S · student"),
-    SelectChoice("educator", "E · educator"),
-    SelectChoice("community", "C · community member"),
-    SelectChoice("other", "O · other"),
-]
+from ..models import ROLE_LABELS
+from ..services.paper import ROLE_LETTERS
+
+
+def role_choices() -> list[SelectChoice]:
+    """Each label starts with the letter printed on the sheet, so typing it picks the role."""
+    return [
+        SelectChoice("", "—"),
+        *(
+            SelectChoice(role, f"{letter} · {ROLE_LABELS[role]}")
+            for role, letter in ROLE_LETTERS.items()
+        ),
+    ]
 
 
 class PaperEntryForm(FlaskForm):
@@ -25,7 +29,7 @@ class PaperEntryForm(FlaskForm):
     email = StringField("Email")
     postal_code = StringField("ZIP")
     town = StringField("Town")
-    role = SelectField("Role", choices=ROLE_CHOICES, validate_choice=False)
+    role = SelectField("Role", choices=role_choices, validate_choice=False)
     waitlist_number = StringField("Waitlist no.")
     opt_in = BooleanField("Wants updates")
     different_person = BooleanField("This is a different person with the same name: save anyway")

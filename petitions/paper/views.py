@@ -23,12 +23,14 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from ..auth.decorators import organizer_required, staff_required
 from ..extensions import csrf, db
 from ..loaders import petition_or_404
-from ..models import Petition, PetitionStatus, Signature
+from ..models import ROLE_LABELS, Petition, PetitionStatus, Signature
 from ..pdf.paper_sheet import MAX_ROWS, PAPER_SIZES, SheetData, SheetLabels, render_sheet
-from ..responses import no_store
+from ..responses import form_page, no_store
 from ..services import counting, imports
 from ..services.paper import (
+    ROLE_LETTERS,
     PaperError,
+    PaperStatus,
     accepts_paper,
     check_fields,
     petition_paragraphs,
@@ -56,30 +58,6 @@ def index():
 # --- printable sheet ------------------------------------------------------------------
 
 
-def _sheet_labels() -> SheetLabels:
-    # Signer-facing: printed in the language of the request (?lang=es for Spanish).
-    return SheetLabels(
-        given_name=_("Given name"),
-        family_name=_("Family name"),
-        email=_("Email"),
-        postal_code=_("ZIP"),
-        town=_("Town"),
-        role=_("Role*"),
-        waitlist=_("Waitlist no."),
-        opt_in=_("Updates? ✓"),
-        signature=_("Signature"),
-        sheet=_("Sheet no."),
-        scan=_("Sign online:"),
-        continued=_("… continued online: {url}"),
-        page=_("Page {page} of {pages}"),
-        roles_legend=_(
-            "*Role: P = parent · S = student · E = educator · C = community member · O = other"
-        ),
-        addressed_to=_("To: {to}"),
-        privacy=_("We never show your email or phone number publicly."),
-    )
-
-
 @bp.get("/p/<slug>/paper-sheet.pdf")
 @organizer_required
 def sheet(slug: str):
@@ -96,7 +74,9 @@ def sheet(slug: str):
         paragraphs=petition_paragraphs(petition),
         addressed_to=petition.addressed_to,
         ask_waitlist=petition.ask_waitlist,
-        labels=_sheet_labels(),
+        # Signer-facing: printed in the language of the request (?lang=es for Spanish).
+        roles=[(letter, str(ROLE_LABELS[role])) for role, letter in ROLE_LETTERS.items()],
+        labels=SheetLabels().translated(_),
     )
     out = io.BytesIO()
     render_sheet(data, out, paper=paper, rows=int(rows_arg or 0))
@@ -121,16 +101,14 @@ def entry(slug: str):
     if request.method == "GET":
         form.sheet_number.data = request.args.get("sheet", "")[:20]
     matches = []
-    status = 200
+    status = None  # form_page's: 400 when a submitted form has errors
     if not accepts_paper(petition):
-        status = 409 if request.method == "POST" else 200
+        status = 409 if form.is_submitted() else None
     elif form.validate_on_submit():
         entry_, errors = check_fields(petition, form.data)
         for name, message in errors.items():
             getattr(form, name).errors = [*getattr(form, name).errors, message]
-        if errors:
-            status = 400
-        else:
+        if not errors:
             try:
                 result = record_paper_signature(
                     petition, entry_, different_person=form.different_person.data
@@ -138,7 +116,7 @@ def entry(slug: str):
             except PaperError as e:
                 flash(str(e), "error")
                 return redirect(url_for("paper.entry", slug=slug))
-            if result.status == "saved":
+            if result.status == PaperStatus.SAVED:
                 db.session.commit()
                 counting.forget(petition)
                 sig = result.signature
@@ -150,7 +128,7 @@ def entry(slug: str):
                 )
                 return redirect(url_for("paper.entry", slug=slug, sheet=sig.sheet_number or None))
             db.session.rollback()
-            if result.status == "full_household":
+            if result.status == PaperStatus.FULL_HOUSEHOLD:
                 form.email.errors = [
                     *form.email.errors,
                     "Too many people have signed with this email already; "
@@ -158,8 +136,6 @@ def entry(slug: str):
                 ]
             matches = result.matches
             status = 409
-    elif request.method == "POST":
-        status = 400
     sheet_number = (form.sheet_number.data or "").strip()
     recent = recent_sheet_entries(petition, sheet_number or None)
     sheet_count = (
@@ -173,18 +149,16 @@ def entry(slug: str):
         if sheet_number
         else None
     )
-    return (
-        render_template(
-            "paper/entry.html",
-            petition=petition,
-            form=form,
-            matches=matches,
-            recent=recent,
-            sheet_number=sheet_number,
-            sheet_count=sheet_count,
-            open_for_paper=accepts_paper(petition),
-        ),
-        status,
+    return form_page(
+        "paper/entry.html",
+        form,
+        status=status,
+        petition=petition,
+        matches=matches,
+        recent=recent,
+        sheet_number=sheet_number,
+        sheet_count=sheet_count,
+        open_for_paper=accepts_paper(petition),
     )
 
 
@@ -239,22 +213,23 @@ def import_check(slug: str):
         return _too_large(petition)
     form = ImportUploadForm()
     if not form.validate():
-        return render_template("paper/import.html", petition=petition, form=form), 400
+        return form_page("paper/import.html", form, petition=petition)
     data = form.file.data.read()
     report = imports.analyse(petition, data)
     confirm = None
     if report.importable and accepts_paper(petition):
         token = imports.store_upload(current_app.instance_path, petition, current_user.id, data)
         confirm = ImportConfirmForm(formdata=None, token=token, expected=str(report.accepted))
-    return render_template(
+    return form_page(
         "paper/import.html",
+        ImportUploadForm(formdata=None),
+        status=422 if report.file_errors else 200,  # a valid form, a refused file
         petition=petition,
-        form=ImportUploadForm(formdata=None),
         report=report,
         confirm=confirm,
         filename=Path(form.file.data.filename or "upload.csv").name[:120],
         limit=imports.REPORT_LIMIT,
-    ), (200 if not report.file_errors else 422)
+    )
 
 
 @bp.post("/p/<slug>/import/confirm")

@@ -5,7 +5,8 @@ and text, a QR code to the online form, a "Sheet no." box, numbered blank rows w
 online form's fields, and "Page X of Y". Landscape, Letter or A4, embedded Unicode fonts.
 """
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
 from typing import BinaryIO
 
 from reportlab.lib.pagesizes import A4, LETTER, landscape
@@ -25,28 +26,35 @@ TEXT_LEADING = 10.5
 MAX_TEXT_LINES = 7
 
 
+def N_(text: str) -> str:
+    """Marks a label for the translators (pybabel extracts N_ by default); the view
+    translates the labels for the signers' language with `SheetLabels.translated`."""
+    return text
+
+
 @dataclass
 class SheetLabels:
-    """Every word printed on the sheet, already in the signers' language."""
+    """Every word printed on the sheet: English unless translated."""
 
-    given_name: str = "Given name"
-    family_name: str = "Family name"
-    email: str = "Email"
-    postal_code: str = "ZIP"
-    town: str = "Town"
-    role: str = "Role*"
-    waitlist: str = "Waitlist no."
-    opt_in: str = "Updates? ✓"
-    signature: str = "Signature"
-    sheet: str = "Sheet no."
-    scan: str = "Sign online:"
-    continued: str = "… continued online: {url}"
-    page: str = "Page {page} of {pages}"
-    roles_legend: str = (
-        "*Role: P = parent · S = student · E = educator · C = community member · O = other"
-    )
-    addressed_to: str = "To: {to}"
-    privacy: str = "We never show your email or phone publicly."
+    given_name: str = N_("Given name")
+    family_name: str = N_("Family name")
+    email: str = N_("Email")
+    postal_code: str = N_("ZIP")
+    town: str = N_("Town")
+    role: str = N_("Role*")
+    waitlist: str = N_("Waitlist no.")
+    opt_in: str = N_("Updates? ✓")
+    signature: str = N_("Signature")
+    sheet: str = N_("Sheet no.")
+    scan: str = N_("Sign online:")
+    continued: str = N_("… continued online: {url}")
+    page: str = N_("Page {page} of {pages}")
+    roles_legend: str = N_("*Role: {roles}")
+    addressed_to: str = N_("To: {to}")
+    privacy: str = N_("We never show your email or phone number publicly.")
+
+    def translated(self, gettext: Callable[[str], str]) -> "SheetLabels":
+        return SheetLabels(**{name: gettext(text) for name, text in asdict(self).items()})
 
 
 @dataclass
@@ -56,6 +64,8 @@ class SheetData:
     paragraphs: list[str] = field(default_factory=list)
     addressed_to: str = ""
     ask_waitlist: bool = False
+    # (letter, name) for each role, as the role column takes them; the footer's legend.
+    roles: list[tuple[str, str]] = field(default_factory=list)
     labels: SheetLabels = field(default_factory=SheetLabels)
 
 
@@ -195,6 +205,10 @@ def _draw_footer(c, data, page, pages, page_w):
     page_label = lab.page.format(page=page, pages=pages)
     page_label_w = fonts.string_width(page_label, 8.5)
     room = page_w - MARGIN - page_label_w - 12 - legend_x
-    fonts.draw_string(c, legend_x, y + 10, *fit(lab.roles_legend, room, 7.5, 5))
+    if data.roles:
+        roles = " · ".join(f"{letter} = {name}" for letter, name in data.roles)
+        fonts.draw_string(
+            c, legend_x, y + 10, *fit(lab.roles_legend.format(roles=roles), room, 7.5, 5)
+        )
     fonts.draw_string(c, legend_x, y + 1, *fit(lab.privacy, room, 7, 5))
     fonts.draw_string(c, page_w - MARGIN - page_label_w, y + 5, page_label, 8.5)

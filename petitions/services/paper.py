@@ -25,6 +25,7 @@ from sqlalchemy import or_, select
 from ..extensions import db
 from ..models import ROLES, Petition, PetitionStatus, Signature
 from ..models.base import utcnow
+from . import waitlist
 from .signing import SignStatus, no_email_key, sign_petition, signature_row, tidy_town
 from .text import clean_line, clean_text, name_key, normalize_email
 
@@ -34,8 +35,11 @@ COMMENT_MAX = 5000
 SHEET_MAX = 20
 ZIP_RE = re.compile(r"^(\d{5})(?:-?\d{4})?$")
 
-# One-letter codes printed on the sheet's role column (the same in every language).
-ROLE_CODES = {"P": "parent", "S": "student", "E": "educator", "C": "community", "O": "other"}
+# The letter for each role on the sheet's role column, the same in every language: the
+# stored value's initial. The sheet's legend and the entry form spell out each letter with
+# its ROLE_LABELS name; volunteers type the letter.
+ROLE_LETTERS = {role: role[0].upper() for role in ROLES}
+_ROLE_BY_LETTER = {letter: role for role, letter in ROLE_LETTERS.items()}
 _ROLE_WORDS = {
     "parent": "parent", "padre": "parent", "madre": "parent", "mother": "parent",
     "father": "parent", "guardian": "parent", "madre/padre": "parent", "tutor": "parent",
@@ -62,8 +66,8 @@ def normalize_role(value: str) -> str | None:
     v = clean_line(value).casefold()
     if not v:
         return ""
-    if v.upper() in ROLE_CODES:
-        return ROLE_CODES[v.upper()]
+    if v.upper() in _ROLE_BY_LETTER:
+        return _ROLE_BY_LETTER[v.upper()]
     return _ROLE_WORDS.get(v)
 
 
@@ -155,20 +159,15 @@ def check_fields(
         e.role = role
 
     wl = raw.get("waitlist_number")
-    wl = clean_line(str(wl)) if wl is not None else ""
-    if wl:
-        if not re.fullmatch(r"\d{1,9}", wl):
-            errors["waitlist_number"] = "Waitlist number must be a whole number."
-        else:
-            n = int(wl)
-            lo, hi = petition.waitlist_min, petition.waitlist_max
-            if (lo is not None and n < lo) or (hi is not None and n > hi):
-                errors["waitlist_number"] = (
-                    f"Waitlist number must be between {lo if lo is not None else 0}"
-                    f" and {hi if hi is not None else '…'}."
-                )
-            else:
-                e.waitlist_number = n
+    try:
+        e.waitlist_number = waitlist.parse(
+            clean_line(str(wl)) if wl is not None else "",
+            petition.waitlist_min,
+            petition.waitlist_max,
+        )
+    except waitlist.WaitlistError as problem:
+        # Named, as the import report lists a row's problems together.
+        errors["waitlist_number"] = f"Waitlist number: {problem}"
 
     e.comment = clean_text(raw.get("comment"))
     if len(e.comment) > COMMENT_MAX:
@@ -261,7 +260,7 @@ def _free_key(petition: Petition, entry: Entry) -> str:
             select(Signature.email_key).where(
                 Signature.petition_id == petition.id,
                 Signature.name_key == entry.name_key,
-                Signature.email_key.like(base + "%"),
+                Signature.email_key.startswith(base, autoescape=True),
             )
         )
     )
