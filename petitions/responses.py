@@ -39,7 +39,12 @@ def private(view):
     return wrapped
 
 
-def form_page(template: str, form: FlaskForm, **context):
-    """A page with a form: 400 when a submitted form is shown again with its errors."""
-    status = 400 if form.is_submitted() else 200
+def form_page(template: str, form: FlaskForm, *, status: int | None = None, **context):
+    """A page with a form: 400 when a submitted form is shown again with its errors.
+
+    A view that knows better passes `status`: 422 when the form was valid but the file it
+    carried was refused (an import with errors in it), 409 when what it asks for conflicts
+    with what is stored (a duplicate, a closed petition)."""
+    if status is None:
+        status = 400 if form.is_submitted() else 200
     return render_template(template, form=form, **context), status

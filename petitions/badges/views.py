@@ -23,7 +23,7 @@ from ..loaders import event_or_404, petition_or_404
 from ..models import Event, Petition
 from ..models.badge import BadgeSheet
 from ..pdf.badges import render
-from ..responses import no_store
+from ..responses import form_page, no_store
 from ..services import badges as svc
 from .forms import DesignForm, SheetForm
 
@@ -145,7 +145,6 @@ def _sheets(petition, event, events):
         form.source.choices = [SelectChoice("all", f"RSVPs and attendees of {event.name}")]
     if not form.is_submitted():
         form.stock.data = form.stock.data or svc.DEFAULT_STOCK
-    status = 400 if form.is_submitted() else 200
     if form.validate_on_submit():
         target_event = event
         if form.source.data.startswith("event:"):
@@ -167,19 +166,15 @@ def _sheets(petition, event, events):
             if people or blanks:
                 return _sheet_pdf(petition, target_event, form, people, blanks)
             flash("No one matches those choices, so there is nothing to print.", "error")
-    design = svc.design_for(petition)
-    return (
-        render_template(
-            "badges/sheets.html",
-            petition=petition,
-            event=event,
-            form=form,
-            design=design,
-            sheets=svc.recent_sheets(petition, event),
-            stocks=svc.SHEET_STOCKS,
-            range=svc.waitlist_range(petition),
-        ),
-        status,
+    return form_page(
+        "badges/sheets.html",
+        form,
+        petition=petition,
+        event=event,
+        design=svc.design_for(petition),
+        sheets=svc.recent_sheets(petition, event),
+        stocks=svc.SHEET_STOCKS,
+        range=svc.waitlist_range(petition),
     )
 
 
@@ -246,8 +241,7 @@ def design(slug):
         db.session.commit()
         flash("Badge design saved.", "ok")
         return redirect(url_for(".design", slug=slug))
-    status = 400 if form.is_submitted() else 200
-    return render_template("badges/design.html", petition=petition, form=form), status
+    return form_page("badges/design.html", form, petition=petition)
 
 
 @bp.get("/manage/badges/p/<slug>/sample.pdf")

@@ -148,7 +148,6 @@ def officials_csv():
 def officials_import():
     form = ImportForm()
     report = None
-    status = 200
     if form.validate_on_submit():
         text = officials_service.decode_upload(form.file.data.read())
         report = officials_service.check_csv(text)
@@ -160,10 +159,8 @@ def officials_import():
                 "ok",
             )
             return redirect(url_for("packets.officials"))
-        status = 422
-    elif request.method == "POST":
-        status = 400
-    return render_template("packets/import.html", form=form, report=report), status
+    # 422 for a valid form whose file was refused, 400 for an invalid form.
+    return form_page("packets/import.html", form, status=422 if report else None, report=report)
 
 
 # --- a petition's packets -------------------------------------------------------------
