@@ -195,6 +195,26 @@ def test_rsvp_can_sign_linked_petition(client, make_event, make_petition, smtp_s
     assert db.session.scalar(select(func.count(Signature.id))) == 1
 
 
+def test_rsvp_signing_keeps_a_waitlist_number_only_where_the_petition_takes_it(
+    client, make_event, make_petition, smtp_server
+):
+    asks = make_petition(ask_waitlist=True, waitlist_min=1, waitlist_max=500)
+    r = rsvp(client, make_event(ask_waitlist=True, petition_id=asks.id), sign="y",
+             waitlist_number="42")  # fmt: skip
+    assert r.status_code == 302
+    assert "you also signed the petition" in client.get(r.headers["Location"]).get_data(
+        as_text=True
+    )
+    silent = make_petition()  # asks for no number: the signature gets none
+    rsvp(client, make_event(ask_waitlist=True, petition_id=silent.id), sign="y",
+         waitlist_number="42")  # fmt: skip
+    numbers = dict(
+        db.session.execute(select(Signature.petition_id, Signature.waitlist_number)).all()
+    )
+    assert numbers == {asks.id: 42, silent.id: None}
+    assert db.session.scalars(select(Attendee.waitlist_number)).all() == [42, 42]
+
+
 def parse_ics(text):
     assert text.endswith("\r\n")
     unfolded = text.replace("\r\n ", "")

@@ -28,6 +28,7 @@ from ..responses import private
 from ..scanner.forms import TicketCheckInForm
 from ..services import checkin, rallies, rally_mail
 from ..services.rallies import RsvpStatus
+from ..services.signing import SignStatus
 from ..services.tokens import normalize_token
 from ..urls import public_url
 from .dates import local_time, when_text
@@ -78,18 +79,18 @@ def _after_sign(result: rallies.RsvpResult) -> None:
     rally_mail.send_signature_confirmation(result, str(get_locale() or "en"))
 
 
-def _sign_message(status: str | None) -> None:
+def _sign_message(result: rallies.RsvpResult) -> None:
     messages = {
-        "signed": _("Thank you: you also signed the petition."),
-        "pending": _("Please confirm your signature with the link we emailed you."),
-        "duplicate": _("You had already signed the petition. Thank you!"),
-        "closed": _("The petition is not taking signatures right now."),
-        "full_household": _(
+        SignStatus.SIGNED: _("Thank you: you also signed the petition."),
+        SignStatus.PENDING: _("Please confirm your signature with the link we emailed you."),
+        SignStatus.DUPLICATE: _("You had already signed the petition. Thank you!"),
+        SignStatus.CLOSED: _("The petition is not taking signatures right now."),
+        SignStatus.FULL_HOUSEHOLD: _(
             "Several people have already signed the petition with this email address."
         ),
     }
-    if status in messages:
-        flash(messages[status], "ok" if status in ("signed", "pending", "duplicate") else "error")
+    if result.sign_status in messages:
+        flash(messages[result.sign_status], "ok" if result.signed_petition else "error")
 
 
 def _sent(event: Event, sent_ok: bool):
@@ -125,7 +126,7 @@ def event_page(slug: str):
                 event, rally_mail.send_ticket(event, result.attendee, result.token, resent=True)
             )
         _after_sign(result)
-        _sign_message(result.sign_status)
+        _sign_message(result)
         if not rally_mail.send_ticket(event, result.attendee, result.token):
             flash(_("We could not email your ticket just now. Keep this page open."), "error")
         return redirect(url_for("events.ticket", token=result.token))
@@ -212,7 +213,7 @@ def signin(slug: str, key: str):
             # An RSVP under this email in another name (a household): checked in, but the
             # ticket is only mailed to the address on the RSVP, never shown here.
             return _sent(event, sent_ok)
-        _sign_message(result.sign_status)
+        _sign_message(result)
         if result.status == RsvpStatus.ALREADY:
             flash(_("You were already checked in. Welcome back!"), "ok")
         else:

@@ -13,14 +13,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Required, TypedDict, Unpack
 from urllib.parse import quote_plus
 
 from sqlalchemy import func, select, update
 
 from ..extensions import db
-from ..models import Attendee, CheckIn, Event, EventStatus, Petition
+from ..models import Attendee, CheckIn, Event, EventStatus, Petition, Signature
 from ..models.base import utcnow
 from ..timezones import utc_to_local, zone
+from . import waitlist
 from .signing import SignStatus, sign_petition
 from .text import clean_line, name_key, normalize_email
 from .tokens import is_well_formed, new_token, normalize_token, token_hash
@@ -139,8 +141,25 @@ class RsvpResult:
     status: RsvpStatus
     attendee: Attendee | None = None
     token: str | None = None  # the fresh ticket token, when one was issued
-    sign_status: str | None = None  # result of signing the linked petition, if asked
-    signature: object | None = None  # the Signature, when signing stored or found one
+    sign_status: SignStatus | None = None  # result of signing the linked petition, if asked
+    signature: Signature | None = None  # the Signature, when signing stored or found one
+
+    @property
+    def signed_petition(self) -> bool:
+        """The linked petition holds the person's signature: new, waiting for its
+        confirmation, or from before."""
+        return self.sign_status in (SignStatus.SIGNED, SignStatus.PENDING, SignStatus.DUPLICATE)
+
+
+class Person(TypedDict, total=False):
+    """What rsvp and sign_in take about the person (events.forms.AttendForm.attendee)."""
+
+    given_name: Required[str]
+    family_name: Required[str]
+    email: Required[str]
+    postal_code: Required[str]
+    phone: str
+    waitlist_number: int | None
 
 
 def find_attendee(event: Event, email: str) -> Attendee | None:
@@ -183,23 +202,14 @@ def _lock_event(event: Event) -> None:
 
 
 def rsvp(
-    event: Event,
-    *,
-    given_name: str,
-    family_name: str,
-    email: str,
-    postal_code: str,
-    phone: str = "",
-    waitlist_number: int | None = None,
-    sign: bool = False,
-    now: datetime | None = None,
+    event: Event, *, sign: bool = False, now: datetime | None = None, **person: Unpack[Person]
 ) -> RsvpResult:
     now = now or utcnow()
     state = rsvp_state(event, now)
     if state not in ("open", "full"):
         return RsvpResult(RsvpStatus.CLOSED)
     _lock_event(event)
-    existing = find_attendee(event, email)
+    existing = find_attendee(event, person["email"])
     if existing is not None:
         if existing.revoked:
             return RsvpResult(RsvpStatus.REVOKED, existing)
@@ -207,29 +217,16 @@ def rsvp(
         return RsvpResult(RsvpStatus.DUPLICATE, existing, reissue_ticket(existing))
     if event.capacity is not None and rsvp_count(event) >= event.capacity:
         return RsvpResult(RsvpStatus.FULL)
-    attendee, token = _new_attendee(
-        event, given_name, family_name, email, phone, postal_code, waitlist_number, now
-    )
+    attendee, token = _new_attendee(event, person, now)
+    db.session.flush()
     result = RsvpResult(RsvpStatus.CREATED, attendee, token)
     if sign:
-        result.sign_status, result.signature = _sign(
-            event, attendee, given_name, family_name, email, postal_code, waitlist_number, "online"
-        )
-    db.session.flush()
+        _sign(result, event, person, source="online")
     return result
 
 
 def sign_in(
-    event: Event,
-    *,
-    given_name: str,
-    family_name: str,
-    email: str,
-    postal_code: str,
-    phone: str = "",
-    waitlist_number: int | None = None,
-    sign: bool = False,
-    now: datetime | None = None,
+    event: Event, *, sign: bool = False, now: datetime | None = None, **person: Unpack[Person]
 ) -> RsvpResult:
     """The poster's "I'm here": check in an RSVP matched by email, or record a walk-up.
 
@@ -239,47 +236,40 @@ def sign_in(
     if signin_state(event, now) != "open":
         return RsvpResult(RsvpStatus.CLOSED)
     _lock_event(event)
-    attendee = find_attendee(event, email)
+    attendee = find_attendee(event, person["email"])
     if attendee is not None and attendee.revoked:
         return RsvpResult(RsvpStatus.REVOKED, attendee)
     if attendee is None:
-        attendee, token = _new_attendee(
-            event, given_name, family_name, email, phone, postal_code, waitlist_number, now
-        )
+        attendee, token = _new_attendee(event, person, now)
         attendee.walk_up = True
-        db.session.flush()
     else:
         token = reissue_ticket(attendee)
+        phone, number = person.get("phone", ""), person.get("waitlist_number")
         if phone and not attendee.phone:
             attendee.phone = clean_line(phone)[:40]
-        if waitlist_number is not None and attendee.waitlist_number is None:
-            attendee.waitlist_number = waitlist_number
-        db.session.flush()
+        if number is not None and attendee.waitlist_number is None:
+            attendee.waitlist_number = number
+    db.session.flush()
     status = RsvpStatus.CHECKED_IN if mark_checked_in(attendee, now) else RsvpStatus.ALREADY
     result = RsvpResult(status, attendee, token)
     if sign:
-        result.sign_status, result.signature = _sign(
-            event, attendee, given_name, family_name, email, postal_code, waitlist_number, "rally"
-        )
-    db.session.flush()
+        _sign(result, event, person, source="rally")
     return result
 
 
-def _new_attendee(
-    event, given_name, family_name, email, phone, postal_code, waitlist_number, now
-) -> tuple[Attendee, str]:
+def _new_attendee(event: Event, person: Person, now: datetime) -> tuple[Attendee, str]:
     """A new attendee in the session, with the clear token of their ticket (only its
     hash is stored)."""
     token = new_token()
     attendee = Attendee(
         event_id=event.id,
         token_hash=token_hash(token),
-        name=full_name(given_name, family_name)[:200],
-        email=email.strip()[:254],
-        email_key=normalize_email(email)[:254],
-        phone=clean_line(phone)[:40],
-        postal_code=clean_line(postal_code)[:10],
-        waitlist_number=waitlist_number,
+        name=full_name(person["given_name"], person["family_name"])[:200],
+        email=person["email"].strip()[:254],
+        email_key=normalize_email(person["email"])[:254],
+        phone=clean_line(person.get("phone", ""))[:40],
+        postal_code=clean_line(person["postal_code"])[:10],
+        waitlist_number=person.get("waitlist_number"),
         created_at=now,
     )
     db.session.add(attendee)
@@ -310,31 +300,30 @@ def mark_checked_in(attendee: Attendee, now: datetime, device: str = "poster") -
     return bool(done)
 
 
-def _sign(event, attendee, given_name, family_name, email, postal_code, waitlist_number, source):
-    """Sign the linked petition (services.signing); marks the attendee when it counts."""
+def _sign(result: RsvpResult, event: Event, person: Person, source: str) -> None:
+    """Sign the linked petition (services.signing) and note it on the result; marks the
+    attendee when the petition holds their signature. A waitlist number the petition does
+    not ask for, or outside its range, is left out of the signature."""
     petition: Petition | None = event.petition
     if petition is None:
-        return None, None
-    if waitlist_number is not None:
-        lo, hi = petition.waitlist_min, petition.waitlist_max
-        if (
-            not petition.ask_waitlist
-            or (lo is not None and waitlist_number < lo)
-            or (hi is not None and waitlist_number > hi)
-        ):
-            waitlist_number = None
-    result = sign_petition(
+        return
+    number = person.get("waitlist_number")
+    lo, hi = petition.waitlist_min, petition.waitlist_max
+    if number is not None and not (petition.ask_waitlist and waitlist.in_range(number, lo, hi)):
+        number = None
+    signed = sign_petition(
         petition,
-        given_name=given_name,
-        family_name=family_name,
-        email=email,
-        postal_code=postal_code,
-        waitlist_number=waitlist_number,
+        given_name=person["given_name"],
+        family_name=person["family_name"],
+        email=person["email"],
+        postal_code=person["postal_code"],
+        waitlist_number=number,
         source=source,
     )
-    if result.status in (SignStatus.SIGNED, SignStatus.PENDING, SignStatus.DUPLICATE):
-        attendee.signed_petition = True
-    return result.status, result.signature
+    result.sign_status, result.signature = signed.status, signed.signature
+    if result.signed_petition:
+        result.attendee.signed_petition = True
+        db.session.flush()
 
 
 def revoke(attendee: Attendee) -> None:
