@@ -110,7 +110,7 @@ def test_preview_renders_a_draft_with_a_disabled_form(client, organizer, make_pe
 
 
 def test_public_json(client, make_petition):
-    petition = make_petition(goal=250, title="Seats now")
+    petition = make_petition(goal=250, title="Seats now", deadline=datetime(2031, 5, 1, 18, 30))
     sign_post(client, petition, town="hartford")
     sign_post(client, petition, given_name="Luis", town="Hartford")
     sign_post(client, petition, given_name="Sofía", town="West Hartford", comment="secret story")
@@ -120,6 +120,7 @@ def test_public_json(client, make_petition):
     data = r.get_json()
     assert data["slug"] == petition.slug and data["title"] == "Seats now"
     assert data["status"] == "published" and data["goal"] == 250
+    assert data["deadline"] == "2031-05-01T18:30:00Z"
     assert data["signature_count"] == 4
     assert data["counts_by_town"] == [
         {"town": "Hartford", "count": 2},

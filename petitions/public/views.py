@@ -27,7 +27,9 @@ from ..models import Petition, PetitionStatus, Signature
 from ..qr import svg
 from ..responses import private
 from ..services import counting, mail, signing
+from ..services.signing import SignStatus
 from ..services.text import sanitize_html
+from ..timezones import iso_utc
 from ..urls import public_url
 from .forms import SignForm
 
@@ -139,9 +141,9 @@ def sign(slug):
         flagged=flagged,
     )
     signature = result.signature
-    if result.status == "closed":
+    if result.status == SignStatus.CLOSED:
         return render_template("public/closed.html", petition=petition), 409
-    if result.status == "full_household":
+    if result.status == SignStatus.FULL_HOUSEHOLD:
         form.email.errors = list(form.email.errors) + [
             _(
                 "Several people have already signed with this email address. "
@@ -150,7 +152,7 @@ def sign(slug):
         ]
         return render_petition_page(petition, form), 400
 
-    if result.status == "duplicate":
+    if result.status == SignStatus.DUPLICATE:
         if signature.confirmed_at is None and not signature.hidden:
             session[PENDING_KEY] = signature.id
             flash(_("You have signed already; it only needs your confirmation."), "ok")
@@ -160,9 +162,9 @@ def sign(slug):
     # Everything the answer needs is read before the commit: afterwards no transaction
     # (on SQLite, no write lock) stays open while the mail server is talked to.
     message = None
-    if result.status == "pending" or current_app.config.get("SIGN_RECEIPT_MAIL"):
+    if result.status == SignStatus.PENDING or current_app.config.get("SIGN_RECEIPT_MAIL"):
         message = signing.confirmation_message(signature)
-    if result.status == "pending":
+    if result.status == SignStatus.PENDING:
         session[PENDING_KEY] = signature.id
         next_url = url_for(".pending", slug=slug)
     else:
@@ -317,7 +319,7 @@ def petition_json(slug):
         goal=petition.goal,
         signature_count=counting.signature_count(petition),
         counts_by_town=counting.counts_by_town(petition),
-        deadline=petition.deadline.isoformat() + "Z" if petition.deadline else None,
+        deadline=iso_utc(petition.deadline),
         url=public_url("public.petition", slug=petition.slug),
     )
     response.headers["Cache-Control"] = (
