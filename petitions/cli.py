@@ -4,7 +4,10 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from .api.cli import api_tokens_cli
+from .badges.cli import badges_cli
 from .extensions import db
+from .packets.cli import packet_command
 from .services.accounts import AccountError, create_user, user_count
 from .services.demo import load_demo
 
@@ -58,10 +61,6 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(bootstrap)
     app.cli.add_command(demo)
-    from .api.cli import api_tokens_cli
-    from .badges.cli import badges_cli
-    from .packets.cli import packet_command
-
     app.cli.add_command(api_tokens_cli)
     app.cli.add_command(badges_cli)
     app.cli.add_command(packet_command)

@@ -1,8 +1,7 @@
 """QR codes: inline SVG for pages, PNG for mail, vector drawing for PDFs.
 
-The mask pattern is fixed: the qrcode package's default tries all eight masks
-and scores each (about 6 ms a code here), a fixed mask about 1 ms; any mask
-decodes on every reader. See BENCHMARKS.md.
+The mask pattern is fixed: the qrcode package's default makes the code with each of the
+eight masks and scores them, while any mask decodes on every reader. See BENCHMARKS.md.
 """
 
 import io
@@ -10,6 +9,7 @@ from functools import lru_cache
 
 import qrcode
 from markupsafe import Markup
+from PIL import Image
 from qrcode.constants import ERROR_CORRECT_M
 
 MASK_PATTERN = 0
@@ -54,8 +54,6 @@ def svg(data: str, label: str = "") -> Markup:
 
 def png(data: str, scale: int = 8) -> bytes:
     """PNG bytes (for e-mail, where SVG is not shown)."""
-    from PIL import Image
-
     m = matrix(data)
     size = len(m)
     img = Image.new("1", (size, size), 1)

@@ -15,6 +15,9 @@ import unicodedata
 from functools import cache
 from pathlib import Path
 
+import arabic_reshaper
+from arabic_reshaper.ligatures import LIGATURES
+from bidi import get_display
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
@@ -47,9 +50,6 @@ def _charmap(font_name: str) -> frozenset[int]:
 
 @cache
 def _reshaper():
-    import arabic_reshaper
-    from arabic_reshaper.ligatures import LIGATURES
-
     # Only the ligatures a shipped font can draw (lam-alef yes; "Allah" as one glyph no).
     have = _charmap(REGULAR) | _charmap(FALLBACK)
     config = {"support_ligatures": True}
@@ -63,8 +63,6 @@ def visual(text: str) -> str:
     """Text in the order to draw it left to right; unchanged when nothing in it is RTL."""
     if not any(unicodedata.bidirectional(c) in ("R", "AL") for c in text):
         return text
-    from bidi import get_display
-
     return get_display(_reshaper().reshape(text))
 
 
