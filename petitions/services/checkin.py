@@ -13,7 +13,7 @@ The service writes in the caller's session and never commits: the route commits 
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
@@ -23,7 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from ..extensions import db
 from ..models import Attendee, CheckIn, Event, User
 from ..models.base import utcnow
-from ..timezones import format_local, iso_utc
+from ..timezones import format_local, iso_utc, naive_utc
 from .text import clean_line
 from .tokens import is_well_formed, normalize_token, token_hash
 
@@ -123,8 +123,7 @@ def parse_scanned_at(value, now: datetime) -> datetime | None:
         dt = datetime.fromisoformat(value.strip())
     except ValueError as e:
         raise CheckInInputError("scanned_at must be an ISO 8601 time") from e
-    if dt.tzinfo is not None:
-        dt = dt.astimezone(UTC).replace(tzinfo=None)
+    dt = naive_utc(dt)
     if dt > now + MAX_CLOCK_AHEAD or dt < now - MAX_QUEUE_AGE:
         return now
     return min(dt, now)

@@ -40,6 +40,7 @@ from ..models.packet import (
 from ..pdf.packet import PAPER, PacketDocument, RenderResult, Section, Story, Summary, render_packet
 from ..timezones import utc_to_local, zone
 from . import officials as officials_service
+from .counting import counted
 from .text import clean_text
 
 PLACEHOLDERS = {
@@ -137,7 +138,7 @@ def _consented_story():
 
 def stories_page(petition: Petition, page: int = 1, per_page: int = 50):
     """Consented stories with their exclusion flag, for the organizer's review page."""
-    where = officials_service.counted(petition.id) & _consented_story()
+    where = counted(petition.id) & _consented_story()
     total = db.session.scalar(select(func.count(Signature.id)).where(where)) or 0
     excluded = (
         select(StoryExclusion.signature_id)
@@ -283,7 +284,7 @@ def _addressee(official: Official | None, petition: Petition) -> str:
 
 
 def _section(petition, settings, official, scope, sort_order, tz, today) -> Section | None:
-    where = officials_service.counted(petition.id)
+    where = counted(petition.id)
     if official is not None and scope == SCOPE_CONSTITUENTS:
         where = where & officials_service.constituent_clause(official.id)
     total = db.session.scalar(select(func.count(Signature.id)).where(where)) or 0
@@ -362,7 +363,7 @@ def _no_signers(official: Official | None, scope: str) -> PacketError:
 def count_rows(petition: Petition, req: PacketRequest) -> int:
     """How many signature rows the packet will list (to decide on a background job)."""
     req.validate()
-    where = officials_service.counted(petition.id)
+    where = counted(petition.id)
     if req.scope == SCOPE_COMBINED or (req.official_id is None and req.scope != SCOPE_EVERYONE):
         counts = officials_service.counts_by_official(petition.id)
         if counts:
