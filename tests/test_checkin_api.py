@@ -170,6 +170,23 @@ def test_replayed_nonce_returns_the_first_answer_and_logs_once(
     assert count_checkins(nonce=u) == 1
 
 
+def test_a_nonce_reused_for_another_ticket_is_refused_and_checks_nobody_in(
+    app, volunteer, post, make_event, make_attendee
+):
+    event = make_event()
+    first, first_token = make_attendee(event, "Ana Diaz")
+    second, second_token = make_attendee(event, "Luis Rivera")
+    n = nonce()
+    assert post({"token": first_token, "nonce": n}).get_json()["result"] == "ok"
+    refused = post({"token": second_token, "nonce": n})
+    assert refused.status_code == 400 and "nonce" in refused.get_json()["error"]
+    db.session.expire_all()
+    assert db.session.get(type(second), second.id).checked_in_at is None
+    assert count_checkins() == 1
+    # Scanned again with a fresh nonce, the second ticket checks in as usual.
+    assert post({"token": second_token, "nonce": nonce()}).get_json()["result"] == "ok"
+
+
 def test_offline_scan_time_is_kept_and_clock_skew_is_clamped(
     app, volunteer, post, make_event, make_attendee
 ):

@@ -63,6 +63,7 @@ def checkins():
             hashed=data.get("token_hash"),
         )
     except svc.CheckInInputError as e:
+        db.session.rollback()  # a half-made scan (a claim without its log) is not kept
         _bad_request(str(e))
     touch_api_token()
     db.session.commit()

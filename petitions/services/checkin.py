@@ -2,7 +2,8 @@
 
 - Idempotent by the client's nonce: a retried or offline-queued scan that reaches
   the server twice is answered with the first answer and logged once (the unique
-  constraint on checkins.nonce decides, so two copies racing each other are safe).
+  constraint on checkins.nonce decides, so two copies racing each other are safe; a
+  checked-in ticket is never checked out, so a repeated scan never claims it again).
 - Two volunteers scanning the same ticket at the same instant: the check-in is a
   conditional UPDATE ... WHERE checked_in_at IS NULL and its rowcount says who won,
   on SQLite and PostgreSQL alike; the other gets "already".
@@ -157,10 +158,8 @@ def check_in(
         parsed = ticket_token(token)
         digest = token_hash(parsed) if parsed else None
 
-    # A retried or offline-queued scan that reached us before: answer as then.
-    replay = replayed(nonce)
-    if replay is not None:
-        return replay
+    # The scan is tried first and its nonce checked when it is logged: a new scan, the
+    # common case, costs the claim and the log and nothing else.
     staff = _Staff(user.id, display_name(user.name, user.email))
     result, attendee_id, event_id = _scan(digest, staff, when, event)
     log = {
@@ -175,9 +174,11 @@ def check_in(
     }
     logged = db.session.connection().scalar(_LOG[db.session.get_bind().dialect.name], log)
     if logged is None:
-        # A copy of this scan sent at the same instant was logged first (PostgreSQL: the
-        # unique nonce waited for it). That copy made the check-in; answer as it did.
-        if result.result == OK:  # same nonce, another ticket: a broken client
+        # This scan reached us before (a retry, an offline queue, or a copy sent at the
+        # same instant, which PostgreSQL's unique nonce waited for): the first copy made
+        # the check-in, so this one found the ticket taken. Answer as the first did.
+        if result.result == OK:  # it claimed a ticket after all: a nonce reused for
+            # another ticket by a broken client; the route does not commit the claim
             raise CheckInInputError("this nonce was already used for another scan")
         return replayed(nonce)
     return result
