@@ -20,12 +20,16 @@ def _check(slug: str) -> None:
         abort(404)
 
 
-def petition_or_404(slug: str) -> Petition:
+def _by_slug_or_404(statement, slug: str):
     _check(slug)
-    petition = db.session.scalars(_PETITION, {"slug": slug}).first()
-    if petition is None:
+    found = db.session.scalars(statement, {"slug": slug}).first()
+    if found is None:
         abort(404)
-    return petition
+    return found
+
+
+def petition_or_404(slug: str) -> Petition:
+    return _by_slug_or_404(_PETITION, slug)
 
 
 def public_petition_or_404(slug: str) -> Petition:
@@ -49,11 +53,7 @@ def public_petition_or_404(slug: str) -> Petition:
 
 
 def event_or_404(slug: str) -> Event:
-    _check(slug)
-    event = db.session.scalars(_EVENT, {"slug": slug}).first()
-    if event is None:
-        abort(404)
-    return event
+    return _by_slug_or_404(_EVENT, slug)
 
 
 def _petition_key(slug: str) -> str:
