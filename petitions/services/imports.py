@@ -334,9 +334,8 @@ def import_rows(petition: Petition, report: Report) -> int:
         raise ImportError_("Nothing to import.")
     rows = report.rows
     try:
-        with db.session.begin_nested():
-            for start in range(0, len(rows), 2000):
-                db.session.execute(insert(Signature), rows[start : start + 2000])
+        for start in range(0, len(rows), 2000):
+            db.session.execute(insert(Signature), rows[start : start + 2000])
     except IntegrityError as e:
         raise ImportError_(
             "Some of these people signed while you were importing; check the file again."
