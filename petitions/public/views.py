@@ -153,7 +153,7 @@ def sign(slug):
         return render_petition_page(petition, form), 400
 
     if result.status == SignStatus.DUPLICATE:
-        if signature.confirmed_at is None and not signature.hidden:
+        if signature.pending:
             session[PENDING_KEY] = signature.id
             flash(_("You have signed already; it only needs your confirmation."), "ok")
             return redirect(url_for(".pending", slug=slug))

@@ -187,10 +187,10 @@ def check_in(
 # The statements of a scan, built once: a scan only binds its values.
 _attendees = Attendee.__table__
 _LOG = {
-    dialect.__name__.rsplit(".", 1)[-1]: dialect.insert(CheckIn.__table__)
+    name: dialect.insert(CheckIn.__table__)
     .on_conflict_do_nothing(index_elements=["nonce"])
     .returning(CheckIn.__table__.c.id)
-    for dialect in (postgresql, sqlite)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
 }
 
 

@@ -216,10 +216,10 @@ def sign_petition(
     # The household limit applies to people sharing an email (not to paper rows without one).
     household = bool(row["email"])
     insert = _insert(db.session.get_bind().dialect.name, household)
+    params = row
     if household:
-        row["household_max"] = int(current_app.config["SIGN_HOUSEHOLD_MAX"])
-    new_id = db.session.connection().scalar(insert, row)
-    row.pop("household_max", None)
+        params = dict(row, household_max=int(current_app.config["SIGN_HOUSEHOLD_MAX"]))
+    new_id = db.session.connection().scalar(insert, params)
     if new_id is None:
         existing = db.session.scalars(
             select(Signature).where(
