@@ -8,10 +8,20 @@ from flask_babel import get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import database  # noqa: F401  (its engine events tune SQLite)
+from .assets import fingerprint_static
 from .config import DEFAULT_SECRET_KEY, Defaults, env_overrides
 from .extensions import babel, cache, csrf, db, limiter, login, migrate
-from .i18n import remember_language, select_locale
-from .responses import revalidate_by_default
+from .i18n import (
+    LanguageConverter,
+    alternate_urls,
+    keep_page_language,
+    language_url,
+    remember_language,
+    select_locale,
+    take_page_language,
+)
+from .origin import refuse_cross_site
+from .responses import SessionInterface, revalidate_by_default
 from .timezones import zone
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,6 +43,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
 
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.url_map.converters["lang"] = LanguageConverter
+    app.session_interface = SessionInterface()
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = (
             f"sqlite:///{Path(app.instance_path) / 'petitions.sqlite3'}"
@@ -124,7 +136,13 @@ CSP = (
 
 
 def _register_hooks(app: Flask) -> None:
-    app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals.update(
+        get_locale=get_locale, language_url=language_url, alternate_urls=alternate_urls
+    )
+    app.url_value_preprocessor(take_page_language)
+    app.url_defaults(keep_page_language)
+    app.url_defaults(fingerprint_static)
+    app.before_request(refuse_cross_site)
     app.after_request(remember_language)
     app.after_request(revalidate_by_default)  # private blueprints and views say no-store
 

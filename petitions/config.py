@@ -68,6 +68,9 @@ class Defaults:
     # Absolute base URL for links in mail, QR codes and PDFs (e.g. https://act.example.org).
     PUBLIC_BASE_URL = None
     COUNT_CACHE_SECONDS = 2.0
+    # Public petition and event pages (and their JSON), for anonymous visitors: rendered
+    # pages kept this long here, and by shared caches in front (Cache-Control: public).
+    PUBLIC_CACHE_SECONDS = 5.0
     # Flask-Caching: in this process by default; in Redis with REDIS_URL, shared by every
     # worker and app host. Prefix of this site's keys (several sites may share one Redis).
     CACHE_TYPE = "SimpleCache"

@@ -40,7 +40,13 @@ def _name(label, missing):
 
 
 class PersonForm(FlaskForm):
-    """Given name, family name, email and ZIP code, checked alike everywhere."""
+    """Given name, family name, email and ZIP code, checked alike everywhere.
+
+    Only public forms ask for a person, and their pages are shared by every visitor, so
+    they carry no CSRF token: petitions/origin.py refuses them from other sites."""
+
+    class Meta:
+        csrf = False
 
     given_name = _name(_l("First name"), _l("Please enter your first name."))
     family_name = _name(_l("Last name"), _l("Please enter your last name."))

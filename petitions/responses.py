@@ -1,5 +1,11 @@
 """Answers every blueprint gives the same way: how pages may be cached, invalid forms.
 
+Shared pages (`@shared`: a petition or event page, its JSON) are the same for every
+anonymous visitor of one URL: no cookie, `Cache-Control: public`, kept rendered in
+Flask-Caching for PUBLIC_CACHE_SECONDS, so nginx or a CDN in front can serve a surge.
+A visitor who brings a session (an organizer, a signer part-way through) gets the page
+made for them, private.
+
 Private pages (personal data, a signer's or attendee's token, organizer pages, the API)
 are `private, no-store`: nothing keeps them, not even the browser's Back button. The
 blueprints that hold only private pages register `no_store` as their after_request hook;
@@ -10,8 +16,22 @@ Back/Forward and revalidates it, shared caches don't store it (forms carry a CSR
 
 from functools import wraps
 
-from flask import Response, make_response, render_template
+from flask import (
+    Response,
+    current_app,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.sessions import SecureCookieSessionInterface
 from flask_wtf import FlaskForm
+from werkzeug.exceptions import HTTPException
+
+from .caching import remember
+from .i18n import negotiated_language
 
 PRIVATE = "private, no-store"
 REVALIDATE = "private, no-cache"
@@ -37,6 +57,85 @@ def private(view):
         return no_store(make_response(view(*args, **kwargs)))
 
     return wrapped
+
+
+def brings_a_session() -> bool:
+    """The request carries a login or session cookie. Asked of the cookies themselves:
+    reading the session would mark the answer as varying by cookie."""
+    config = current_app.config
+    cookies = request.cookies
+    return bool(
+        cookies.get(config["SESSION_COOKIE_NAME"])
+        or cookies.get(config.get("REMEMBER_COOKIE_NAME", "remember_token"))
+    )
+
+
+def shared(*, by_language: bool = True):
+    """A public page every anonymous visitor of its URL shares (see the module's notes).
+
+    With by_language, the unprefixed URL follows Accept-Language: the default language is
+    shown there, another one is a redirect to that language's URL. Templates see
+    `g.shared_page` and leave out what belongs to one visitor (flashes, the staff's menu).
+    """
+
+    def decorate(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if request.method not in ("GET", "HEAD") or brings_a_session():
+                return no_store(make_response(view(*args, **kwargs)))
+            g.shared_page = True
+            seconds = float(current_app.config["PUBLIC_CACHE_SECONDS"])
+            negotiated = by_language and not g.get("page_language")
+            if negotiated:
+                # An old ?lang= link goes to its language's URL; else the phone's language.
+                asked = request.args.get("lang")
+                chosen = asked if asked in current_app.config["LANGUAGES"] else None
+                language = chosen or negotiated_language()
+                if chosen or language != current_app.config["LANGUAGES"][0]:
+                    args = {**(request.view_args or {}), "lang_code": language}
+                    response = redirect(url_for(request.endpoint, **args))
+                    return _public(response, seconds, vary_language=not chosen)
+                g.page_language = language
+            key = f"page:{g.get('page_language', '')}:{request.endpoint}:{sorted(kwargs.items())}"
+            status, body, headers = remember(key, lambda: _render(view, args, kwargs), seconds)
+            response = Response(body, status, headers)
+            return _public(response, seconds, vary_language=negotiated).make_conditional(request)
+
+        return wrapped
+
+    return decorate
+
+
+def _render(view, args, kwargs) -> tuple[int, bytes, list]:
+    """The view's answer as plain data Flask-Caching can keep: a 404 is kept too, so a
+    flood of made-up slugs does not reach the database."""
+    try:
+        rv = view(*args, **kwargs)
+    except HTTPException as e:
+        rv = current_app.handle_user_exception(e)
+    response = current_app.make_response(rv)
+    response.add_etag()
+    headers = [(k, v) for k, v in response.headers.items() if k not in ("Content-Length",)]
+    return response.status_code, response.get_data(), headers
+
+
+def _public(response: Response, seconds: float, *, vary_language: bool) -> Response:
+    response.cache_control.public = True
+    response.cache_control.max_age = response.cache_control.s_maxage = max(1, int(seconds))
+    if vary_language:
+        response.vary.add("Accept-Language")
+    return response
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's cookie session, but a shared page is not marked `Vary: Cookie`: Flask-Login
+    looks into the (empty) session on every request, and Flask then adds the Vary header,
+    though a shared page was made without any cookie and never reads one."""
+
+    def save_session(self, app, session, response) -> None:
+        if g.get("shared_page") and not session.modified:
+            session.accessed = False
+        super().save_session(app, session, response)
 
 
 def form_page(template: str, form: FlaskForm, *, status: int | None = None, **context):

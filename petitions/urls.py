@@ -19,3 +19,9 @@ def public_url(endpoint: str, **values) -> str:
     )
     current_app.inject_url_defaults(endpoint, values)
     return adapter.build(endpoint, values, force_external=True)
+
+
+def share_url(endpoint: str, **values) -> str:
+    """The absolute URL of a page to pass on (share buttons, og:url, QR codes, print):
+    without a language prefix, so each reader gets the page in their own language."""
+    return public_url(endpoint, lang_code=None, **values)

@@ -13,6 +13,7 @@ import uuid
 
 import flask_babel
 import pytest
+from flask import g
 from flask_migrate import upgrade
 from sqlalchemy import delete
 from werkzeug.serving import make_server
@@ -64,6 +65,9 @@ def _test_config(database_url, instance):
         "SERVER_NAME": "localhost",
         "OUTBOX_DIR": str(instance / "outbox"),
         "RATELIMIT_STORAGE_URI": "memory://",
+        # Tests read their own writes on the next page; the tests of the shared page
+        # cache (test_shared_pages.py) turn it on.
+        "PUBLIC_CACHE_SECONDS": 0,
     }
 
 
@@ -74,6 +78,8 @@ def app(_schema, tmp_path, monkeypatch):
     # The fixture keeps one app context open, so test-client requests share `g`; forget
     # the language Flask-Babel cached there, as a fresh request in production would.
     app.before_request(flask_babel.refresh)
+    # Likewise what a request keeps in g about itself (its page language, a shared page).
+    app.teardown_request(lambda _exc: [g.pop(k, None) for k in ("page_language", "shared_page")])
     with app.app_context():
         yield app
         db.session.remove()

@@ -2,29 +2,18 @@
 
 from datetime import timedelta
 
-from flask import g
 from sqlalchemy import func, select
 
 from petitions.extensions import db
 from petitions.models import Attendee, EventStatus, Signature
 from petitions.models.base import utcnow
-from tests.conftest import csrf_from
 from tests.events_helpers import person, ticket_token
 
 
-def fresh_csrf():
-    """The app fixture keeps one app context (and so one `g`) across requests, where
-    Flask-WTF caches the CSRF token; a second client needs it forgotten."""
-    g.pop("csrf_token", None)
-
-
 def rsvp(client, event, lang=None, **data):
-    url = f"/e/{event.slug}" + (f"?lang={lang}" if lang else "")
-    fresh_csrf()
-    page = client.get(url)
-    body = dict(person(), csrf_token=csrf_from(page.get_data(as_text=True)))
-    body.update(data)
-    return client.post(url, data=body)
+    url = f"/{lang}/e/{event.slug}" if lang else f"/e/{event.slug}"
+    assert client.get(url).status_code == 200
+    return client.post(url, data={**person(), **data})
 
 
 def attendee_count(event):
@@ -85,8 +74,11 @@ def test_ticket_mail_in_spanish(client, make_event, smtp_server):
 
 def test_event_page_in_spanish(client, make_event):
     event = make_event()
-    html = client.get(f"/e/{event.slug}?lang=es").get_data(as_text=True)
+    html = client.get(f"/es/e/{event.slug}").get_data(as_text=True)
     assert "Confirmar asistencia" in html and "Nombre" in html
+    # An old ?lang= link goes to the Spanish URL.
+    old = client.get(f"/e/{event.slug}?lang=es", follow_redirects=True)
+    assert old.request.path == f"/es/e/{event.slug}" and "Confirmar asistencia" in old.text
 
 
 def test_rsvp_validation_errors_keep_data_and_store_nothing(client, make_event):
@@ -111,10 +103,10 @@ def test_rsvp_validation_errors_keep_data_and_store_nothing(client, make_event):
     assert attendee_count(event) == 0
 
 
-def test_rsvp_without_csrf_is_a_clear_400(client, make_event):
+def test_rsvp_from_another_site_is_refused(client, make_event):
     event = make_event()
-    r = client.post(f"/e/{event.slug}", data=person())
-    assert r.status_code == 400
+    r = client.post(f"/e/{event.slug}", data=person(), headers={"Sec-Fetch-Site": "cross-site"})
+    assert r.status_code == 403
     assert attendee_count(event) == 0
 
 
@@ -166,7 +158,7 @@ def test_cancelled_event(client, csrf, make_event):
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     assert "This event has been cancelled" in html and 'name="given_name"' not in html
-    r = client.post(f"/e/{event.slug}", data=dict(person(), csrf_token=csrf()))
+    r = client.post(f"/e/{event.slug}", data=person())
     assert r.status_code == 409 and attendee_count(event) == 0
     assert "STATUS:CANCELLED" in client.get(f"/e/{event.slug}.ics").get_data(as_text=True)
 

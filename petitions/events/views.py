@@ -20,17 +20,18 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import qr
-from ..extensions import db, limiter
+from ..extensions import csrf, db, limiter
 from ..extensions import login as login_manager
+from ..i18n import localized_route
 from ..loaders import event_or_404
 from ..models import Event, EventStatus
-from ..responses import private
+from ..responses import private, shared
 from ..scanner.forms import TicketCheckInForm
 from ..services import checkin, rallies, rally_mail
 from ..services.rallies import RsvpStatus
 from ..services.signing import SignStatus
 from ..services.tokens import normalize_token
-from ..urls import public_url
+from ..urls import share_url
 from .dates import local_time, when_text
 from .forms import AttendForm
 
@@ -101,7 +102,9 @@ def _sent(event: Event, sent_ok: bool):
 # --- event page, RSVP, calendar -----------------------------------------------------------
 
 
-@bp.route("/e/<slug>", methods=["GET", "POST"])
+@localized_route(bp, "/e/<slug>", methods=["GET", "POST"])
+@shared()
+@csrf.exempt  # a public form: refused from other sites by petitions/origin.py instead
 @limiter.limit(_rsvp_limit, exempt_when=_is_not_post)
 def event_page(slug: str):
     event = _load_public(slug)
@@ -147,7 +150,7 @@ def _event_page(event: Event, state: str, form: AttendForm, status: int = 200):
     )
 
 
-@bp.get("/e/<slug>/sent")
+@localized_route(bp, "/e/<slug>/sent", methods=["GET"])
 def sent(slug: str):
     event = _load_public(slug)
     return render_template("events/sent.html", event=event, failed=bool(request.args.get("failed")))
@@ -158,7 +161,7 @@ def event_ics(slug: str):
     event = _load_public(slug)
     if event.status == EventStatus.DRAFT:
         abort(404)
-    url = public_url("events.event_page", slug=event.slug)
+    url = share_url("events.event_page", slug=event.slug)
     parts = [
         event.meeting_point and f"Meeting point: {event.meeting_point}",
         event.route_notes,
@@ -179,7 +182,9 @@ def event_ics(slug: str):
 # --- poster sign-in ("I'm here") ---------------------------------------------------------
 
 
-@bp.route("/e/<slug>/here/<key>", methods=["GET", "POST"])
+@localized_route(bp, "/e/<slug>/here/<key>", methods=["GET", "POST"])
+@shared()
+@csrf.exempt  # a public form: refused from other sites by petitions/origin.py instead
 @limiter.limit(_signin_limit, exempt_when=_is_not_post)
 def signin(slug: str, key: str):
     event = event_or_404(slug)
@@ -236,7 +241,7 @@ def _not_found(response) -> bool:
     return response.status_code == 404
 
 
-@bp.route("/t/<token>", methods=["GET", "POST"])
+@localized_route(bp, "/t/<token>", methods=["GET", "POST"])
 @limiter.limit(_ticket_guess_limit, deduct_when=_not_found)
 @private
 def ticket(token: str):

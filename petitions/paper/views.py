@@ -37,7 +37,7 @@ from ..services.paper import (
     recent_sheet_entries,
     record_paper_signature,
 )
-from ..urls import public_url
+from ..urls import share_url
 from .forms import ImportConfirmForm, ImportUploadForm, PaperEntryForm
 
 bp = Blueprint("paper", __name__)
@@ -70,7 +70,7 @@ def sheet(slug: str):
         abort(400)
     data = SheetData(
         title=petition.title,
-        url=public_url("public.petition", slug=petition.slug),
+        url=share_url("public.petition", slug=petition.slug),
         paragraphs=petition_paragraphs(petition),
         addressed_to=petition.addressed_to,
         ask_waitlist=petition.ask_waitlist,

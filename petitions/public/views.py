@@ -22,15 +22,16 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from ..extensions import csrf, db, limiter
+from ..i18n import localized_route
 from ..loaders import public_petition_or_404
 from ..models import Petition, PetitionStatus, Signature
 from ..qr import svg
-from ..responses import private
+from ..responses import private, shared
 from ..services import counting, mail, signing
 from ..services.signing import SignStatus
 from ..services.text import sanitize_html
 from ..timezones import iso_utc
-from ..urls import public_url
+from ..urls import share_url
 from .forms import SignForm
 
 bp = Blueprint("public", __name__)
@@ -38,7 +39,8 @@ bp = Blueprint("public", __name__)
 PENDING_KEY = "pending_signature"
 
 
-@bp.get("/")
+@localized_route(bp, "/", methods=["GET"])
+@shared()
 def index():
     petitions = db.session.scalars(
         select(Petition)
@@ -60,11 +62,12 @@ def render_petition_page(petition: Petition, form: SignForm | None = None, *, pr
         body_html=Markup(sanitize_html(petition.body)),
         count=0 if preview else counting.signature_count(petition),
         supporters=[] if preview else counting.recent_supporters(petition),
-        petition_url=public_url("public.petition", slug=petition.slug),
+        petition_url=share_url("public.petition", slug=petition.slug),
     )
 
 
-@bp.get("/p/<slug>")
+@localized_route(bp, "/p/<slug>", methods=["GET"])
+@shared()
 def petition(slug):
     return render_petition_page(public_petition_or_404(slug))
 
@@ -97,9 +100,9 @@ def _many_from_this_address() -> bool:
     return not ok
 
 
-@bp.post("/p/<slug>/sign")
+@localized_route(bp, "/p/<slug>/sign", methods=["POST"])
 @private
-@csrf.exempt  # the form checks its token itself, so a stale one re-renders with the data kept
+@csrf.exempt  # a public form: refused from other sites by petitions/origin.py instead
 @limiter.limit(_sign_limits, key_func=get_remote_address)
 @limiter.limit(_petition_limits, key_func=_petition_key)
 def sign(slug):
@@ -112,16 +115,7 @@ def sign(slug):
         # Pretend all went well; store nothing.
         return render_template("public/thanks.html", petition=petition, signature=None)
     if not form.validate_on_submit():
-        if "csrf_token" in form.errors:
-            flash(
-                _(
-                    "This form had expired, so nothing was saved yet. "
-                    "Your answers are still here: please check them and press Sign again."
-                ),
-                "error",
-            )
-        else:
-            flash(_("Please correct the marked fields below."), "error")
+        flash(_("Please correct the marked fields below."), "error")
         return render_petition_page(petition, form), 400
     flagged = "many signatures from one address" if _many_from_this_address() else ""
 
@@ -186,7 +180,7 @@ def _send(message) -> bool:
     return False
 
 
-@bp.get("/p/<slug>/already")
+@localized_route(bp, "/p/<slug>/already", methods=["GET"])
 def already(slug):
     petition = public_petition_or_404(slug)
     return render_template("public/already.html", petition=petition, **_share_context(petition))
@@ -202,7 +196,7 @@ def _pending_signature(petition: Petition) -> Signature | None:
     return signature
 
 
-@bp.get("/p/<slug>/pending")
+@localized_route(bp, "/p/<slug>/pending", methods=["GET"])
 def pending(slug):
     petition = public_petition_or_404(slug)
     signature = _pending_signature(petition)
@@ -215,7 +209,8 @@ def _resend_key():
     return f"resend:{session.get(PENDING_KEY)}"
 
 
-@bp.post("/p/<slug>/pending/resend")
+@localized_route(bp, "/p/<slug>/pending/resend", methods=["POST"])
+@csrf.exempt  # a public form: refused from other sites by petitions/origin.py instead
 @limiter.limit(lambda: current_app.config["RATELIMIT_RESEND"], key_func=get_remote_address)
 @limiter.limit(lambda: current_app.config["RATELIMIT_RESEND"], key_func=_resend_key)
 def resend(slug):
@@ -232,7 +227,7 @@ def resend(slug):
     return redirect(url_for(".pending", slug=slug))
 
 
-@bp.get("/p/<slug>/thanks/<token>")
+@localized_route(bp, "/p/<slug>/thanks/<token>", methods=["GET"])
 @private
 def thanks(slug, token):
     petition = public_petition_or_404(slug)
@@ -250,7 +245,7 @@ def thanks(slug, token):
 
 
 def _share_context(petition: Petition) -> dict:
-    url = public_url("public.petition", slug=petition.slug)
+    url = share_url("public.petition", slug=petition.slug)
     message = _("I signed “%(title)s”. Will you sign too?", title=petition.title)
     text = f"{message} {url}"
     return {
@@ -273,8 +268,9 @@ def _signature_or_404(token: str) -> Signature:
     return signature
 
 
-@bp.route("/s/<token>/confirm", methods=["GET", "POST"])
+@localized_route(bp, "/s/<token>/confirm", methods=["GET", "POST"])
 @private
+@csrf.exempt  # the token in the URL is the proof; other sites are refused by origin.py
 def confirm(token):
     signature = _signature_or_404(token)
     petition = signature.petition
@@ -289,8 +285,9 @@ def confirm(token):
     return render_template("public/confirm.html", petition=petition, signature=signature)
 
 
-@bp.route("/s/<token>/remove", methods=["GET", "POST"])
+@localized_route(bp, "/s/<token>/remove", methods=["GET", "POST"])
 @private
+@csrf.exempt  # the token in the URL is the proof; other sites are refused by origin.py
 def remove(token):
     signature = signing.by_token(token)
     if request.method == "POST":
@@ -310,6 +307,7 @@ def remove(token):
 
 
 @bp.get("/p/<slug>.json")
+@shared(by_language=False)
 def petition_json(slug):
     petition = public_petition_or_404(slug)
     response = jsonify(
@@ -320,11 +318,7 @@ def petition_json(slug):
         signature_count=counting.signature_count(petition),
         counts_by_town=counting.counts_by_town(petition),
         deadline=iso_utc(petition.deadline),
-        url=public_url("public.petition", slug=petition.slug),
-    )
-    response.headers["Cache-Control"] = (
-        f"public, max-age={max(1, int(current_app.config['COUNT_CACHE_SECONDS']))}"
+        url=share_url("public.petition", slug=petition.slug),
     )
     response.headers["Access-Control-Allow-Origin"] = "*"
-    response.add_etag()
-    return response.make_conditional(request)
+    return response

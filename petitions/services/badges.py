@@ -17,7 +17,7 @@ from ..models import Attendee, Event, Petition, Signature
 from ..models.badge import BadgeCalibration, BadgeDesign, BadgePrint, BadgeSheet
 from ..models.base import utcnow
 from ..pdf.badges import Badge, Stock
-from ..urls import public_url
+from ..urls import share_url
 from .exports import log_export
 from .tokens import is_well_formed, normalize_token, token_hash
 
@@ -305,8 +305,8 @@ def badge_qr_url(petition: Petition | None, event: Event | None = None) -> str:
     """What a badge's QR code opens: the petition's page; for an event without a petition,
     the event's page."""
     if petition is None and event is not None:
-        return public_url("events.event_page", slug=event.slug)
-    return public_url("public.petition", slug=petition.slug)
+        return share_url("events.event_page", slug=event.slug)
+    return share_url("public.petition", slug=petition.slug)
 
 
 def badges_for(

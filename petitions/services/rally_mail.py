@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from .. import qr
 from ..models import Attendee, Event
-from ..urls import public_url
+from ..urls import public_url, share_url
 from . import mail, signing
 from .rallies import RsvpResult
 
@@ -18,7 +18,7 @@ def ticket_url(token: str) -> str:
 
 
 def signin_url(event: Event) -> str:
-    return public_url("events.signin", slug=event.slug, key=event.signin_key)
+    return share_url("events.signin", slug=event.slug, key=event.signin_key)
 
 
 def send_ticket(event: Event, attendee: Attendee, token: str, resent: bool = False) -> bool:
@@ -28,7 +28,7 @@ def send_ticket(event: Event, attendee: Attendee, token: str, resent: bool = Fal
         event=event,
         attendee=attendee,
         ticket_url=url,
-        event_url=public_url("events.event_page", slug=event.slug),
+        event_url=share_url("events.event_page", slug=event.slug),
         resent=resent,
     )
     return mail.send_mail(

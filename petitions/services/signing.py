@@ -26,7 +26,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from ..extensions import db
 from ..models import ROLES, Petition, PetitionStatus, Signature
 from ..models.base import utcnow
-from ..urls import public_url
+from ..urls import public_url, share_url
 from . import counting
 from .mail import build_message
 from .text import clean_line, clean_text, name_key, normalize_email
@@ -282,7 +282,7 @@ def confirmation_message(signature: Signature, lang: str | None = None) -> Email
         context = {
             "signature": signature,
             "petition": petition,
-            "petition_url": public_url("public.petition", slug=petition.slug),
+            "petition_url": share_url("public.petition", slug=petition.slug),
             "confirm_url": public_url("public.confirm", token=signature.token),
             "remove_url": public_url("public.remove", token=signature.token),
             "pending": signature.confirmed_at is None,
