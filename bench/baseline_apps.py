@@ -3,14 +3,17 @@
 BASELINE_DB is a sqlite file path or a postgresql:// URL.
 - POST /sign: one INSERT of the form's fields (the floor for the sign POST).
 - POST /checkin: one indexed lookup and one INSERT (the floor for the check-in API).
+- GET /page/<name>: the bytes of BASELINE_PAGES/<name>, served from a dict (the floor for
+  a public page the app serves from its cache).
 Run as a script, it creates its tables.
 """
 
 import os
 import sqlite3
 import threading
+from pathlib import Path
 
-from flask import Flask, jsonify, redirect, request
+from flask import Flask, Response, abort, jsonify, redirect, request
 
 DB = os.environ.get("BASELINE_DB", "/tmp/baseline.sqlite3")
 IS_PG = DB.startswith("postgresql")
@@ -24,6 +27,21 @@ SCHEMA = [
     "CREATE TABLE IF NOT EXISTS scans (id {pk}, ticket_id INTEGER, nonce TEXT UNIQUE, "
     "created_at TEXT)",
 ]
+
+
+PAGES = {
+    p.name: p.read_bytes()
+    for p in Path(os.environ.get("BASELINE_PAGES", "/nonexistent")).glob("*")
+    if p.is_file()
+}
+PAGE_TYPES = {".json": "application/json"}
+
+
+@app.get("/page/<name>")
+def page(name):
+    if name not in PAGES:
+        abort(404)
+    return Response(PAGES[name], content_type=PAGE_TYPES.get(Path(name).suffix, "text/html"))
 
 
 def connect():

@@ -175,6 +175,7 @@ class WrkResult:
     unanswered: int  # sent, but answered only after wrk exited (see bench/wrk/common.lua)
     errors: int  # answered 4xx/5xx, plus wrk's connect, read, write and timeout errors
     exhausted: bool  # a script ran out of prepared data (tickets) before its deadline
+    kinds: dict | None = None  # per request kind, from scripts that print BENCH_KINDS
 
     @property
     def req_per_s(self) -> float:
@@ -220,6 +221,14 @@ def run_wrk(port: int, script: str, path: str, seconds: int, connections: int, t
         unanswered=r["sent"] - r["requests"],
         errors=e["status"] + e["connect"] + e["read"] + e["write"] + e["timeout"],
         exhausted=r["exhausted"] > 0,
+        kinds=next(
+            (
+                json.loads(line.removeprefix("BENCH_KINDS "))
+                for line in out.stdout.splitlines()
+                if line.startswith("BENCH_KINDS ")
+            ),
+            None,
+        ),
     )
 
 
