@@ -46,7 +46,7 @@ instance/config.py:
 	@echo "wrote $@ with a new SECRET_KEY"
 
 # Every benchmark in bench/ (see bench/README.md); results go to BENCHMARKS.md by hand.
-BENCHES := sign_post checkin_api qr_codes badges packet manage_export paper_import rallies_rsvp
+BENCHES := surge sign_post checkin_api qr_codes badges packet manage_export paper_import rallies_rsvp
 bench: $(VENV)/.installed-test
 	@for b in $(BENCHES); do echo "== bench/$$b.py"; $(BIN)/python bench/$$b.py || exit 1; done
 

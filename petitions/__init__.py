@@ -135,6 +135,15 @@ CSP = (
 )
 
 
+SECURITY_HEADERS = (
+    ("Content-Security-Policy", CSP),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+    ("Permissions-Policy", "camera=(self), microphone=(), geolocation=()"),
+)
+
+
 def _register_hooks(app: Flask) -> None:
     app.jinja_env.globals.update(
         get_locale=get_locale, language_url=language_url, alternate_urls=alternate_urls
@@ -148,12 +157,12 @@ def _register_hooks(app: Flask) -> None:
 
     @app.after_request
     def _security_headers(response):
+        # Each one unless the view set its own (one pass over the headers, not one per name).
         h = response.headers
-        h.setdefault("Content-Security-Policy", CSP)
-        h.setdefault("X-Content-Type-Options", "nosniff")
-        h.setdefault("X-Frame-Options", "DENY")
-        h.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        h.setdefault("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
-        if request.is_secure:
-            h.setdefault("Strict-Transport-Security", "max-age=31536000")
+        present = {key.lower() for key in h.keys()}
+        for key, value in SECURITY_HEADERS:
+            if key.lower() not in present:
+                h.add(key, value)
+        if request.is_secure and "strict-transport-security" not in present:
+            h.add("Strict-Transport-Security", "max-age=31536000")
         return response

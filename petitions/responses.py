@@ -98,8 +98,10 @@ def shared(*, by_language: bool = True):
                 g.page_language = language
             key = f"page:{g.get('page_language', '')}:{request.endpoint}:{sorted(kwargs.items())}"
             status, body, headers = remember(key, lambda: _render(view, args, kwargs), seconds)
-            response = Response(body, status, headers)
-            return _public(response, seconds, vary_language=negotiated).make_conditional(request)
+            response = _public(Response(body, status, headers), seconds, vary_language=negotiated)
+            if "If-None-Match" in request.headers or "If-Modified-Since" in request.headers:
+                return response.make_conditional(request)
+            return response
 
         return wrapped
 
@@ -120,10 +122,10 @@ def _render(view, args, kwargs) -> tuple[int, bytes, list]:
 
 
 def _public(response: Response, seconds: float, *, vary_language: bool) -> Response:
-    response.cache_control.public = True
-    response.cache_control.max_age = response.cache_control.s_maxage = max(1, int(seconds))
+    age = max(1, int(seconds))
+    response.headers["Cache-Control"] = f"public, max-age={age}, s-maxage={age}"
     if vary_language:
-        response.vary.add("Accept-Language")
+        response.headers["Vary"] = "Accept-Language"
     return response
 
 
@@ -131,6 +133,12 @@ class SessionInterface(SecureCookieSessionInterface):
     """Flask's cookie session, but a shared page is not marked `Vary: Cookie`: Flask-Login
     looks into the (empty) session on every request, and Flask then adds the Vary header,
     though a shared page was made without any cookie and never reads one."""
+
+    def open_session(self, app, request):
+        # No cookie, nothing to verify: an empty session without building the signer.
+        if not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
 
     def save_session(self, app, session, response) -> None:
         if g.get("shared_page") and not session.modified:

@@ -68,3 +68,45 @@ def test_sign_on_a_phone_in_english_and_spanish(app, live_server, browser_factor
         ("Ana", 412, True),
         ("Lucía", 412, True),
     ]
+
+
+def test_sign_from_a_cached_page_with_javascript_off(
+    app, live_server, browser_factory, make_petition
+):
+    """The page a shared cache keeps carries no cookie and no token: a phone with
+    JavaScript off signs from it, in English and in Spanish (each at its own URL, the
+    Spanish phone sent there from the printed one)."""
+    app.config["PUBLIC_CACHE_SECONDS"] = 5  # as in production (the suite turns it off)
+    petition = make_petition(title="More magnet school seats")
+    browser = browser_factory()
+    runs = [
+        ("en-US", "Ana", f"/p/{petition.slug}", "Sign the petition", "Thank you, Ana!"),
+        ("es-US", "Lucía", f"/es/p/{petition.slug}", "Firmar la petición", "¡Gracias, Lucía!"),
+    ]
+    for locale, name, landed, button, thanks in runs:
+        context = browser.new_context(
+            viewport={"width": 360, "height": 740},
+            is_mobile=True,
+            has_touch=True,
+            locale=locale,
+            java_script_enabled=False,
+        )
+        page = context.new_page()
+        response = page.goto(f"{live_server}/p/{petition.slug}")
+        assert page.url == f"{live_server}{landed}"
+        assert response.headers["cache-control"].startswith("public")
+        assert "set-cookie" not in response.headers
+        assert context.cookies() == []
+        # The same bytes again, from the cache, for this phone too.
+        assert page.goto(page.url).headers.get("etag") == response.headers.get("etag")
+        page.fill("#given_name", name)
+        page.fill("#family_name", "Rivera")
+        page.fill("#email", f"{name.lower()}@example.org")
+        page.fill("#postal_code", "06106")
+        with page.expect_navigation():
+            page.get_by_role("button", name=button).tap()
+        assert "/thanks/" in page.url
+        assert page.locator("h1").inner_text() == thanks
+        context.close()
+    db.session.rollback()
+    assert set(db.session.scalars(select(Signature.given_name))) == {"Ana", "Lucía"}
