@@ -29,7 +29,7 @@ from ..models import Signature
 from ..models.base import utcnow
 from ..public.views import render_petition_page
 from ..responses import form_page, no_store
-from ..services import counting, dashboard
+from ..services import counting, dashboard, retention
 from ..services import petitions as service
 from ..services.exports import csv_lines, log_export
 from ..services.text import clean_line
@@ -40,9 +40,9 @@ bp = Blueprint("manage_petitions", __name__)
 bp.after_request(no_store)
 
 
-def _when(value: datetime | None, tz) -> str:
+def _when(value: datetime | None, tz, fmt: str = "%b %-d, %Y %-I:%M %p") -> str:
     local = utc_to_local(value, tz)
-    return local.strftime("%b %-d, %Y %-I:%M %p") if local else ""
+    return local.strftime(fmt) if local else ""
 
 
 def _data_from(form: PetitionForm) -> service.PetitionData:
@@ -190,8 +190,11 @@ def dashboard_view(slug: str):
         page=dashboard.search(petition, args["q"], args["show"], args["page"]),
         review=dashboard.needs_review(petition) if numbers.stats.flagged else [],
         exports=dashboard.export_log(petition),
+        removal_date=retention.petition_removal_date(petition),
+        retention_days=petition.retention_days or retention.default_days(),
         args=args,
         when=lambda value: _when(value, tz),
+        day=lambda value: _when(value, tz, "%b %-d, %Y"),
         bar_chart=bar_chart_svg,
     )
 
