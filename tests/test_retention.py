@@ -246,3 +246,25 @@ def test_dashboard_shows_when_the_data_will_be_removed(
     open_one = make_petition()
     page = client.get(f"/manage/p/{open_one.slug}").get_data(as_text=True)
     assert "180 days after the petition closes" in page
+
+
+def test_organizers_set_a_petition_s_own_retention(client, organizer, csrf, make_petition):
+    from tests.test_manage_petitions import form_data
+
+    petition = make_petition(slug="own-days")
+    token = csrf("/manage/p/own-days/edit")
+    r = client.post(
+        "/manage/p/own-days/edit", data=form_data(token, slug="own-days", retention_days="-5")
+    )
+    assert r.status_code == 400 and "Use 0 to 3,650 days." in r.get_data(as_text=True)
+    r = client.post(
+        "/manage/p/own-days/edit", data=form_data(token, slug="own-days", retention_days="30")
+    )
+    assert r.status_code == 302
+    db.session.expire_all()
+    assert petition.retention_days == 30
+    assert "30 days after the petition closes" in client.get("/manage/p/own-days").get_data(
+        as_text=True
+    )
+    edit = client.get("/manage/p/own-days/edit").get_data(as_text=True)
+    assert 'name="retention_days"' in edit and 'value="30"' in edit

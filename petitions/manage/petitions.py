@@ -34,7 +34,7 @@ from ..services import petitions as service
 from ..services.exports import csv_lines, log_export
 from ..services.text import clean_line
 from ..timezones import utc_to_local, zone
-from .forms import PetitionForm
+from .forms import ConfirmForm, PetitionForm
 
 bp = Blueprint("manage_petitions", __name__)
 bp.after_request(no_store)
@@ -60,6 +60,7 @@ def _data_from(form: PetitionForm) -> service.PetitionData:
         waitlist_min=form.waitlist_min.data,
         waitlist_max=form.waitlist_max.data,
         require_confirmation=form.require_confirmation.data,
+        retention_days=form.retention_days.data,
     )
 
 
@@ -157,6 +158,44 @@ def close_petition(slug: str):
 @organizer_required
 def reopen_petition(slug: str):
     return _transition(slug, service.reopen, "“{title}” is open for signatures again.")
+
+
+def _confirmed(slug: str, action, template: str, done: str, to_index: bool = False):
+    """GET: a page asking to confirm (no script needed); POST: do it."""
+    petition = petition_or_404(slug)
+    form = ConfirmForm()
+    if request.method == "GET":
+        return render_template(template, petition=petition, form=form)
+    title = petition.title
+    try:
+        action(petition)
+    except service.PetitionError as e:
+        db.session.rollback()
+        return render_template("manage/refused.html", petition=petition, message=str(e)), 409
+    db.session.commit()
+    flash(done.format(title=title), "ok")
+    if to_index:
+        return redirect(url_for("manage.index"))
+    return redirect(url_for(".dashboard", slug=petition.slug))
+
+
+@bp.route("/p/<slug>/archive", methods=["GET", "POST"])
+@organizer_required
+def archive_petition(slug: str):
+    return _confirmed(
+        slug,
+        service.archive,
+        "manage/archive.html",
+        "“{title}” is archived: closed for good and off the public list.",
+    )
+
+
+@bp.route("/p/<slug>/delete", methods=["GET", "POST"])
+@organizer_required
+def delete_petition(slug: str):
+    return _confirmed(
+        slug, service.delete_draft, "manage/delete.html", "Deleted the draft “{title}”.", True
+    )
 
 
 def _query_args() -> dict:
