@@ -220,6 +220,8 @@ def _pg_restore(path: Path) -> None:
 def backup(out: str | os.PathLike) -> BackupSummary:
     """Write a consistent copy of the database to `out` (replaced only once complete)."""
     out = Path(out)
+    if not out.parent.is_dir():
+        raise BackupError(f"Folder {out.parent} does not exist.")
     part = out.with_name(out.name + ".part")
     part.unlink(missing_ok=True)
     try:
@@ -230,8 +232,8 @@ def backup(out: str | os.PathLike) -> BackupSummary:
         else:
             raise BackupError(f"No backup for a {_dialect()} database.")
         os.replace(part, out)
-    except OSError as e:
-        raise BackupError(f"Cannot write {out}: {e.strerror}.") from e
+    except (OSError, sqlite3.Error) as e:
+        raise BackupError(f"Cannot write {out}: {e}.") from e
     finally:
         part.unlink(missing_ok=True)
     return _summary("backup", out)
