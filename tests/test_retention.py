@@ -268,3 +268,29 @@ def test_organizers_set_a_petition_s_own_retention(client, organizer, csrf, make
     )
     edit = client.get("/manage/p/own-days/edit").get_data(as_text=True)
     assert 'name="retention_days"' in edit and 'value="30"' in edit
+
+
+def test_organizers_set_an_event_s_own_retention(client, organizer, csrf, make_event):
+    from tests.test_events_manage import event_form
+
+    event = make_event(slug="spring-march")
+    url = "/manage/e/spring-march/edit"
+    bad = client.post(
+        url, data=dict(event_form(slug="spring-march", retention_days="-1"), csrf_token=csrf())
+    )
+    assert bad.status_code == 400 and "Use 0 to 3,650 days." in bad.get_data(as_text=True)
+    r = client.post(
+        url, data=dict(event_form(slug="spring-march", retention_days="14"), csrf_token=csrf())
+    )
+    assert r.status_code == 302
+    db.session.refresh(event)
+    assert event.retention_days == 14
+    assert "14 days after the event" in client.get("/manage/e/spring-march").get_data(as_text=True)
+    # Once it is over, the dashboard gives the date.
+    event.starts_at, event.ends_at = utcnow() - timedelta(days=3), utcnow() - timedelta(days=2)
+    db.session.commit()
+    removal = utc_to_local(event.ends_at + timedelta(days=14), event.timezone).strftime(
+        "%b %-d, %Y"
+    )
+    page = client.get("/manage/e/spring-march").get_data(as_text=True)
+    assert f"will be removed on {removal}" in page
