@@ -54,4 +54,7 @@ def restore_command(file, force):
         raise click.ClickException(str(e)) from e
     click.echo(summary.describe())
     if summary.revision:
-        click.echo(f"Schema revision {summary.revision}; run `flask --app wsgi db upgrade` next.")
+        click.echo(
+            f"Schema revision {summary.revision}: run `flask --app wsgi db upgrade` "
+            "when this code is newer than the backup."
+        )

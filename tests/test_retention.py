@@ -294,3 +294,21 @@ def test_organizers_set_an_event_s_own_retention(client, organizer, csrf, make_e
     )
     page = client.get("/manage/e/spring-march").get_data(as_text=True)
     assert f"will be removed on {removal}" in page
+
+
+def test_a_reopened_petition_keeps_its_new_signers_data(
+    client, organizer, csrf, runner, make_petition, make_signature
+):
+    petition = closed_petition(make_petition, slug="again")
+    old = make_signature(petition)
+    assert runner.invoke(args=["retention", "run"]).exit_code == 0
+    r = client.post("/manage/p/again/reopen", data={"csrf_token": csrf("/manage/")})
+    assert r.status_code == 302
+    db.session.expire_all()
+    assert petition.personal_data_removed_at is None and old.email == ""
+    new = make_signature(petition)
+    assert "of 0 signatures" in runner.invoke(args=["retention", "run"]).output
+    db.session.expire_all()
+    assert new.email.endswith("@example.org")
+    page = client.get("/manage/p/again").get_data(as_text=True)
+    assert "kept until 180 days after the petition closes" in page

@@ -258,6 +258,8 @@ def reopen(petition: Petition, now: datetime | None = None) -> None:
         )
     petition.status = PetitionStatus.PUBLISHED
     petition.closed_at = None
+    # Rows signed from now on hold personal data again, until the next removal.
+    petition.personal_data_removed_at = None
 
 
 def archive(petition: Petition, now: datetime | None = None) -> None:
