@@ -312,3 +312,13 @@ def test_a_reopened_petition_keeps_its_new_signers_data(
     assert new.email.endswith("@example.org")
     page = client.get("/manage/p/again").get_data(as_text=True)
     assert "kept until 180 days after the petition closes" in page
+
+
+def test_zero_days_means_at_once(client, organizer, runner, make_petition, make_signature):
+    petition = closed_petition(make_petition, ago=timedelta(hours=1), retention_days=0)
+    s = make_signature(petition)
+    page = client.get(f"/manage/p/{petition.slug}").get_data(as_text=True)
+    assert "(0 days after the petition ended)" in page
+    assert "of 1 signatures" in runner.invoke(args=["retention", "run"]).output
+    db.session.expire_all()
+    assert s.email == ""

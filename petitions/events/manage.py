@@ -174,9 +174,7 @@ def dashboard(slug: str):
         poll_seconds=current_app.config["RALLY_DASHBOARD_POLL_SECONDS"],
         removal_date=retention.event_removal_date(event),
         day=lambda value: utc_to_local(value, event.timezone).strftime("%b %-d, %Y"),
-        retention_days=event.retention_days
-        if event.retention_days is not None
-        else retention.default_days(),
+        retention_days=retention.days_for(event),
     )
 
 

@@ -165,7 +165,9 @@ def _confirmed(slug: str, action, template: str, done: str, to_index: bool = Fal
     petition = petition_or_404(slug)
     form = ConfirmForm()
     if request.method == "GET":
-        return render_template(template, petition=petition, form=form)
+        return render_template(
+            template, petition=petition, form=form, retention_days=retention.days_for(petition)
+        )
     title = petition.title
     try:
         action(petition)
@@ -230,7 +232,7 @@ def dashboard_view(slug: str):
         review=dashboard.needs_review(petition) if numbers.stats.flagged else [],
         exports=dashboard.export_log(petition),
         removal_date=retention.petition_removal_date(petition),
-        retention_days=petition.retention_days or retention.default_days(),
+        retention_days=retention.days_for(petition),
         args=args,
         when=lambda value: _when(value, tz),
         day=lambda value: _when(value, tz, "%b %-d, %Y"),

@@ -49,7 +49,9 @@ def default_days() -> int:
     return int(current_app.config["RETENTION_DAYS"])
 
 
-def _days(obj: Petition | Event, override: int | None) -> int:
+def days_for(obj: Petition | Event, override: int | None = None) -> int:
+    """How many days `obj` keeps personal data after it ends: `override` (retention run
+    --days), else its own setting, else RETENTION_DAYS."""
     if override is not None:
         return override
     return obj.retention_days if obj.retention_days is not None else default_days()
@@ -80,14 +82,14 @@ def petition_removal_date(
 ) -> datetime | None:
     """When the petition's personal data goes (naive UTC), or None while it is open."""
     end = petition_ended_at(petition, now)
-    return None if end is None else end + timedelta(days=_days(petition, days))
+    return None if end is None else end + timedelta(days=days_for(petition, days))
 
 
 def event_removal_date(
     event: Event, days: int | None = None, now: datetime | None = None
 ) -> datetime | None:
     end = event_ended_at(event, now)
-    return None if end is None else end + timedelta(days=_days(event, days))
+    return None if end is None else end + timedelta(days=days_for(event, days))
 
 
 def _removed(column) -> object:
