@@ -7,6 +7,7 @@ from flask.cli import AppGroup
 from .api.cli import api_tokens_cli
 from .badges.cli import badges_cli
 from .extensions import db
+from .operations_cli import backup_command, restore_command, retention_cli
 from .packets.cli import packet_command
 from .services.accounts import AccountError, create_user, user_count
 from .services.demo import load_demo
@@ -64,3 +65,6 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(api_tokens_cli)
     app.cli.add_command(badges_cli)
     app.cli.add_command(packet_command)
+    app.cli.add_command(retention_cli)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)

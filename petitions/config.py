@@ -50,6 +50,10 @@ class Defaults:
     RATELIMIT_CHECKIN = "600 per minute"
     RALLY_DASHBOARD_POLL_SECONDS = 10
 
+    # Days signers' and attendees' personal data is kept after a petition or event ends
+    # (the UK petitions site keeps it six months); each petition/event may set its own.
+    RETENTION_DAYS = 180
+
     PACKET_BACKGROUND_THRESHOLD = 20000  # larger packets are drawn by a background job
     PAPER_IMPORT_MAX_BYTES = 10 * 1024 * 1024  # signature CSV uploads (other requests: 1 MB)
 

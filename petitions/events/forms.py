@@ -22,6 +22,7 @@ from wtforms.validators import (
 )
 
 from ..forms import PersonForm, strip, waitlist_number
+from ..services.petitions import RETENTION_MAX
 from ..services.rallies import slug_taken
 from ..timezones import BadLocalTime, local_to_utc, valid_timezone
 
@@ -133,6 +134,10 @@ class EventForm(FlaskForm):
         validators=[Optional(), NumberRange(min=1, max=1_000_000)],
     )
     ask_waitlist = BooleanField("Ask attendees for their child's waitlist number")
+    retention_days = IntegerField(
+        "Keep attendees' personal data for (days)",
+        validators=[Optional(), NumberRange(0, RETENTION_MAX, f"Use 0 to {RETENTION_MAX:,} days.")],
+    )
 
     def __init__(self, *args, petitions=(), event_id=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -182,3 +187,4 @@ class EventForm(FlaskForm):
         self.petition_id.data = event.petition_id or 0
         self.capacity.data = event.capacity
         self.ask_waitlist.data = event.ask_waitlist
+        self.retention_days.data = event.retention_days

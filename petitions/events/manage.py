@@ -27,7 +27,7 @@ from ..models import Attendee, Event, EventStatus, Petition
 from ..models.base import utcnow
 from ..pdf.poster import PAPER, PosterData, render_poster
 from ..responses import form_page, no_store
-from ..services import rallies
+from ..services import rallies, retention
 from ..services.exports import csv_lines, log_export
 from ..services.rally_mail import signin_url
 from ..services.text import sanitize_html
@@ -66,6 +66,7 @@ def _apply(form: EventForm, event: Event) -> None:
     event.petition_id = form.petition_id.data or None
     event.capacity = form.capacity.data
     event.ask_waitlist = bool(form.ask_waitlist.data)
+    event.retention_days = form.retention_days.data
 
 
 def _local(event: Event, t):
@@ -171,6 +172,9 @@ def dashboard(slug: str):
         signin_url=signin_url(event),
         can_organize=current_user.can_organize,
         poll_seconds=current_app.config["RALLY_DASHBOARD_POLL_SECONDS"],
+        removal_date=retention.event_removal_date(event),
+        day=lambda value: utc_to_local(value, event.timezone).strftime("%b %-d, %Y"),
+        retention_days=retention.days_for(event),
     )
 
 

@@ -1,5 +1,6 @@
 """Organizer forms (English only: organizer pages are not translated)."""
 
+from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, StringField, TextAreaField, TimeField
 from wtforms.validators import (
@@ -11,7 +12,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from ..services.petitions import GOAL_MAX, SLUG_MAX, WAITLIST_MAX
+from ..services.petitions import GOAL_MAX, RETENTION_MAX, SLUG_MAX, WAITLIST_MAX
 from ..timezones import BadLocalTime, local_day_to_utc, zone
 
 
@@ -79,6 +80,11 @@ class PetitionForm(FlaskForm):
         "Online signatures need email confirmation (counted once confirmed)"
     )
 
+    retention_days = IntegerField(
+        "Keep signers' personal data for (days)",
+        validators=[Optional(), NumberRange(0, RETENTION_MAX, f"Use 0 to {RETENTION_MAX:,} days.")],
+    )  # described in __init__
+
     deadline_utc = None  # set by validate(): the deadline as naive UTC, or None
 
     def __init__(self, *args, **kwargs):
@@ -86,6 +92,11 @@ class PetitionForm(FlaskForm):
         # The configured zone, read per request (DEFAULT_TIMEZONE).
         self.deadline_date.description = (
             f"Optional. Local time ({zone().key}). Signing stops at the deadline."
+        )
+        self.retention_days.description = (
+            "Counted from the day the petition closes (or its packet is delivered, if later); "
+            "then names, emails, ZIP codes, comments and waitlist numbers are removed and only "
+            f"town, role and day are kept. Empty: {current_app.config['RETENTION_DAYS']} days."
         )
 
     def validate_deadline_time(self, field):
@@ -106,3 +117,7 @@ class PetitionForm(FlaskForm):
                 self.deadline_time.errors.append(str(e))
                 return False
         return True
+
+
+class ConfirmForm(FlaskForm):
+    """A button that confirms an action (its CSRF token is the whole form)."""

@@ -29,20 +29,20 @@ from ..models import Signature
 from ..models.base import utcnow
 from ..public.views import render_petition_page
 from ..responses import form_page, no_store
-from ..services import counting, dashboard
+from ..services import counting, dashboard, retention
 from ..services import petitions as service
 from ..services.exports import csv_lines, log_export
 from ..services.text import clean_line
 from ..timezones import utc_to_local, zone
-from .forms import PetitionForm
+from .forms import ConfirmForm, PetitionForm
 
 bp = Blueprint("manage_petitions", __name__)
 bp.after_request(no_store)
 
 
-def _when(value: datetime | None, tz) -> str:
+def _when(value: datetime | None, tz, fmt: str = "%b %-d, %Y %-I:%M %p") -> str:
     local = utc_to_local(value, tz)
-    return local.strftime("%b %-d, %Y %-I:%M %p") if local else ""
+    return local.strftime(fmt) if local else ""
 
 
 def _data_from(form: PetitionForm) -> service.PetitionData:
@@ -60,6 +60,7 @@ def _data_from(form: PetitionForm) -> service.PetitionData:
         waitlist_min=form.waitlist_min.data,
         waitlist_max=form.waitlist_max.data,
         require_confirmation=form.require_confirmation.data,
+        retention_days=form.retention_days.data,
     )
 
 
@@ -159,6 +160,46 @@ def reopen_petition(slug: str):
     return _transition(slug, service.reopen, "“{title}” is open for signatures again.")
 
 
+def _confirmed(slug: str, action, template: str, done: str, to_index: bool = False):
+    """GET: a page asking to confirm (no script needed); POST: do it."""
+    petition = petition_or_404(slug)
+    form = ConfirmForm()
+    if request.method == "GET":
+        return render_template(
+            template, petition=petition, form=form, retention_days=retention.days_for(petition)
+        )
+    title = petition.title
+    try:
+        action(petition)
+    except service.PetitionError as e:
+        db.session.rollback()
+        return render_template("manage/refused.html", petition=petition, message=str(e)), 409
+    db.session.commit()
+    flash(done.format(title=title), "ok")
+    if to_index:
+        return redirect(url_for("manage.index"))
+    return redirect(url_for(".dashboard", slug=petition.slug))
+
+
+@bp.route("/p/<slug>/archive", methods=["GET", "POST"])
+@organizer_required
+def archive_petition(slug: str):
+    return _confirmed(
+        slug,
+        service.archive,
+        "manage/archive.html",
+        "“{title}” is archived: closed for good and off the public list.",
+    )
+
+
+@bp.route("/p/<slug>/delete", methods=["GET", "POST"])
+@organizer_required
+def delete_petition(slug: str):
+    return _confirmed(
+        slug, service.delete_draft, "manage/delete.html", "Deleted the draft “{title}”.", True
+    )
+
+
 def _query_args() -> dict:
     """The dashboard's list state (search, filter, page), carried through moderation posts."""
     source = request.form if request.method == "POST" else request.args
@@ -190,8 +231,11 @@ def dashboard_view(slug: str):
         page=dashboard.search(petition, args["q"], args["show"], args["page"]),
         review=dashboard.needs_review(petition) if numbers.stats.flagged else [],
         exports=dashboard.export_log(petition),
+        removal_date=retention.petition_removal_date(petition),
+        retention_days=retention.days_for(petition),
         args=args,
         when=lambda value: _when(value, tz),
+        day=lambda value: _when(value, tz, "%b %-d, %Y"),
         bar_chart=bar_chart_svg,
     )
 

@@ -20,7 +20,11 @@ bp.after_request(no_store)
 def index():
     petitions, counts = [], {}
     if current_user.can_organize:
-        petitions = db.session.scalars(select(Petition).order_by(Petition.created_at.desc())).all()
+        petitions = db.session.scalars(
+            select(Petition).order_by(  # archived ones last
+                Petition.archived_at.is_not(None), Petition.created_at.desc()
+            )
+        ).all()
         counts = counted_by_petition([p.id for p in petitions])
     return render_template("manage/index.html", petitions=petitions, counts=counts)
 

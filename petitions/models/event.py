@@ -37,6 +37,9 @@ class Event(db.Model):
     status: Mapped[str] = mapped_column(String(16), default=EventStatus.DRAFT)
     # Secret in the poster QR code; rotating it retires printed posters.
     signin_key: Mapped[str] = mapped_column(String(40), unique=True)
+    # Days the attendees' personal data is kept after the event (None: RETENTION_DAYS).
+    retention_days: Mapped[int | None]
+    personal_data_removed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -38,6 +38,11 @@ class Petition(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     published_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    # Archived: closed for good, off the public list (its page stays for printed QR codes).
+    archived_at: Mapped[datetime | None]
+    # Days the signers' personal data is kept after the petition ends (None: RETENTION_DAYS).
+    retention_days: Mapped[int | None]
+    personal_data_removed_at: Mapped[datetime | None]
 
     @property
     def sponsor_list(self) -> list[str]:
@@ -54,6 +59,10 @@ class Petition(db.Model):
         if self.status == PetitionStatus.PUBLISHED and not self.is_open():
             return PetitionStatus.CLOSED
         return self.status
+
+    @property
+    def archived(self) -> bool:
+        return self.archived_at is not None
 
     def __repr__(self) -> str:
         return f"<Petition {self.slug}>"

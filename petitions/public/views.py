@@ -44,7 +44,10 @@ PENDING_KEY = "pending_signature"
 def index():
     petitions = db.session.scalars(
         select(Petition)
-        .where(Petition.status.in_([PetitionStatus.PUBLISHED, PetitionStatus.CLOSED]))
+        .where(
+            Petition.status.in_([PetitionStatus.PUBLISHED, PetitionStatus.CLOSED]),
+            Petition.archived_at.is_(None),
+        )
         .order_by(Petition.created_at.desc())
     ).all()
     return render_template("public/index.html", petitions=petitions)

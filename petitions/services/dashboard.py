@@ -337,6 +337,8 @@ def export_rows(petition_id: int, max_id: int, batch: int = 2000) -> Iterator[li
 
 
 def status_label(petition: Petition) -> str:
+    if petition.archived:
+        return "archived"
     status = petition.public_status
     if status == PetitionStatus.CLOSED and petition.status == PetitionStatus.PUBLISHED:
         return "closed (deadline passed)"

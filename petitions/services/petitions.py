@@ -12,10 +12,10 @@ from datetime import datetime
 from html import unescape
 
 from markupsafe import escape
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from ..extensions import db
-from ..models import ExportLog, Petition, PetitionStatus
+from ..models import ExportLog, Petition, PetitionStatus, Signature
 from ..models.base import utcnow
 from .text import clean_line, clean_text, sanitize_html
 
@@ -25,6 +25,7 @@ SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 RESERVED_SLUGS = frozenset({"new", "index", "admin", "manage", "static", "api"})
 GOAL_MAX = 10_000_000
 WAITLIST_MAX = 10_000_000
+RETENTION_MAX = 3650
 
 
 class PetitionError(ValueError):
@@ -98,6 +99,7 @@ class PetitionData:
     waitlist_min: int | None = None
     waitlist_max: int | None = None
     require_confirmation: bool = False
+    retention_days: int | None = None  # None: the site's RETENTION_DAYS
 
 
 def _check(data: PetitionData, petition: Petition | None, now: datetime) -> None:
@@ -108,6 +110,8 @@ def _check(data: PetitionData, petition: Petition | None, now: datetime) -> None
     changed_deadline = petition is None or data.deadline != petition.deadline
     if data.deadline is not None and changed_deadline and data.deadline <= now:
         raise PetitionError("The deadline must be in the future.", "deadline_date")
+    if data.retention_days is not None and not 0 <= data.retention_days <= RETENTION_MAX:
+        raise PetitionError(f"Use 0 to {RETENTION_MAX:,} days.", "retention_days")
     lo, hi = data.waitlist_min, data.waitlist_max
     for value, field in ((lo, "waitlist_min"), (hi, "waitlist_max")):
         if value is not None and not 0 <= value <= WAITLIST_MAX:
@@ -166,6 +170,7 @@ def _apply(petition: Petition, data: PetitionData) -> None:
     petition.waitlist_min = data.waitlist_min
     petition.waitlist_max = data.waitlist_max
     petition.require_confirmation = data.require_confirmation
+    petition.retention_days = data.retention_days
 
 
 def create_petition(data: PetitionData, user=None, now: datetime | None = None) -> Petition:
@@ -243,6 +248,8 @@ def close(petition: Petition, now: datetime | None = None) -> None:
 
 def reopen(petition: Petition, now: datetime | None = None) -> None:
     now = now or utcnow()
+    if petition.archived:
+        raise PetitionError("This petition is archived: it stays closed.")
     if petition.status != PetitionStatus.CLOSED:
         raise PetitionError("Only a closed petition can be reopened.")
     if petition.deadline is not None and petition.deadline <= now:
@@ -251,6 +258,42 @@ def reopen(petition: Petition, now: datetime | None = None) -> None:
         )
     petition.status = PetitionStatus.PUBLISHED
     petition.closed_at = None
+    # Rows signed from now on hold personal data again, until the next removal.
+    petition.personal_data_removed_at = None
+
+
+def archive(petition: Petition, now: datetime | None = None) -> None:
+    """Close for good and leave the public list; the page stays for printed QR codes, and
+    the retention clock starts when it closed."""
+    now = now or utcnow()
+    if petition.status == PetitionStatus.DRAFT:
+        raise PetitionError("A draft has never been public; delete it instead.")
+    if petition.archived:
+        raise PetitionError("This petition is archived already.")
+    if petition.status == PetitionStatus.PUBLISHED:
+        # A deadline that passed closed it then; otherwise it closes now.
+        petition.closed_at = petition.deadline if not petition.is_open(now) else now
+    petition.status = PetitionStatus.CLOSED
+    petition.closed_at = petition.closed_at or now
+    petition.archived_at = now
+
+
+def delete_draft(petition: Petition) -> None:
+    """Delete a draft that was never published, with its settings (the database cascades)."""
+    if petition.status != PetitionStatus.DRAFT or petition.published_at is not None:
+        raise PetitionError(
+            "Only a draft that was never published can be deleted; archive this one instead."
+        )
+    rows = db.session.scalar(
+        select(func.count(Signature.id)).where(Signature.petition_id == petition.id)
+    )
+    if rows:
+        raise PetitionError(
+            f"This draft holds {rows} signatures (entered from paper or imported); "
+            "it cannot be deleted."
+        )
+    db.session.delete(petition)
+    db.session.flush()
 
 
 # --- moderation: spam is hidden, never deleted (so it can be restored) ---
