@@ -94,6 +94,7 @@ def _register_blueprints(app: Flask) -> None:
     from .errors import register_error_handlers
     from .events.manage import bp as manage_events_bp
     from .events.views import bp as events_bp
+    from .health.views import bp as health_bp
     from .manage.petitions import bp as manage_petitions_bp
     from .manage.views import bp as manage_bp
     from .packets.views import bp as packets_bp
@@ -112,6 +113,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(scanner_bp)
     app.register_blueprint(events_bp)
     app.register_blueprint(badges_bp)
+    app.register_blueprint(health_bp)
     register_error_handlers(app)
 
 
