@@ -7,7 +7,10 @@ from flask import Flask, request
 from flask_babel import get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import database  # noqa: F401  (its engine events tune SQLite)
+from . import (
+    database,  # noqa: F401  (its engine events tune SQLite)
+    request_log,
+)
 from .config import DEFAULT_SECRET_KEY, Defaults, env_overrides
 from .extensions import babel, cache, csrf, db, limiter, login, migrate
 from .i18n import remember_language, select_locale
@@ -53,6 +56,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         hops = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
+    request_log.init_app(app)
     db.init_app(app)
     migrate.init_app(
         app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True
