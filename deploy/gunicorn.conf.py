@@ -17,3 +17,5 @@ loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
 max_requests = 5000
 max_requests_jitter = 500
 proc_name = "petitions"
+# Nothing here uses gunicorn's control socket (it would go under $HOME, read-only here).
+control_socket_disable = True

@@ -12,12 +12,8 @@ StartedJobRegistry.cleanup() retry them, then registers the predecessor's death,
 RQ otherwise refuses to start over.
 """
 
-import logging
-
 from rq import Worker as RQWorker
 from rq.exceptions import NoSuchJobError
-
-log = logging.getLogger(__name__)
 
 
 class Worker(RQWorker):
@@ -33,7 +29,7 @@ class Worker(RQWorker):
                 registry = execution.job.started_job_registry
             except NoSuchJobError:
                 continue
-            log.warning(
+            self.log.warning(
                 "Worker %s: job %s was abandoned by a previous run of this worker",
                 self.name,
                 execution.job_id,
