@@ -7,7 +7,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
-SERVER_CHECKOUT = "/srv/petitions"
+SERVER_CHECKOUT = "/srv/petitions/app"
 VENV_BIN = Path(sys.executable).parent  # the virtualenv running these tests
 
 
