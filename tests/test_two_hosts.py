@@ -10,16 +10,11 @@ import http.cookiejar
 import json
 import os
 import re
-import signal
-import socket
-import subprocess
 import threading
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
-from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
@@ -34,7 +29,8 @@ from petitions.services.accounts import create_user
 from petitions.services.demo import add_fake_signatures
 from tests import factories
 from tests.conftest import PASSWORD, USE_POSTGRES, csrf_from
-from tests.deploy_helpers import ROOT, exec_start
+from tests.deploy_helpers import exec_start
+from tests.processes import Processes, free_port, wait_for
 
 pytestmark = pytest.mark.skipif(
     not USE_POSTGRES, reason="the two-host smoke runs in the PostgreSQL pass (TEST_DB=postgres)"
@@ -42,83 +38,6 @@ pytestmark = pytest.mark.skipif(
 
 PACKET_ROWS = 20000  # enough that the worker is still drawing when it is killed
 LOGIN_LIMIT = 6  # per minute, per address, shared by both hosts through Redis
-DEADLINE = 45
-
-
-def wait_for(what, check, limit=DEADLINE):
-    deadline = time.monotonic() + limit
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"gave up waiting for {what}")
-        time.sleep(0.1)
-
-
-# --- processes ------------------------------------------------------------------------
-
-
-def session_pids(sid: int) -> list[int]:
-    """Every process in the session, as systemd's cgroup would hold them: RQ's work horse
-    runs in a process group of its own."""
-    pids = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[3]) == sid:
-            pids.append(int(stat.parent.name))
-    return pids
-
-
-class Processes:
-    def __init__(self, logs: Path):
-        self.logs = logs
-        self.started: list[subprocess.Popen] = []
-
-    def start(self, name: str, argv: list[str], env: dict) -> subprocess.Popen:
-        out = open(self.logs / f"{name}.out", "ab")
-        err = open(self.logs / f"{name}.err", "ab")
-        proc = subprocess.Popen(
-            argv, cwd=ROOT, env=env, stdout=out, stderr=err, start_new_session=True
-        )
-        proc.name = name
-        out.close()
-        err.close()
-        self.started.append(proc)
-        return proc
-
-    def kill(self, proc: subprocess.Popen, sig=signal.SIGKILL) -> None:
-        for pid in session_pids(proc.pid):
-            try:
-                os.kill(pid, sig)
-            except ProcessLookupError:
-                pass
-        if sig == signal.SIGKILL:
-            proc.wait(10)
-            wait_for(f"{proc.name}'s children to die", lambda: not session_pids(proc.pid), 10)
-
-    def log(self, name: str, stream: str = "err") -> str:
-        return (self.logs / f"{name}.{stream}").read_text(errors="replace")
-
-    def stop_all(self) -> None:
-        for proc in self.started:
-            self.kill(proc, signal.SIGTERM)
-        deadline = time.monotonic() + 10
-        for proc in self.started:
-            try:
-                proc.wait(max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                pass
-            self.kill(proc)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # --- HTTP -----------------------------------------------------------------------------
