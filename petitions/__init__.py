@@ -7,7 +7,10 @@ from flask import Flask, request
 from flask_babel import get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import database  # noqa: F401  (its engine events tune SQLite)
+from . import (
+    database,  # noqa: F401  (its engine events tune SQLite)
+    request_log,
+)
 from .assets import fingerprint_static
 from .config import DEFAULT_SECRET_KEY, Defaults, env_overrides
 from .extensions import babel, cache, csrf, db, limiter, login, migrate
@@ -65,6 +68,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         hops = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
+    request_log.init_app(app)
     db.init_app(app)
     migrate.init_app(
         app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True
@@ -106,6 +110,7 @@ def _register_blueprints(app: Flask) -> None:
     from .errors import register_error_handlers
     from .events.manage import bp as manage_events_bp
     from .events.views import bp as events_bp
+    from .health.views import bp as health_bp
     from .manage.petitions import bp as manage_petitions_bp
     from .manage.views import bp as manage_bp
     from .packets.views import bp as packets_bp
@@ -124,6 +129,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(scanner_bp)
     app.register_blueprint(events_bp)
     app.register_blueprint(badges_bp)
+    app.register_blueprint(health_bp)
     register_error_handlers(app)
 
 

@@ -58,6 +58,9 @@ class Defaults:
     PAPER_IMPORT_MAX_BYTES = 10 * 1024 * 1024  # signature CSV uploads (other requests: 1 MB)
 
     REDIS_URL = None
+    # One JSON line per request on stdout (petitions/request_log.py); on in production
+    # through FLASK_REQUEST_LOG=true in deploy/petitions.env.example.
+    REQUEST_LOG = False
     TRUSTED_PROXIES = 0  # ProxyFix x_for hops; set when behind nginx/a load balancer
 
     # Mail: SMTP when MAIL_SERVER is set, otherwise .eml files in instance/outbox/.

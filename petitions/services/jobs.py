@@ -4,9 +4,10 @@ The job's state lives in the database (packet_jobs), so any app process can show
 progress, whichever worker runs it. Progress is written on a connection of its own,
 never through the session that is streaming the rows.
 
-Workers: `REDIS_URL=redis://... DATABASE_URL=... rq worker packets --url "$REDIS_URL"`
-(run from the checkout, with the same instance/ folder as the web app: the packet
-file is written to instance/packets/).
+Workers: `rq worker --url "$REDIS_URL" --worker-class petitions.worker.Worker --name NAME
+packets` with the web app's environment (DATABASE_URL, ...) and the same instance/ folder:
+the packet file is written to instance/packets/. See deploy/petitions-worker.service.
+A job whose worker died is retried (RETRIES) from the start, into a new file.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from .packets import PacketError, PacketRequest, make_and_store
 
 log = logging.getLogger(__name__)
 QUEUE_NAME = "packets"
+RETRIES = 2  # runs after the first, for a worker killed mid-job (petitions/worker.py)
 _threads: list[threading.Thread] = []
 
 
@@ -55,7 +57,7 @@ def start_packet_job(petition: Petition, req: PacketRequest, user) -> int:
     if redis_url:
         try:
             from redis import Redis
-            from rq import Queue
+            from rq import Queue, Retry
 
             queue = Queue(QUEUE_NAME, connection=Redis.from_url(redis_url))
             queue.enqueue(
@@ -64,6 +66,7 @@ def start_packet_job(petition: Petition, req: PacketRequest, user) -> int:
                 job_timeout=3600,
                 result_ttl=3600,
                 failure_ttl=86400,
+                retry=Retry(max=RETRIES),
                 description=f"packet for {slug} (job {job_id})",
             )
             _set(job_id, backend="rq")

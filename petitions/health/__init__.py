@@ -1,0 +1,1 @@
+"""GET /healthz: whether this app host can serve (database, Redis)."""
