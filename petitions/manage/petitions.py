@@ -25,11 +25,11 @@ from ..auth.decorators import organizer_required
 from ..charts import bar_chart_svg
 from ..extensions import db
 from ..loaders import petition_or_404
-from ..models import Signature
+from ..models import AuditAction, Signature
 from ..models.base import utcnow
 from ..public.views import render_petition_page
 from ..responses import form_page, no_store
-from ..services import counting, dashboard
+from ..services import audit, counting, dashboard
 from ..services import petitions as service
 from ..services.exports import csv_lines, log_export
 from ..services.text import clean_line
@@ -129,13 +129,14 @@ def preview_petition(slug: str):
     return render_petition_page(petition_or_404(slug), preview=True)
 
 
-def _transition(slug: str, action, done: str):
+def _transition(slug: str, action, done: str, logged: AuditAction):
     petition = petition_or_404(slug)
     try:
         action(petition)
     except service.PetitionError as e:
         db.session.rollback()
         return render_template("manage/refused.html", petition=petition, message=str(e)), 409
+    audit.record(logged, object_type="petition", object_id=petition.slug, petition=petition)
     db.session.commit()
     flash(done.format(title=petition.title), "ok")
     return redirect(url_for(".dashboard", slug=petition.slug))
@@ -144,19 +145,34 @@ def _transition(slug: str, action, done: str):
 @bp.post("/p/<slug>/publish")
 @organizer_required
 def publish_petition(slug: str):
-    return _transition(slug, service.publish, "“{title}” is published and taking signatures.")
+    return _transition(
+        slug,
+        service.publish,
+        "“{title}” is published and taking signatures.",
+        AuditAction.PETITION_PUBLISH,
+    )
 
 
 @bp.post("/p/<slug>/close")
 @organizer_required
 def close_petition(slug: str):
-    return _transition(slug, service.close, "“{title}” is closed: it takes no more signatures.")
+    return _transition(
+        slug,
+        service.close,
+        "“{title}” is closed: it takes no more signatures.",
+        AuditAction.PETITION_CLOSE,
+    )
 
 
 @bp.post("/p/<slug>/reopen")
 @organizer_required
 def reopen_petition(slug: str):
-    return _transition(slug, service.reopen, "“{title}” is open for signatures again.")
+    return _transition(
+        slug,
+        service.reopen,
+        "“{title}” is open for signatures again.",
+        AuditAction.PETITION_REOPEN,
+    )
 
 
 def _query_args() -> dict:
@@ -196,12 +212,14 @@ def dashboard_view(slug: str):
     )
 
 
-def _moderate(slug: str, signature_id: int, action, message: str):
+def _moderate(slug: str, signature_id: int, action, message: str, logged=None):
     petition = petition_or_404(slug)
     signature = db.session.get(Signature, signature_id) if signature_id < 2**31 else None
     if signature is None or signature.petition_id != petition.id:
         abort(404)
     action(signature)
+    if logged is not None:  # the signature's number only: no signer's name in the log
+        audit.record(logged, object_type="signature", object_id=signature.id, petition=petition)
     db.session.commit()
     counting.forget(petition)  # the public count follows at once, not after the cache expires
     flash(message.format(name=signature.full_name), "ok")
@@ -218,6 +236,7 @@ def hide_signature(slug: str, signature_id: int):
         signature_id,
         lambda s: service.set_hidden(s, True),
         "Hid the signature of {name}; it no longer counts.",
+        AuditAction.SIGNATURE_HIDE,
     )
 
 
@@ -229,6 +248,7 @@ def restore_signature(slug: str, signature_id: int):
         signature_id,
         lambda s: service.set_hidden(s, False),
         "Restored the signature of {name}.",
+        AuditAction.SIGNATURE_RESTORE,
     )
 
 
@@ -259,7 +279,7 @@ def export_signatures(slug: str):
     petition = petition_or_404(slug)
     max_id, rows = dashboard.export_snapshot(petition)
     # Logged before a byte leaves: an interrupted download still counts as an export.
-    log_export(current_user, "signatures", petition.slug, rows)
+    log_export(current_user, "signatures", petition.slug, rows, petition=petition)
     db.session.commit()
     stamp = datetime.strftime(utcnow(), "%Y%m%d-%H%M")
     lines = csv_lines(dashboard.EXPORT_HEADER, dashboard.export_rows(petition.id, max_id))
