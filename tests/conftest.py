@@ -13,6 +13,7 @@ import uuid
 
 import flask_babel
 import pytest
+from flask import g
 from flask_migrate import upgrade
 from sqlalchemy import delete
 from werkzeug.serving import make_server
@@ -67,6 +68,11 @@ def _test_config(database_url, instance):
     }
 
 
+def _forget_the_last_request():
+    g.pop("_login_user", None)
+    g.pop("csrf_token", None)
+
+
 @pytest.fixture
 def app(_schema, tmp_path, monkeypatch):
     monkeypatch.setenv("PETITIONS_INSTANCE", str(tmp_path))
@@ -74,6 +80,9 @@ def app(_schema, tmp_path, monkeypatch):
     # The fixture keeps one app context open, so test-client requests share `g`; forget
     # the language Flask-Babel cached there, as a fresh request in production would.
     app.before_request(flask_babel.refresh)
+    # ...and the user Flask-Login and the CSRF token Flask-WTF kept there, so two test
+    # clients are two people.
+    app.before_request(_forget_the_last_request)
     with app.app_context():
         yield app
         db.session.remove()

@@ -154,7 +154,7 @@ def audit_log():
         f=f,
         args=args,
         people=audit.people() if current_user.is_admin else [],
-        actions=sorted({*AuditAction, *audit.actions_seen()}),
+        actions=sorted({*AuditAction, *audit.actions_seen(current_user)}),
         titles={i: slug for i, slug in db.session.execute(select(Petition.id, Petition.slug))},
         when=utc_to_local,
     )

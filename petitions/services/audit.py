@@ -83,8 +83,9 @@ def entries(viewer: User, f: AuditFilter, page: int = 1) -> tuple[list[AuditEntr
     return list(rows[:PAGE_SIZE]), len(rows) > PAGE_SIZE
 
 
-def actions_seen() -> list[str]:
-    return list(db.session.scalars(select(AuditEntry.action).distinct().order_by("action")))
+def actions_seen(viewer: User) -> list[str]:
+    seen = visible_to(viewer).with_only_columns(AuditEntry.action).distinct()
+    return list(db.session.scalars(seen))
 
 
 def people() -> list[tuple[int, str]]:
