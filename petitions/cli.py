@@ -3,6 +3,7 @@
 import click
 from flask import Flask
 from flask.cli import AppGroup
+from flask_babel import force_locale
 
 from .api.auth import forget_tokens_of
 from .api.cli import api_tokens_cli
@@ -33,7 +34,9 @@ def users_create(email, role, password, name):
     """Add an account."""
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    if problem := password_problem(password, email):
+    with force_locale("en"):  # no request here to choose a language from
+        problem = password_problem(password, email)
+    if problem:
         raise click.UsageError(problem)
     try:
         user, _ = create_user(email, role, password, name)

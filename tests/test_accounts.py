@@ -377,3 +377,10 @@ def test_role_change_is_logged(client, make_user, login):
 
 def test_login_page_links_to_the_password_reset(client):
     assert 'href="/auth/forgot"' in client.get("/auth/login").get_data(as_text=True)
+
+
+def test_account_pages_speak_spanish(client):
+    text = client.get("/auth/forgot?lang=es").get_data(as_text=True)
+    assert "¿Olvidaste tu contraseña?" in text and "Enviarme un enlace" in text
+    bad = client.get("/auth/reset/NOPE?lang=es").get_data(as_text=True)
+    assert "Este enlace no funciona" in bad

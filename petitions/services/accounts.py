@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pyotp
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import func, select, update
 
 from ..extensions import db
@@ -91,12 +92,12 @@ def password_problem(password: str, email: str = "") -> str | None:
     """Why this password will not do, or None. One rule for every place that sets one."""
     minimum = current_app.config["PASSWORD_MIN_LENGTH"]
     if len(password) < minimum:
-        return f"Use at least {minimum} characters."
+        return gettext("Use at least %(n)s characters.", n=minimum)
     lowered = password.lower()
     if lowered in _common_passwords():
-        return "That password is on the list of the most common ones. Choose another."
+        return gettext("That password is on the list of the most common ones. Choose another.")
     if email and lowered in {normalize_email(email), normalize_email(email).split("@")[0]}:
-        return "Do not use your email address as your password."
+        return gettext("Do not use your email address as your password.")
     return None
 
 
