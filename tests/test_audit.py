@@ -33,6 +33,7 @@ def test_logins_are_recorded_with_the_address(client, make_user):
     for email, password in [
         (user.email, "wrong password"),
         ("Nobody@Example.org", "x"),
+        ("my secret password", "x"),  # typed in the wrong box
         (user.email, PASSWORD),
     ]:
         client.post(
@@ -40,7 +41,8 @@ def test_logins_are_recorded_with_the_address(client, make_user):
             data={"email": email, "password": password, "csrf_token": token},
             environ_base=ADDRESS,
         )
-    failed, unknown, ok = _entries()
+    failed, unknown, wrong_box, ok = _entries()
+    assert wrong_box.actor == "(not an email address)"
     assert (failed.action, failed.user_id, failed.actor) == ("login.failed", user.id, user.email)
     assert (ok.action, ok.user_id, ok.address) == ("login", user.id, "203.0.113.7")
     assert (unknown.action, unknown.user_id, unknown.actor) == (

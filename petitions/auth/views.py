@@ -106,7 +106,7 @@ def login():
             audit.record(
                 AuditAction.LOGIN_FAILED,
                 user=known,
-                actor=accounts.normalize_email(form.email.data),
+                actor=accounts.login_attempt_label(form.email.data),
                 object_type="user",
                 object_id=known.id if known else "",
             )

@@ -16,6 +16,7 @@ import pyotp
 from flask import current_app
 from flask_babel import gettext
 from sqlalchemy import func, select, update
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
 from ..models import AccountToken, RecoveryCode, Role, TokenPurpose, User
@@ -64,11 +65,27 @@ def _check_role(role: str) -> None:
         raise AccountError(f"Unknown role {role!r}: use admin, organizer or volunteer.")
 
 
+@cache
+def _unusable_hash() -> str:
+    return generate_password_hash(secrets.token_urlsafe(16))
+
+
 def authenticate(email: str, password: str) -> User | None:
     user = find_user(email)
-    if user is None or not user.active or not user.check_password(password):
+    if user is None or not user.password_hash:
+        # Hash anyway: an unknown address should take as long to refuse as a known one.
+        check_password_hash(_unusable_hash(), password)
+        return None
+    if not user.check_password(password) or not user.active:
         return None
     return user
+
+
+def login_attempt_label(typed: str) -> str:
+    """What the audit log keeps of the email typed in a failed login: the address, but
+    not something else typed there by mistake (a password in the wrong box)."""
+    email = normalize_email(typed)
+    return email if "@" in email and " " not in email else "(not an email address)"
 
 
 def mark_logged_in(user: User) -> None:
