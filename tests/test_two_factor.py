@@ -202,3 +202,12 @@ def test_remember_me_survives_the_second_step(app, client, enrolled):
     other = app.test_client()
     other.set_cookie("remember_token", cookie.value, domain="localhost")
     assert other.get("/manage/").status_code == 200
+
+
+def test_an_unfinished_enrolment_is_not_handed_to_the_next_person(client, make_user, login):
+    login(make_user("organizer"))
+    first = SECRET_RE.search(client.get("/auth/two-factor/setup").text).group(1)
+    client.post("/auth/logout", data={"csrf_token": csrf_from(client.get("/auth/two-factor").text)})
+    login(make_user("organizer"))
+    second = SECRET_RE.search(client.get("/auth/two-factor/setup").text).group(1)
+    assert first != second

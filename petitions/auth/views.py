@@ -86,6 +86,7 @@ def _finish_login(user: User, remember: bool, target: str | None, how: str = "")
     accounts.mark_logged_in(user)
     audit.record(AuditAction.LOGIN, user=user, object_type="user", object_id=user.id, detail=how)
     db.session.commit()
+    session.pop(ENROLLING, None)
     login_user(user, remember=remember)
     if accounts.must_enrol_two_factor(user):
         flash("Admins need two-factor sign-in here: set it up now.", "error")
@@ -165,6 +166,7 @@ def two_factor():
 def logout():
     logout_user()
     session.pop(PENDING, None)
+    session.pop(ENROLLING, None)  # a secret shown to this person is for nobody else
     return redirect(url_for("auth.login"))
 
 
