@@ -52,7 +52,7 @@ ROLE_CHOICES = [SelectChoice(r.value, r.value.title()) for r in Role]
 class InviteForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
     name = StringField("Name", validators=[Optional(), Length(max=120)])
-    role = SelectField("Role", choices=ROLE_CHOICES)
+    role = SelectField("Role", choices=ROLE_CHOICES, default=Role.ORGANIZER.value)
 
 
 class RoleForm(FlaskForm):
