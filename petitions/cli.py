@@ -3,13 +3,24 @@
 import click
 from flask import Flask
 from flask.cli import AppGroup
+from flask_babel import force_locale
 
+from .api.auth import forget_tokens_of
 from .api.cli import api_tokens_cli
 from .badges.cli import badges_cli
 from .extensions import db
+from .models import AuditAction
 from .operations_cli import backup_command, restore_command, retention_cli
 from .packets.cli import packet_command
-from .services.accounts import AccountError, create_user, user_count
+from .services.accounts import (
+    AccountError,
+    create_user,
+    find_user,
+    password_problem,
+    set_active,
+    user_count,
+)
+from .services.audit import record
 from .services.demo import load_demo
 
 users_cli = AppGroup("users", help="Organizer accounts.")
@@ -24,14 +35,30 @@ def users_create(email, role, password, name):
     """Add an account."""
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    if len(password) < 10:
-        raise click.UsageError("Use a password of at least 10 characters.")
+    with force_locale("en"):  # no request here to choose a language from
+        problem = password_problem(password, email)
+    if problem:
+        raise click.UsageError(problem)
     try:
         user, _ = create_user(email, role, password, name)
     except AccountError as e:
         raise click.ClickException(str(e)) from e
     db.session.commit()
     click.echo(f"Created {user.role} {user.email}")
+
+
+@users_cli.command("deactivate")
+@click.argument("email")
+def users_deactivate(email):
+    """Lock an account out: its sessions and API tokens stop working at once."""
+    user = find_user(email)
+    if user is None:
+        raise click.ClickException(f"No account has the email {email}.")
+    set_active(user, False)
+    record(AuditAction.USER_DEACTIVATE, object_type="user", object_id=user.id, detail="CLI")
+    db.session.commit()
+    forget_tokens_of(user)
+    click.echo(f"Deactivated {user.email}; their sessions have ended.")
 
 
 @click.command("bootstrap")

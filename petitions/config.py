@@ -30,6 +30,15 @@ class Defaults:
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_STRATEGY = "moving-window"
     RATELIMIT_LOGIN = "10 per minute;50 per hour"
+    # Accounts (docs/accounts.md). Six-digit codes: a few tries a minute, per address and
+    # per account, keep guessing hopeless.
+    RATELIMIT_2FA = "5 per minute;30 per hour"
+    RATELIMIT_PASSWORD_RESET = "5 per hour"  # "Forgot password" requests, per address
+    PASSWORD_MIN_LENGTH = 10
+    RESET_LINK_MINUTES = 60
+    INVITE_LINK_DAYS = 7
+    REQUIRE_2FA_FOR_ADMINS = False
+    TOTP_ISSUER = "Petitions"  # the name authenticator apps show beside the code
     # One rally Wi-Fi can put hundreds of signers behind one address.
     # A speaker says "sign now" and 300 phones on the venue Wi-Fi do: the hard per-address
     # limit stays well above that; past the soft one, signatures are flagged, not refused.

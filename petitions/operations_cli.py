@@ -4,7 +4,8 @@ import click
 from flask.cli import AppGroup
 
 from .extensions import db
-from .services import backups, retention
+from .models import AuditAction
+from .services import audit, backups, retention
 
 retention_cli = AppGroup("retention", help="Removing personal data after petitions and events end.")
 
@@ -26,6 +27,7 @@ def retention_run(days, dry_run):
     if dry_run:
         db.session.rollback()
     else:
+        audit.record(AuditAction.RETENTION_RUN, detail=summary.describe())
         db.session.commit()
     for item in summary.items:
         click.echo(f"{item.kind} {item.slug}: ended {item.ended_at:%Y-%m-%d}, {item.rows} rows")
@@ -40,6 +42,8 @@ def backup_command(out):
         summary = backups.backup(out)
     except backups.BackupError as e:
         raise click.ClickException(str(e)) from e
+    audit.record(AuditAction.BACKUP, detail=summary.describe())
+    db.session.commit()
     click.echo(summary.describe())
 
 

@@ -71,6 +71,11 @@ def _test_config(database_url, instance):
     }
 
 
+def _forget_the_last_request():
+    g.pop("_login_user", None)
+    g.pop("csrf_token", None)
+
+
 @pytest.fixture
 def app(_schema, tmp_path, monkeypatch):
     monkeypatch.setenv("PETITIONS_INSTANCE", str(tmp_path))
@@ -80,6 +85,9 @@ def app(_schema, tmp_path, monkeypatch):
     app.before_request(flask_babel.refresh)
     # Likewise what a request keeps in g about itself (its page language, a shared page).
     app.teardown_request(lambda _exc: [g.pop(k, None) for k in ("page_language", "shared_page")])
+    # ...and the user Flask-Login and the CSRF token Flask-WTF kept there, so two test
+    # clients are two people.
+    app.before_request(_forget_the_last_request)
     with app.app_context():
         yield app
         db.session.remove()

@@ -1,7 +1,9 @@
 from functools import wraps
 
-from flask import abort
+from flask import abort, flash, redirect, url_for
 from flask_login import current_user, login_required
+
+from ..services.accounts import must_enrol_two_factor
 
 
 def role_required(check):
@@ -9,6 +11,10 @@ def role_required(check):
         @wraps(view)
         @login_required
         def wrapped(*args, **kwargs):
+            if must_enrol_two_factor(current_user):
+                # REQUIRE_2FA_FOR_ADMINS: an admin without it reaches nothing else first.
+                flash("Admins need two-factor sign-in here: set it up now.", "error")
+                return redirect(url_for("auth.two_factor_setup"))
             if not check(current_user):
                 abort(403)
             return view(*args, **kwargs)

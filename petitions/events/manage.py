@@ -223,7 +223,7 @@ def poster(slug: str):
 def attendees_csv(slug: str):
     event = event_or_404(slug)
     count = rallies.attendee_count(event)
-    log_export(current_user, "attendees", event.slug, count)
+    log_export(current_user, "attendees", event.slug, count, petition=event.petition_id)
     db.session.commit()
     rows = rallies.export_rows(event)
     stamp = utcnow().strftime("%Y%m%d-%H%M")

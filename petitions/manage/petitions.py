@@ -25,11 +25,11 @@ from ..auth.decorators import organizer_required
 from ..charts import bar_chart_svg
 from ..extensions import db
 from ..loaders import petition_or_404
-from ..models import Signature
+from ..models import AuditAction, Signature
 from ..models.base import utcnow
 from ..public.views import render_petition_page
 from ..responses import form_page, no_store
-from ..services import counting, dashboard, retention
+from ..services import audit, counting, dashboard, retention
 from ..services import petitions as service
 from ..services.exports import csv_lines, log_export
 from ..services.text import clean_line
@@ -130,13 +130,14 @@ def preview_petition(slug: str):
     return render_petition_page(petition_or_404(slug), preview=True)
 
 
-def _transition(slug: str, action, done: str):
+def _transition(slug: str, action, done: str, logged: AuditAction):
     petition = petition_or_404(slug)
     try:
         action(petition)
     except service.PetitionError as e:
         db.session.rollback()
         return render_template("manage/refused.html", petition=petition, message=str(e)), 409
+    audit.record(logged, object_type="petition", object_id=petition.slug, petition=petition)
     db.session.commit()
     flash(done.format(title=petition.title), "ok")
     return redirect(url_for(".dashboard", slug=petition.slug))
@@ -145,22 +146,37 @@ def _transition(slug: str, action, done: str):
 @bp.post("/p/<slug>/publish")
 @organizer_required
 def publish_petition(slug: str):
-    return _transition(slug, service.publish, "“{title}” is published and taking signatures.")
+    return _transition(
+        slug,
+        service.publish,
+        "“{title}” is published and taking signatures.",
+        AuditAction.PETITION_PUBLISH,
+    )
 
 
 @bp.post("/p/<slug>/close")
 @organizer_required
 def close_petition(slug: str):
-    return _transition(slug, service.close, "“{title}” is closed: it takes no more signatures.")
+    return _transition(
+        slug,
+        service.close,
+        "“{title}” is closed: it takes no more signatures.",
+        AuditAction.PETITION_CLOSE,
+    )
 
 
 @bp.post("/p/<slug>/reopen")
 @organizer_required
 def reopen_petition(slug: str):
-    return _transition(slug, service.reopen, "“{title}” is open for signatures again.")
+    return _transition(
+        slug,
+        service.reopen,
+        "“{title}” is open for signatures again.",
+        AuditAction.PETITION_REOPEN,
+    )
 
 
-def _confirmed(slug: str, action, template: str, done: str, to_index: bool = False):
+def _confirmed(slug: str, action, logged, template: str, done: str, to_index: bool = False):
     """GET: a page asking to confirm (no script needed); POST: do it."""
     petition = petition_or_404(slug)
     form = ConfirmForm()
@@ -168,12 +184,13 @@ def _confirmed(slug: str, action, template: str, done: str, to_index: bool = Fal
         return render_template(
             template, petition=petition, form=form, retention_days=retention.days_for(petition)
         )
-    title = petition.title
+    title, petition_id = petition.title, petition.id
     try:
         action(petition)
     except service.PetitionError as e:
         db.session.rollback()
         return render_template("manage/refused.html", petition=petition, message=str(e)), 409
+    audit.record(logged, object_type="petition", object_id=slug, petition=petition_id)
     db.session.commit()
     flash(done.format(title=title), "ok")
     if to_index:
@@ -187,6 +204,7 @@ def archive_petition(slug: str):
     return _confirmed(
         slug,
         service.archive,
+        AuditAction.PETITION_ARCHIVE,
         "manage/archive.html",
         "“{title}” is archived: closed for good and off the public list.",
     )
@@ -196,7 +214,12 @@ def archive_petition(slug: str):
 @organizer_required
 def delete_petition(slug: str):
     return _confirmed(
-        slug, service.delete_draft, "manage/delete.html", "Deleted the draft “{title}”.", True
+        slug,
+        service.delete_draft,
+        AuditAction.PETITION_DELETE,
+        "manage/delete.html",
+        "Deleted the draft “{title}”.",
+        True,
     )
 
 
@@ -240,12 +263,14 @@ def dashboard_view(slug: str):
     )
 
 
-def _moderate(slug: str, signature_id: int, action, message: str):
+def _moderate(slug: str, signature_id: int, action, message: str, logged=None):
     petition = petition_or_404(slug)
     signature = db.session.get(Signature, signature_id) if signature_id < 2**31 else None
     if signature is None or signature.petition_id != petition.id:
         abort(404)
     action(signature)
+    if logged is not None:  # the signature's number only: no signer's name in the log
+        audit.record(logged, object_type="signature", object_id=signature.id, petition=petition)
     db.session.commit()
     counting.forget(petition)  # the public count follows at once, not after the cache expires
     flash(message.format(name=signature.full_name), "ok")
@@ -262,6 +287,7 @@ def hide_signature(slug: str, signature_id: int):
         signature_id,
         lambda s: service.set_hidden(s, True),
         "Hid the signature of {name}; it no longer counts.",
+        AuditAction.SIGNATURE_HIDE,
     )
 
 
@@ -273,6 +299,7 @@ def restore_signature(slug: str, signature_id: int):
         signature_id,
         lambda s: service.set_hidden(s, False),
         "Restored the signature of {name}.",
+        AuditAction.SIGNATURE_RESTORE,
     )
 
 
@@ -303,7 +330,7 @@ def export_signatures(slug: str):
     petition = petition_or_404(slug)
     max_id, rows = dashboard.export_snapshot(petition)
     # Logged before a byte leaves: an interrupted download still counts as an export.
-    log_export(current_user, "signatures", petition.slug, rows)
+    log_export(current_user, "signatures", petition.slug, rows, petition=petition)
     db.session.commit()
     stamp = datetime.strftime(utcnow(), "%Y%m%d-%H%M")
     lines = csv_lines(dashboard.EXPORT_HEADER, dashboard.export_rows(petition.id, max_id))

@@ -1,15 +1,20 @@
-from flask import Blueprint, flash, redirect, render_template, url_for
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from ..api.auth import forget_tokens_of
-from ..auth.decorators import admin_required, staff_required
-from ..auth.forms import UserForm
+from ..auth.decorators import admin_required, organizer_required, staff_required
+from ..auth.forms import InviteForm, RoleForm
 from ..extensions import db
-from ..models import Petition, User
+from ..models import AuditAction, Petition, Role, User
 from ..responses import form_page, no_store
-from ..services.accounts import AccountError, create_user
+from ..services import accounts, audit
+from ..services.account_mail import send_invitation
 from ..services.dashboard import counted_by_petition
+from ..timezones import utc_to_local
+from ..urls import public_url
 
 bp = Blueprint("manage", __name__)
 bp.after_request(no_store)
@@ -29,37 +34,131 @@ def index():
     return render_template("manage/index.html", petitions=petitions, counts=counts)
 
 
+def _invite_sent(user: User, token: str, again: bool = False) -> None:
+    if send_invitation(user, token, current_user):
+        flash(f"{'Sent a new' if again else 'Sent an'} invitation to {user.email}.", "ok")
+    else:
+        # The mail did not go: the admin can hand the link over some other way.
+        link = public_url("auth.accept_invite", token=token)
+        flash(f"Could not mail {user.email}. Give them this link yourself: {link}", "error")
+
+
 @bp.route("/users", methods=["GET", "POST"])
 @admin_required
 def users():
-    form = UserForm()
+    form = InviteForm()
     if form.validate_on_submit():
         try:
-            user, password = create_user(
-                form.email.data, form.role.data, form.password.data or None, form.name.data or ""
-            )
-        except AccountError as e:
+            user, token = accounts.invite(form.email.data, form.role.data, form.name.data or "")
+        except accounts.AccountError as e:
             form.email.errors.append(str(e))
         else:
+            audit.record(
+                AuditAction.USER_INVITE, object_type="user", object_id=user.id, detail=user.role
+            )
             db.session.commit()
-            if form.password.data:
-                flash(f"Added {user.email} ({user.role}).", "ok")
-            else:
-                flash(f"Added {user.email} ({user.role}). Their password: {password}", "ok")
+            _invite_sent(user, token)
             return redirect(url_for("manage.users"))
-    accounts = db.session.scalars(select(User).order_by(User.email)).all()
-    return form_page("manage/users.html", form, accounts=accounts)
+    accounts_list = db.session.scalars(select(User).order_by(User.email)).all()
+    return form_page(
+        "manage/users.html",
+        form,
+        accounts=accounts_list,
+        roles=[r.value for r in Role],
+        when=utc_to_local,
+    )
+
+
+def _other_user(user_id: int) -> User:
+    user = db.session.get(User, user_id) if user_id < 2**31 else None
+    if user is None:
+        abort(404)
+    return user
 
 
 @bp.post("/users/<int:user_id>/active")
 @admin_required
 def toggle_user(user_id: int):
-    user = db.get_or_404(User, user_id)
+    user = _other_user(user_id)
     if user.id == current_user.id:
         flash("You cannot deactivate your own account.", "error")
     else:
-        user.active = not user.active
+        accounts.set_active(user, not user.active)
+        action = AuditAction.USER_REACTIVATE if user.active else AuditAction.USER_DEACTIVATE
+        audit.record(action, object_type="user", object_id=user.id)
         db.session.commit()
         forget_tokens_of(user)
         flash(f"{user.email} is now {'active' if user.active else 'deactivated'}.", "ok")
     return redirect(url_for("manage.users"))
+
+
+@bp.post("/users/<int:user_id>/role")
+@admin_required
+def change_role(user_id: int):
+    user = _other_user(user_id)
+    form = RoleForm()
+    if user.id == current_user.id:
+        flash("You cannot change your own role: ask another admin.", "error")
+    elif not form.validate_on_submit():
+        flash("Choose admin, organizer or volunteer.", "error")
+    elif form.role.data != user.role:
+        before = user.role
+        accounts.set_role(user, form.role.data)
+        audit.record(
+            AuditAction.USER_ROLE,
+            object_type="user",
+            object_id=user.id,
+            detail=f"{before} → {user.role}",
+        )
+        db.session.commit()
+        flash(f"{user.email} is now {user.role}.", "ok")
+    return redirect(url_for("manage.users"))
+
+
+@bp.post("/users/<int:user_id>/invite")
+@admin_required
+def resend_invite(user_id: int):
+    user = _other_user(user_id)
+    if not user.invited or not user.active:
+        flash(f"{user.email} has set a password already.", "error")
+        return redirect(url_for("manage.users"))
+    token = accounts.invitation_link(user)
+    audit.record(AuditAction.USER_INVITE, object_type="user", object_id=user.id, detail="again")
+    db.session.commit()
+    _invite_sent(user, token, again=True)
+    return redirect(url_for("manage.users"))
+
+
+def _day(name: str) -> date | None:
+    try:
+        return date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+@bp.get("/audit")
+@organizer_required
+def audit_log():
+    """Admins read the whole log; organizers the entries of petitions they created."""
+    person = request.args.get("user", type=int)
+    f = audit.AuditFilter(
+        user_id=person if current_user.is_admin and person and person < 2**31 else None,
+        action=(request.args.get("action") or "")[:40] or None,
+        since=_day("since"),
+        until=_day("until"),
+    )
+    page = max(1, min(request.args.get("page", type=int) or 1, 100_000))
+    entries, more = audit.entries(current_user, f, page)
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    return render_template(
+        "manage/audit.html",
+        entries=entries,
+        more=more,
+        page=page,
+        f=f,
+        args=args,
+        people=audit.people() if current_user.is_admin else [],
+        actions=sorted({*AuditAction, *audit.actions_seen(current_user)}),
+        titles={i: slug for i, slug in db.session.execute(select(Petition.id, Petition.slug))},
+        when=utc_to_local,
+    )

@@ -1,6 +1,8 @@
 """SQLAlchemy 2.0 typed models, one module per aggregate."""
 
+from .account import AccountToken, RecoveryCode, TokenPurpose
 from .api_token import ApiToken
+from .audit import AuditAction, AuditEntry
 from .badge import BadgeCalibration, BadgeDesign, BadgePrint, BadgeSheet
 from .event import Attendee, CheckIn, Event, EventStatus
 from .official import Official, OfficialArea, PetitionTarget
@@ -12,7 +14,11 @@ from .user import Role, User
 __all__ = [
     "ROLE_LABELS",
     "ROLES",
+    "RecoveryCode",
+    "AccountToken",
     "ApiToken",
+    "AuditAction",
+    "AuditEntry",
     "Attendee",
     "BadgeCalibration",
     "BadgeDesign",
@@ -33,5 +39,6 @@ __all__ = [
     "Role",
     "Signature",
     "StoryExclusion",
+    "TokenPurpose",
     "User",
 ]

@@ -21,7 +21,7 @@ from ..auth.decorators import organizer_required
 from ..errors import render_error
 from ..extensions import db
 from ..loaders import petition_or_404
-from ..models import Petition
+from ..models import AuditAction, Petition
 from ..models.official import Official
 from ..models.packet import (
     SCOPE_COMBINED,
@@ -30,7 +30,7 @@ from ..models.packet import (
     PacketRecord,
 )
 from ..responses import form_page, no_store
-from ..services import jobs
+from ..services import audit, jobs
 from ..services import officials as officials_service
 from ..services import packets as packets_service
 from ..services.exports import log_export
@@ -307,6 +307,10 @@ def _send(petition: Petition, record: PacketRecord):
     path = packets_service.stored_file(record)
     if path is None:
         return render_error(404, "That packet file is no longer on the server.")
+    audit.record(
+        AuditAction.PACKET_DOWNLOAD, object_type="packet", object_id=record.id, petition=petition
+    )
+    db.session.commit()
     return send_file(path, mimetype="application/pdf", as_attachment=True,
                      download_name=f"packet-{petition.slug}-{record.id}.pdf")  # fmt: skip
 

@@ -13,7 +13,7 @@ from flask_babel import force_locale, lazy_gettext
 from sqlalchemy import exists, func, select
 
 from ..extensions import db
-from ..models import Attendee, Event, Petition, Signature
+from ..models import Attendee, AuditAction, Event, Petition, Signature
 from ..models.badge import BadgeCalibration, BadgeDesign, BadgePrint, BadgeSheet
 from ..models.base import utcnow
 from ..pdf.badges import Badge, Stock
@@ -355,7 +355,8 @@ def record_sheet(
     db.session.add(sheet)
     if user is not None and people:
         subject = event.slug if event else petition.slug if petition else ""
-        log_export(user, "badges", subject, len(people))
+        petition_id = petition.id if petition else event.petition_id if event else None
+        log_export(user, "badges", subject, len(people), petition_id, AuditAction.BADGE_DOWNLOAD)
     return sheet
 
 

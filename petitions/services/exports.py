@@ -5,7 +5,8 @@ import io
 from collections.abc import Iterable, Iterator
 
 from ..extensions import db
-from ..models import ExportLog
+from ..models import AuditAction, ExportLog
+from . import audit
 
 # A cell starting with one of these is run as a formula by Excel/LibreOffice/Sheets.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
@@ -33,7 +34,19 @@ def csv_lines(header: list[str], rows: Iterable[Iterable]) -> Iterator[str]:
         yield buf.getvalue()
 
 
-def log_export(user, kind: str, subject: str, row_count: int) -> ExportLog:
+def log_export(
+    user, kind: str, subject: str, row_count: int, petition=None, action=AuditAction.EXPORT
+) -> ExportLog:
+    """Every way personal data leaves (CSV, badge sheets, ...) is listed on its dashboard
+    and written to the audit log."""
     entry = ExportLog(user_id=user.id, kind=kind, subject=subject, row_count=row_count)
     db.session.add(entry)
+    audit.record(
+        action,
+        user=user,
+        object_type=kind,
+        object_id=subject,
+        petition=petition,
+        detail=f"{row_count} rows",
+    )
     return entry
