@@ -11,7 +11,11 @@ Elsewhere (organizer pages, old `?lang=` links): `?lang=` (remembered in a cooki
 cookie, then Accept-Language.
 """
 
+from functools import lru_cache
+
 from flask import current_app, g, request, url_for
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 from werkzeug.routing import BaseConverter, ValidationError
 
 LANG_COOKIE = "lang"
@@ -58,8 +62,15 @@ def keep_page_language(endpoint, values) -> None:
 
 def negotiated_language() -> str:
     """The phone's own choice (Accept-Language), the only one a shared URL may follow."""
-    languages = current_app.config["LANGUAGES"]
-    return request.accept_languages.best_match(languages) or languages[0]
+    return _best_language(
+        request.headers.get("Accept-Language", ""), tuple(current_app.config["LANGUAGES"])
+    )
+
+
+@lru_cache(maxsize=512)
+def _best_language(header: str, languages: tuple[str, ...]) -> str:
+    # Phones send a handful of distinct headers: each is parsed once per process.
+    return LanguageAccept(parse_accept_header(header)).best_match(languages) or languages[0]
 
 
 def select_locale() -> str:

@@ -117,15 +117,19 @@ def _render(view, args, kwargs) -> tuple[int, bytes, list]:
         rv = current_app.handle_user_exception(e)
     response = current_app.make_response(rv)
     response.add_etag()
-    headers = [(k, v) for k, v in response.headers.items() if k not in ("Content-Length",)]
+    headers = [(k, v) for k, v in response.headers.items() if k in KEPT_HEADERS]
     return response.status_code, response.get_data(), headers
+
+
+# What a shared page keeps of the view's own headers (the rest is set on every answer).
+KEPT_HEADERS = frozenset({"Content-Type", "ETag", "Location", "Access-Control-Allow-Origin"})
 
 
 def _public(response: Response, seconds: float, *, vary_language: bool) -> Response:
     age = max(1, int(seconds))
-    response.headers["Cache-Control"] = f"public, max-age={age}, s-maxage={age}"
+    response.headers.add("Cache-Control", f"public, max-age={age}, s-maxage={age}")
     if vary_language:
-        response.headers["Vary"] = "Accept-Language"
+        response.headers.add("Vary", "Accept-Language")
     return response
 
 
