@@ -9,9 +9,11 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import database  # noqa: F401  (its engine events tune SQLite)
 from .config import DEFAULT_SECRET_KEY, Defaults, env_overrides
+from .content import lang_attr, localized
 from .extensions import babel, cache, csrf, db, limiter, login, migrate
 from .i18n import remember_language, select_locale
 from .responses import revalidate_by_default
+from .services.mailings import maybe_run_due
 from .timezones import zone
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -100,6 +102,8 @@ def _register_blueprints(app: Flask) -> None:
     from .paper.views import bp as paper_bp
     from .public.views import bp as public_bp
     from .scanner.views import bp as scanner_bp
+    from .updates.unsubscribe import bp as unsubscribe_bp
+    from .updates.views import bp as manage_updates_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
@@ -112,6 +116,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(scanner_bp)
     app.register_blueprint(events_bp)
     app.register_blueprint(badges_bp)
+    app.register_blueprint(manage_updates_bp, url_prefix="/manage")
+    app.register_blueprint(unsubscribe_bp)
     register_error_handlers(app)
 
 
@@ -125,7 +131,16 @@ CSP = (
 
 def _register_hooks(app: Flask) -> None:
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["tr"] = localized
+    app.jinja_env.globals["lang_attr"] = lang_attr
     app.after_request(remember_language)
+
+    @app.after_request
+    def _due_mail(response):
+        # Scheduled updates and rally reminders go out with no worker running (make run).
+        maybe_run_due()
+        return response
+
     app.after_request(revalidate_by_default)  # private blueprints and views say no-store
 
     @app.after_request

@@ -10,6 +10,7 @@ from .extensions import db
 from .packets.cli import packet_command
 from .services.accounts import AccountError, create_user, user_count
 from .services.demo import load_demo
+from .updates.cli import mail_cli, updates_cli
 
 users_cli = AppGroup("users", help="Organizer accounts.")
 
@@ -64,3 +65,5 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(api_tokens_cli)
     app.cli.add_command(badges_cli)
     app.cli.add_command(packet_command)
+    app.cli.add_command(updates_cli)
+    app.cli.add_command(mail_cli)

@@ -64,6 +64,10 @@ def _test_config(database_url, instance):
         "SERVER_NAME": "localhost",
         "OUTBOX_DIR": str(instance / "outbox"),
         "RATELIMIT_STORAGE_URI": "memory://",
+        # Bulk mail is sent in the request, unthrottled; due mail only when a test asks.
+        "MAIL_JOBS_INLINE": True,
+        "MAIL_RATE_PER_SECOND": 0,
+        "MAIL_DUE_CHECK_SECONDS": 0,
     }
 
 
