@@ -299,3 +299,33 @@ def test_admins_import_and_export_suppressions(client, make_user, login, signers
     assert "bo@example.org,bounced" in export
     send(client, new_update(client, signers))
     assert [m["To"] for m in smtp_server] == ["ana@example.org"]
+
+
+@pytest.fixture
+def redis_conn(redis_url):
+    import redis
+
+    conn = redis.Redis.from_url(redis_url)
+    conn.flushdb()
+    yield conn
+    conn.flushdb()
+    conn.close()
+
+
+def test_with_redis_the_send_runs_on_an_rq_worker(
+    client, organizer, signers, smtp_server, app, redis_conn, redis_url
+):
+    from rq import Queue, SimpleWorker
+
+    app.config.update(MAIL_JOBS_INLINE=False, REDIS_URL=redis_url)
+    url = new_update(client, signers)
+    send(client, url)
+    assert smtp_server == []  # nothing goes out until a worker runs it
+    queue = Queue("mail", connection=redis_conn)
+    assert queue.count == 1
+    send(client, url)  # a second click queues nothing more
+    assert queue.count == 1
+    SimpleWorker([queue], connection=redis_conn).work(burst=True)
+    assert sorted(m["To"] for m in smtp_server) == ["ana@example.org", "bo@example.org"]
+    progress = client.get(f"{url}/progress.json").get_json()
+    assert progress["status"] == "sent" and progress["sent"] == 2 and progress["percent"] == 100

@@ -184,6 +184,9 @@ def test_send(slug: str, update_id: int):
 def send_update(slug: str, update_id: int):
     petition = petition_or_404(slug)
     update = _update_or_404(petition, update_id)
+    if update.mailing is not None:  # a double click, or a second tab: sent once already
+        flash("This update has been sent already (or is scheduled).", "ok")
+        return redirect(url_for(".show", slug=slug, update_id=update_id)), 303
     form = SendForm()
     if not form.validate_on_submit():
         flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
