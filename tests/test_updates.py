@@ -329,3 +329,21 @@ def test_with_redis_the_send_runs_on_an_rq_worker(
     assert sorted(m["To"] for m in smtp_server) == ["ana@example.org", "bo@example.org"]
     progress = client.get(f"{url}/progress.json").get_json()
     assert progress["status"] == "sent" and progress["sent"] == 2 and progress["percent"] == 100
+
+
+def test_a_delivered_petition_says_so_and_offers_a_ready_made_update(
+    client, organizer, signers, smtp_server
+):
+    base = f"/manage/p/{signers.slug}/packets"
+    token = csrf_from(client.get(base).get_data(as_text=True))
+    client.post(f"{base}/delivered", data={"csrf_token": token, "delivered": "1", "note": ""})
+    page = client.get(f"/p/{signers.slug}?lang=es").get_data(as_text=True)
+    assert "Entregada el" in page and "State Board of Education" in page
+    listing = client.get(f"/manage/p/{signers.slug}/updates/").get_data(as_text=True)
+    assert "ready-made update" in listing
+    form = client.get(f"/manage/p/{signers.slug}/updates/new?from=delivered").get_data(as_text=True)
+    assert "We delivered the petition" in form and "3 signatures to State Board" in form
+    assert "Entregamos la petición" in form
+    assert re.search(
+        r'<input checked id="audience-0" name="audience" type="radio" value="signers"', form
+    )

@@ -28,7 +28,7 @@ from ..qr import svg
 from ..responses import private
 from ..services import counting, mail, signing
 from ..services.signing import SignStatus
-from ..services.updates import published_updates
+from ..services.updates import delivered_at, published_updates
 from ..timezones import iso_utc
 from ..urls import public_url
 from .forms import SignForm
@@ -59,6 +59,7 @@ def render_petition_page(petition: Petition, form: SignForm | None = None, *, pr
         show_form=preview or petition.is_open(),
         body_html=localized(petition, "body"),
         updates=[] if preview else published_updates(petition),
+        delivered_at=None if preview else delivered_at(petition),
         count=0 if preview else counting.signature_count(petition),
         supporters=[] if preview else counting.recent_supporters(petition),
         petition_url=public_url("public.petition", slug=petition.slug),

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from babel.dates import format_date
+from babel.numbers import format_decimal
 from sqlalchemy import func, select
 
 from ..content import localized
@@ -19,13 +21,15 @@ from ..models import (
     Mailing,
     MailingKind,
     MailingStatus,
+    PacketSettings,
     Petition,
     Signature,
     Suppression,
     Update,
 )
 from ..models.base import utcnow
-from . import mailings
+from ..timezones import utc_to_local
+from . import counting, mailings
 from .petitions import body_for_editing, body_html
 from .text import clean_line
 
@@ -149,6 +153,39 @@ def send_update(
     db.session.flush()
     db.session.expire(update, ["mailing"])
     return mailing
+
+
+def delivered_at(petition: Petition) -> datetime | None:
+    """When an organizer marked the petition delivered (packets), or None."""
+    return db.session.scalar(
+        select(PacketSettings.delivered_at).where(PacketSettings.petition_id == petition.id)
+    )
+
+
+def delivered_draft(petition: Petition) -> UpdateData | None:
+    """The ready-made `signers` update offered once the petition is marked delivered."""
+    when = delivered_at(petition)
+    if when is None:
+        return None
+    count = counting.signature_count(petition)
+    day = utc_to_local(when)
+    to_en = petition.addressed_to or "the people it is addressed to"
+    to_es = localized(petition, "addressed_to", "es") or "sus destinatarios"
+    return UpdateData(
+        subject=f"We delivered the petition: {petition.title}"[:SUBJECT_MAX],
+        body=(
+            f"On {format_date(day, 'long', locale='en')}, we delivered the petition with "
+            f"{count:,} signatures to {to_en}.\n\nThank you for signing. We will tell you "
+            "what happens next."
+        ),
+        subject_es=f"Entregamos la petición: {localized(petition, 'title', 'es')}"[:SUBJECT_MAX],
+        body_es=(
+            f"El {format_date(day, 'long', locale='es')} entregamos la petición con "
+            f"{format_decimal(count, locale='es')} firmas a {to_es}.\n\nGracias por firmar. "
+            "Le contaremos lo que pase."
+        ),
+        audience=Audience.SIGNERS,
+    )
 
 
 def updates_of(petition: Petition) -> list[Update]:

@@ -71,6 +71,7 @@ def index(slug: str):
         "updates/index.html",
         petition=petition,
         updates=service.updates_of(petition),
+        delivered_at=service.delivered_at(petition),
         local=utc_to_local,
     )
 
@@ -80,6 +81,9 @@ def index(slug: str):
 def new(slug: str):
     petition = petition_or_404(slug)
     form = UpdateForm()
+    draft = service.delivered_draft(petition) if request.args.get("from") == "delivered" else None
+    if draft is not None and not form.is_submitted():
+        form = UpdateForm(data=vars(draft))
     if form.validate_on_submit():
         try:
             update = service.create_update(petition, _data(form), user=current_user)
