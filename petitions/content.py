@@ -13,6 +13,9 @@ from markupsafe import Markup
 from .services.text import sanitize_html
 
 DEFAULT_LANGUAGE = "en"
+# The languages a person's signature or RSVP records, and their mail is written in (the
+# config's LANGUAGES; the default first).
+LANGUAGES = ("en", "es")
 # Twins that hold sanitized HTML (rendered as Markup).
 HTML_FIELDS = {"body", "description"}
 

@@ -345,5 +345,6 @@ def test_a_delivered_petition_says_so_and_offers_a_ready_made_update(
     assert "We delivered the petition" in form and "3 signatures to State Board" in form
     assert "Entregamos la petición" in form
     assert re.search(
-        r'<input checked id="audience-0" name="audience" type="radio" value="signers"', form
+        r'<input checked id="audience-0" name="audience" required type="radio" value="signers"',
+        form,
     )

@@ -27,15 +27,17 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app, has_app_context, has_request_context, request
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from ..content import DEFAULT_LANGUAGE, LANGUAGES
 from ..extensions import db
 from ..models import Delivery, DeliveryStatus, Mailing, MailingStatus, Suppression
 from ..models.base import utcnow
+from .composer import composer_for
 from .mail import Connection
 from .text import normalize_email
 from .tokens import new_token
@@ -110,7 +112,7 @@ def queue(mailing: Mailing, recipients: Iterable[Recipient]) -> int:
                 mailing_id=mailing.id,
                 email=r.email,
                 email_key=key,
-                language=r.language if r.language in ("en", "es") else "en",
+                language=r.language if r.language in LANGUAGES else DEFAULT_LANGUAGE,
                 name=(r.name or "")[:200],
                 attendee_id=r.attendee_id,
                 unsubscribe_token=new_token(),
@@ -194,8 +196,6 @@ def schedule_check(at: datetime) -> None:
     if not redis_url or current_app.config.get("MAIL_JOBS_INLINE"):
         return
     try:
-        from datetime import UTC
-
         _queue(redis_url).enqueue_at(at.replace(tzinfo=UTC), "petitions.services.mailings.due_task")
     except Exception:
         log.exception("could not schedule a due-mail check on RQ")
@@ -273,8 +273,6 @@ def _mark(delivery_id: int, status: str, now: datetime, error: str = "") -> None
 def run(mailing_id: int, clock: Clock | None = None) -> str:
     """Send every queued delivery of the mailing; its status afterwards. Safe to call
     again at any time: sent rows are never sent again."""
-    from .composer import composer_for  # the messages depend on the kind of mailing
-
     clock = clock or Clock()
     if not _claim(mailing_id, clock.now()):
         mailing = db.session.get(Mailing, mailing_id)

@@ -23,7 +23,7 @@ from sqlalchemy import Integer, Select, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import make_transient_to_detached
 
-from ..content import localized
+from ..content import LANGUAGES, localized
 from ..extensions import db
 from ..models import ROLES, Petition, PetitionStatus, Signature
 from ..models.base import utcnow
@@ -33,8 +33,6 @@ from .mail import build_message
 from .text import clean_line, clean_text, name_key, normalize_email
 from .tokens import is_well_formed, new_token, normalize_token
 
-# The languages a signature can record (the config's LANGUAGES; "en" is the default).
-LANGUAGES = ("en", "es")
 SOURCES = ("online", "rally", "paper", "import")
 # Sources a person submits themselves: these wait for email confirmation when asked.
 SELF_SERVICE = ("online", "rally")

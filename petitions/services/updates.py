@@ -77,8 +77,8 @@ def create_update(petition: Petition, data: UpdateData, user=None) -> Update:
 
 
 def edit_update(update: Update, data: UpdateData) -> None:
-    if update.mailing is not None and update.mailing.status != MailingStatus.SCHEDULED:
-        raise UpdateError("This update has been sent; it can no longer be changed.")
+    if update.mailing is not None:
+        raise UpdateError("This update has been sent or scheduled; it can no longer be changed.")
     _apply(update, data)
 
 
