@@ -13,6 +13,7 @@ from . import (
 )
 from .assets import fingerprint_static
 from .config import DEFAULT_SECRET_KEY, Defaults, env_overrides
+from .content import lang_attr, localized
 from .extensions import babel, cache, csrf, db, limiter, login, migrate
 from .i18n import (
     LanguageConverter,
@@ -25,6 +26,7 @@ from .i18n import (
 )
 from .origin import refuse_cross_site
 from .responses import SessionInterface, revalidate_by_default
+from .services.mailings import maybe_run_due
 from .timezones import zone
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -117,6 +119,8 @@ def _register_blueprints(app: Flask) -> None:
     from .paper.views import bp as paper_bp
     from .public.views import bp as public_bp
     from .scanner.views import bp as scanner_bp
+    from .updates.unsubscribe import bp as unsubscribe_bp
+    from .updates.views import bp as manage_updates_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
@@ -130,6 +134,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(events_bp)
     app.register_blueprint(badges_bp)
     app.register_blueprint(health_bp)
+    app.register_blueprint(manage_updates_bp, url_prefix="/manage")
+    app.register_blueprint(unsubscribe_bp)
     register_error_handlers(app)
 
 
@@ -158,7 +164,16 @@ def _register_hooks(app: Flask) -> None:
     app.url_defaults(keep_page_language)
     app.url_defaults(fingerprint_static)
     app.before_request(refuse_cross_site)
+    app.jinja_env.globals["tr"] = localized
+    app.jinja_env.globals["lang_attr"] = lang_attr
     app.after_request(remember_language)
+
+    @app.after_request
+    def _due_mail(response):
+        # Scheduled updates and rally reminders go out with no worker running (make run).
+        maybe_run_due()
+        return response
+
     app.after_request(revalidate_by_default)  # private blueprints and views say no-store
 
     @app.after_request

@@ -22,6 +22,7 @@ from .services.accounts import (
 )
 from .services.audit import record
 from .services.demo import load_demo
+from .updates.cli import mail_cli, updates_cli
 
 users_cli = AppGroup("users", help="Organizer accounts.")
 
@@ -95,3 +96,5 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(retention_cli)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(updates_cli)
+    app.cli.add_command(mail_cli)

@@ -80,6 +80,14 @@ class Defaults:
     MAIL_PASSWORD = None
     MAIL_SENDER = "Petitions <noreply@localhost>"
     OUTBOX_DIR = None  # default: instance/outbox/
+    # Bulk mail (updates, rally reminders): messages per second at most (SMTP relays limit
+    # senders; 0 = no limit), how long a silent worker keeps its send, how often the app
+    # looks for due mail itself (0 = never: a worker or cron runs `flask mail due`), and
+    # whether to send in the request itself (tests) instead of in the background.
+    MAIL_RATE_PER_SECOND = 10.0
+    MAIL_LEASE_SECONDS = 120
+    MAIL_DUE_CHECK_SECONDS = 60
+    MAIL_JOBS_INLINE = False
 
     # Absolute base URL for links in mail, QR codes and PDFs (e.g. https://act.example.org).
     PUBLIC_BASE_URL = None

@@ -68,6 +68,10 @@ def _test_config(database_url, instance):
         # Tests read their own writes on the next page; the tests of the shared page
         # cache (test_shared_pages.py) turn it on.
         "PUBLIC_CACHE_SECONDS": 0,
+        # Bulk mail is sent in the request, unthrottled; due mail only when a test asks.
+        "MAIL_JOBS_INLINE": True,
+        "MAIL_RATE_PER_SECOND": 0,
+        "MAIL_DUE_CHECK_SECONDS": 0,
     }
 
 

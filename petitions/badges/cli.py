@@ -6,6 +6,7 @@ import click
 from flask import current_app
 from sqlalchemy import select
 
+from ..content import localized
 from ..extensions import db
 from ..models import Event, Petition
 from ..pdf.badges import render
@@ -92,7 +93,9 @@ def badges_cli(
     )
     if not people and not blank:
         raise click.ClickException("No one matches: nothing to print.")
-    title = event.name if event is not None else petition.title
+    title = (
+        localized(event, "name", lang) if event is not None else localized(petition, "title", lang)
+    )
     with _public_base_url(base_url):
         qr_url = svc.badge_qr_url(petition, event)
     badges = svc.badges_for(

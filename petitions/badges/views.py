@@ -17,6 +17,7 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from ..auth.decorators import organizer_required
+from ..content import localized
 from ..extensions import db
 from ..i18n import select_locale
 from ..loaders import event_or_404, petition_or_404
@@ -84,7 +85,7 @@ def signature_badge(slug, token):
     return _one_badge(
         signature.waitlist_number,
         svc.first_name_of(signature.given_name),
-        petition.title,
+        localized(petition, "title", _lang()),
         svc.design_for(petition),
         svc.badge_qr_url(petition),
         "badge.pdf",
@@ -100,7 +101,7 @@ def ticket_badge(token):
     return _one_badge(
         attendee.waitlist_number,
         svc.first_name_of(attendee.name),
-        event.name,
+        localized(event, "name", _lang()),
         svc.design_for(event.petition),
         svc.badge_qr_url(event.petition, event),
         "badge.pdf",
@@ -180,7 +181,8 @@ def _sheets(petition, event, events):
 
 def _sheet_pdf(petition, event, form, people, blanks):
     stock = svc.SHEET_STOCKS[form.stock.data]
-    title = event.name if event else petition.title
+    source = event if event else petition
+    title = localized(source, "name" if event else "title", form.lang.data)
     qr_url = svc.badge_qr_url(petition, event)
     badges = svc.badges_for(
         people, svc.design_for(petition), lang=form.lang.data, title=title, qr_url=qr_url,
@@ -256,13 +258,14 @@ def sample(slug):
     lo, hi = svc.waitlist_range(petition)
     people = [svc.Holder("signature", 0, max(lo, min(hi, 1234)), "Alex")] * stock.per_page
     badges = svc.badges_for(
-        people, svc.design_for(petition), lang=lang, title=petition.title,
+        people, svc.design_for(petition), lang=lang, title=localized(petition, "title", lang),
         qr_url=svc.badge_qr_url(petition),
     )  # fmt: skip
     buf = io.BytesIO()
     render(
         buf, badges, stock, offset_mm=svc.offsets_for(petition)[stock.key], cut_lines=True,
-        note=svc.print_note(lang) if stock.kind == "single" else "", title=petition.title,
+        note=svc.print_note(lang) if stock.kind == "single" else "",
+        title=localized(petition, "title", lang),
     )  # fmt: skip
     return _pdf_response(buf, f"badge-sample-{stock.key}.pdf")
 

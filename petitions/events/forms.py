@@ -24,6 +24,7 @@ from wtforms.validators import (
 from ..forms import PersonForm, strip, waitlist_number
 from ..services.petitions import RETENTION_MAX
 from ..services.rallies import slug_taken
+from ..services.rally_mail import parse_reminder_hours
 from ..timezones import BadLocalTime, local_to_utc, valid_timezone
 
 PHONE_RE = re.compile(r"^\+?[0-9 ().\-]{7,25}$")
@@ -134,6 +135,34 @@ class EventForm(FlaskForm):
         validators=[Optional(), NumberRange(min=1, max=1_000_000)],
     )
     ask_waitlist = BooleanField("Ask attendees for their child's waitlist number")
+    # Spanish twins, beside their English field; empty ones show the English text.
+    name_es = StringField(
+        "Name (Spanish)", filters=[strip], validators=[Optional(), Length(max=200)]
+    )
+    description_es = TextAreaField(
+        "Description (Spanish)", validators=[Optional(), Length(max=20000)]
+    )
+    meeting_point_es = StringField(
+        "Meeting point (Spanish)", filters=[strip], validators=[Optional(), Length(max=300)]
+    )
+    route_notes_es = TextAreaField(
+        "Route and notes (Spanish)", filters=[strip], validators=[Optional(), Length(max=5000)]
+    )
+    reminder_hours = StringField(
+        "Reminders (hours before the start)",
+        filters=[strip],
+        default="24, 2",
+        validators=[Length(max=40)],
+        description="Everyone with an RSVP gets a reminder this many hours before the start, "
+        "e.g. “24, 2”: the day before and two hours before. Empty: no reminders.",
+    )
+
+    def validate_reminder_hours(self, field):
+        try:
+            self.reminder_hours_list = parse_reminder_hours(field.data or "")
+        except ValueError as e:
+            raise ValidationError(str(e)) from e
+
     retention_days = IntegerField(
         "Keep attendees' personal data for (days)",
         validators=[Optional(), NumberRange(0, RETENTION_MAX, f"Use 0 to {RETENTION_MAX:,} days.")],
@@ -144,6 +173,7 @@ class EventForm(FlaskForm):
         self.event_id = event_id
         self.petition_id.choices = [(0, "— none —")] + [(p.id, p.title) for p in petitions]
         self.starts_utc = self.ends_utc = None
+        self.reminder_hours_list: list[int] = []
 
     def validate_slug(self, field):
         field.data = (field.data or "").lower()
@@ -180,6 +210,9 @@ class EventForm(FlaskForm):
         """Prefill from an event (local times already converted)."""
         for name in ("name", "slug", "timezone", "place", "address", "meeting_point"):
             getattr(self, name).data = getattr(event, name)
+        for name in ("name_es", "meeting_point_es", "description_es", "route_notes_es"):
+            getattr(self, name).data = getattr(event, name)
+        self.reminder_hours.data = ", ".join(event.reminder_hours.split(","))
         self.description.data = event.description
         self.route_notes.data = event.route_notes
         self.starts_at.data = local_start

@@ -27,7 +27,7 @@ from ..models import Attendee, Event, EventStatus, Petition
 from ..models.base import utcnow
 from ..pdf.poster import PAPER, PosterData, render_poster
 from ..responses import form_page, no_store
-from ..services import rallies, retention
+from ..services import mailings, rallies, rally_mail, retention
 from ..services.exports import csv_lines, log_export
 from ..services.rally_mail import signin_url
 from ..services.text import sanitize_html
@@ -67,6 +67,17 @@ def _apply(form: EventForm, event: Event) -> None:
     event.capacity = form.capacity.data
     event.ask_waitlist = bool(form.ask_waitlist.data)
     event.retention_days = form.retention_days.data
+    event.name_es = form.name_es.data or ""
+    event.description_es = sanitize_html(form.description_es.data or "")
+    event.meeting_point_es = form.meeting_point_es.data or ""
+    event.route_notes_es = form.route_notes_es.data or ""
+    event.reminder_hours = ",".join(str(h) for h in form.reminder_hours_list)
+
+
+def _start(mailing_id: int | None) -> None:
+    """Send a change notice made by the request, after its commit."""
+    if mailing_id is not None:
+        mailings.start(mailing_id)
 
 
 def _local(event: Event, t):
@@ -99,9 +110,13 @@ def edit(slug: str):
     if request.method == "GET":
         form.fill(event, _local(event, event.starts_at), _local(event, event.ends_at))
     if form.validate_on_submit():
+        before = rally_mail.what_attendees_know(event)
         _apply(form, event)
+        db.session.flush()
+        notice = rally_mail.notify_change(event, before)
         db.session.commit()
-        flash("Saved.", "ok")
+        _start(notice)
+        flash("Saved." + (" Everyone with an RSVP is told of the change." if notice else ""), "ok")
         return redirect(url_for(".dashboard", slug=event.slug))
     return form_page("events/manage_form.html", form, event=event)
 
@@ -123,8 +138,12 @@ def publish(slug: str):
 @organizer_required
 def cancel(slug: str):
     event = event_or_404(slug)
+    was_published = event.status == EventStatus.PUBLISHED
     event.status = EventStatus.CANCELLED
+    db.session.flush()
+    notice = rally_mail.notify_cancelled(event) if was_published else None
     db.session.commit()
+    _start(notice)
     flash("Cancelled: the event page now says so and takes no RSVPs or sign-ins.", "ok")
     return redirect(url_for(".dashboard", slug=event.slug))
 

@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import qr
+from ..content import current_language, localized
 from ..extensions import csrf, db, limiter
 from ..extensions import login as login_manager
 from ..i18n import localized_route
@@ -115,7 +116,7 @@ def event_page(slug: str):
             return _event_page(event, state, form, 409)
         if not form.validate_on_submit():
             return _event_page(event, state, form, 400)
-        result = rallies.rsvp(event, **form.attendee())
+        result = rallies.rsvp(event, language=current_language(), **form.attendee())
         if result.status in (RsvpStatus.FULL, RsvpStatus.CLOSED):
             db.session.rollback()
             return _event_page(event, rallies.rsvp_state(event), form, 409)
@@ -162,13 +163,16 @@ def event_ics(slug: str):
     if event.status == EventStatus.DRAFT:
         abort(404)
     url = share_url("events.event_page", slug=event.slug)
+    meeting_point = localized(event, "meeting_point")
     parts = [
-        event.meeting_point and f"Meeting point: {event.meeting_point}",
-        event.route_notes,
+        meeting_point and f"{_('Meeting point')}: {meeting_point}",
+        localized(event, "route_notes"),
         url,
     ]
     host = url.split("/")[2] if "://" in url else "petitions.local"
-    body = rallies.ics(event, url, "\n\n".join(p for p in parts if p), host)
+    body = rallies.ics(
+        event, url, "\n\n".join(p for p in parts if p), host, name=localized(event, "name")
+    )
     return Response(
         body,
         mimetype="text/calendar",
@@ -199,7 +203,7 @@ def signin(slug: str, key: str):
             return _signin_page(event, state, form, 409)
         if not form.validate_on_submit():
             return _signin_page(event, state, form, 400)
-        result = rallies.sign_in(event, **form.attendee())
+        result = rallies.sign_in(event, language=current_language(), **form.attendee())
         if result.status == RsvpStatus.CLOSED:
             db.session.rollback()
             return _signin_page(event, rallies.signin_state(event), form, 409)

@@ -80,6 +80,16 @@ class PetitionForm(FlaskForm):
         "Online signatures need email confirmation (counted once confirmed)"
     )
 
+    # Spanish twins, shown beside their English field; empty ones show the English text.
+    title_es = StringField("Title (Spanish)", validators=[Optional(), Length(max=200)])
+    summary_es = TextAreaField("Short summary (Spanish)", validators=[Optional(), Length(max=300)])
+    body_es = TextAreaField("Petition text (Spanish)", validators=[Optional(), Length(max=50_000)])
+    addressed_to_es = StringField(
+        "Addressed to (Spanish)", validators=[Optional(), Length(max=500)]
+    )
+    waitlist_label_es = StringField(
+        "Label for the waitlist number (Spanish)", validators=[Optional(), Length(max=200)]
+    )
     retention_days = IntegerField(
         "Keep signers' personal data for (days)",
         validators=[Optional(), NumberRange(0, RETENTION_MAX, f"Use 0 to {RETENTION_MAX:,} days.")],

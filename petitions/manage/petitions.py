@@ -11,6 +11,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -18,6 +19,7 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask_babel import force_locale
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
@@ -61,6 +63,11 @@ def _data_from(form: PetitionForm) -> service.PetitionData:
         waitlist_max=form.waitlist_max.data,
         require_confirmation=form.require_confirmation.data,
         retention_days=form.retention_days.data,
+        title_es=form.title_es.data or "",
+        summary_es=form.summary_es.data or "",
+        body_es=form.body_es.data or "",
+        addressed_to_es=form.addressed_to_es.data or "",
+        waitlist_label_es=form.waitlist_label_es.data or "",
     )
 
 
@@ -105,6 +112,7 @@ def edit_petition(slug: str):
             deadline_time=local.time() if local else None,
         )
         form.body.data = service.body_for_editing(petition.body)  # obj= would win over a kwarg
+        form.body_es.data = service.body_for_editing(petition.body_es)
     else:
         form = PetitionForm()
     if form.validate_on_submit():
@@ -126,8 +134,14 @@ def edit_petition(slug: str):
 @bp.get("/p/<slug>/preview")
 @organizer_required
 def preview_petition(slug: str):
-    """The public page itself, as the public will see it, with the form disabled."""
-    return render_petition_page(petition_or_404(slug), preview=True)
+    """The public page itself, as the public will see it, with the form disabled; in
+    either language (?language=es), whatever the organizer's own."""
+    petition = petition_or_404(slug)
+    language = request.args.get("language")
+    if language not in current_app.config["LANGUAGES"]:
+        return render_petition_page(petition, preview=True)
+    with force_locale(language):
+        return render_petition_page(petition, preview=True)
 
 
 def _transition(slug: str, action, done: str, logged: AuditAction):

@@ -31,6 +31,13 @@ class Event(db.Model):
     address: Mapped[str] = mapped_column(String(300), default="")
     meeting_point: Mapped[str] = mapped_column(String(300), default="")
     route_notes: Mapped[str] = mapped_column(Text, default="")
+    # Spanish twins (empty: the English text is shown, marked lang="en").
+    name_es: Mapped[str] = mapped_column(String(200), default="")
+    description_es: Mapped[str] = mapped_column(Text, default="")  # sanitized HTML
+    meeting_point_es: Mapped[str] = mapped_column(String(300), default="")
+    route_notes_es: Mapped[str] = mapped_column(Text, default="")
+    # Hours before the start at which RSVPs get a reminder, comma-separated ("" = none).
+    reminder_hours: Mapped[str] = mapped_column(String(40), default="24,2")
     petition_id: Mapped[int | None] = mapped_column(ForeignKey("petitions.id", ondelete="SET NULL"))
     capacity: Mapped[int | None]
     ask_waitlist: Mapped[bool] = mapped_column(default=False)
@@ -64,6 +71,7 @@ class Attendee(db.Model):
     phone: Mapped[str] = mapped_column(String(40), default="")
     postal_code: Mapped[str] = mapped_column(String(10), default="")
     waitlist_number: Mapped[int | None]
+    language: Mapped[str] = mapped_column(String(8), default="en")  # of the page they used
     walk_up: Mapped[bool] = mapped_column(default=False)  # signed in at the rally without an RSVP
     signed_petition: Mapped[bool] = mapped_column(default=False)
     revoked: Mapped[bool] = mapped_column(default=False)

@@ -24,12 +24,18 @@ class Petition(db.Model):
     # Sanitized HTML (see services.text.sanitize_html); paragraphs, lists, links, emphasis.
     body: Mapped[str] = mapped_column(Text, default="")
     addressed_to: Mapped[str] = mapped_column(String(500), default="")
+    # Spanish twins of what a signer reads (empty: the English text is shown, marked lang="en").
+    title_es: Mapped[str] = mapped_column(String(200), default="")
+    summary_es: Mapped[str] = mapped_column(String(300), default="")
+    body_es: Mapped[str] = mapped_column(Text, default="")  # sanitized HTML, like body
+    addressed_to_es: Mapped[str] = mapped_column(String(500), default="")
     goal: Mapped[int] = mapped_column(default=1000)
     deadline: Mapped[datetime | None]  # naive UTC
     status: Mapped[str] = mapped_column(String(16), default=PetitionStatus.DRAFT)
     sponsors: Mapped[str] = mapped_column(Text, default="")  # one coalition partner per line
     ask_waitlist: Mapped[bool] = mapped_column(default=False)
     waitlist_label: Mapped[str] = mapped_column(String(200), default="")
+    waitlist_label_es: Mapped[str] = mapped_column(String(200), default="")
     waitlist_min: Mapped[int | None]
     waitlist_max: Mapped[int | None]
     require_confirmation: Mapped[bool] = mapped_column(default=False)

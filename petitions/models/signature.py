@@ -45,6 +45,7 @@ class Signature(db.Model):
     comment: Mapped[str] = mapped_column(Text, default="")
     show_name: Mapped[bool] = mapped_column(default=False)
     opt_in: Mapped[bool] = mapped_column(default=False)
+    language: Mapped[str] = mapped_column(String(8), default="en")  # of the page they used
     source: Mapped[str] = mapped_column(
         String(16), default="online"
     )  # online, paper, import, rally

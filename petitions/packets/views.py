@@ -362,5 +362,10 @@ def delivered(slug: str):
     mark = form.delivered.data == "1"
     packets_service.set_delivered(petition, mark, current_user, (form.note.data or "").strip())
     db.session.commit()
-    flash("Marked as delivered." if mark else "No longer marked as delivered.", "ok")
+    flash(
+        "Marked as delivered. Tell the signers: Updates offers a ready-made update."
+        if mark
+        else "No longer marked as delivered.",
+        "ok",
+    )
     return _back(url_for("packets.petition_packets", slug=slug))

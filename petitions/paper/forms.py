@@ -32,6 +32,7 @@ class PaperEntryForm(FlaskForm):
     role = SelectField("Role", choices=role_choices, validate_choice=False)
     waitlist_number = StringField("Waitlist no.")
     opt_in = BooleanField("Wants updates")
+    spanish = BooleanField("Spanish")  # the sheet's "Spanish? ✓" column: mail in Spanish
     different_person = BooleanField("This is a different person with the same name: save anyway")
 
 

@@ -105,7 +105,9 @@ def entry(slug: str):
     if not accepts_paper(petition):
         status = 409 if form.is_submitted() else None
     elif form.validate_on_submit():
-        entry_, errors = check_fields(petition, form.data)
+        entry_, errors = check_fields(
+            petition, dict(form.data, language="es" if form.spanish.data else "en")
+        )
         for name, message in errors.items():
             getattr(form, name).errors = [*getattr(form, name).errors, message]
         if not errors:

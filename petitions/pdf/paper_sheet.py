@@ -44,6 +44,7 @@ class SheetLabels:
     role: str = N_("Role*")
     waitlist: str = N_("Waitlist no.")
     opt_in: str = N_("Updates? ✓")
+    spanish: str = N_("Spanish? ✓")  # mail to this signer in Spanish
     signature: str = N_("Signature")
     sheet: str = N_("Sheet no.")
     scan: str = N_("Sign online:")
@@ -90,7 +91,7 @@ def _columns(data: SheetData, width: float) -> list[tuple[str, float]]:
     ]
     if data.ask_waitlist:
         weights.append((lab.waitlist, 0.08))
-    weights += [(lab.opt_in, 0.07), (lab.signature, 0.0)]
+    weights += [(lab.opt_in, 0.07), (lab.spanish, 0.07), (lab.signature, 0.0)]
     used = sum(w for _, w in weights)
     weights[-1] = (lab.signature, max(0.1, 1 - used))
     total = sum(w for _, w in weights)

@@ -5,6 +5,7 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
 
+from ..content import localized
 from ..forms import NAME_MAX, PersonForm, no_markup, strip, waitlist_number
 from ..models import ROLE_LABELS, ROLES
 
@@ -49,8 +50,8 @@ class SignForm(PersonForm):
         self.petition = petition
         if petition is None or not petition.ask_waitlist:
             del self.waitlist_number
-        elif petition.waitlist_label:
-            self.waitlist_number.label.text = petition.waitlist_label
+        elif label := localized(petition, "waitlist_label"):
+            self.waitlist_number.label.text = label
 
     def validate_town(self, field):
         no_markup(field)

@@ -18,9 +18,9 @@ from flask import (
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from limits import parse_many
-from markupsafe import Markup
 from sqlalchemy import select
 
+from ..content import current_language, localized
 from ..extensions import csrf, db, limiter
 from ..i18n import localized_route
 from ..loaders import public_petition_or_404
@@ -29,7 +29,7 @@ from ..qr import svg
 from ..responses import private, shared
 from ..services import counting, mail, signing
 from ..services.signing import SignStatus
-from ..services.text import sanitize_html
+from ..services.updates import delivered_at, published_updates
 from ..timezones import iso_utc
 from ..urls import share_url
 from .forms import SignForm
@@ -62,7 +62,9 @@ def render_petition_page(petition: Petition, form: SignForm | None = None, *, pr
         form=form or SignForm(petition=petition, formdata=None),
         preview=preview,
         show_form=preview or petition.is_open(),
-        body_html=Markup(sanitize_html(petition.body)),
+        body_html=localized(petition, "body"),
+        updates=[] if preview else published_updates(petition),
+        delivered_at=None if preview else delivered_at(petition),
         count=0 if preview else counting.signature_count(petition),
         supporters=[] if preview else counting.recent_supporters(petition),
         petition_url=share_url("public.petition", slug=petition.slug),
@@ -134,6 +136,7 @@ def sign(slug):
         comment=form.comment.data or "",
         show_name=form.show_name.data,
         opt_in=form.opt_in.data,
+        language=current_language(),
         source="online",
         flagged=flagged,
     )
@@ -249,12 +252,13 @@ def thanks(slug, token):
 
 def _share_context(petition: Petition) -> dict:
     url = share_url("public.petition", slug=petition.slug)
-    message = _("I signed “%(title)s”. Will you sign too?", title=petition.title)
+    title = localized(petition, "title")
+    message = _("I signed “%(title)s”. Will you sign too?", title=title)
     text = f"{message} {url}"
     return {
         "petition_url": url,
         "share_text": message,
-        "mailto_url": f"mailto:?subject={quote(petition.title)}&body={quote(text)}",
+        "mailto_url": f"mailto:?subject={quote(title)}&body={quote(text)}",
         "whatsapp_url": f"https://wa.me/?text={quote(text)}",
         "sms_url": f"sms:?&body={quote(text)}",
         "qr_svg": svg(url, label=_("QR code of the petition link")),

@@ -60,6 +60,7 @@ HEADER_ALIASES = {
     "show_name": ["show_name", "public", "display_name_publicly"],
     "opt_in": ["opt_in", "optin", "subscribed", "email_opt_in", "can2_subscribe_status"],
     "sheet_number": ["sheet_number", "sheet", "sheet_no"],
+    "language": ["language", "lang", "idioma", "preferred_language", "locale"],
     "created_at": ["created_at", "signed_at", "date", "signed", "timestamp", "created", "date_signed"],
     "status": ["status"],
 }  # fmt: skip

@@ -95,6 +95,7 @@ class Entry:
     comment: str = ""
     show_name: bool = False
     opt_in: bool = False
+    language: str = "en"
     sheet_number: str | None = None
 
     @property
@@ -112,6 +113,19 @@ class Entry:
     def person(self) -> dict:
         """The fields as signing.sign_petition and signing.signature_row take them."""
         return asdict(self)
+
+
+# What sheets and spreadsheets call the two languages a signer can get mail in.
+LANGUAGE_NAMES = {
+    "": "en", "en": "en", "english": "en", "ingles": "en", "inglés": "en", "e": "en",
+    "es": "es", "spanish": "es", "espanol": "es", "español": "es", "s": "es",
+}  # fmt: skip
+
+
+def parse_language(value: str) -> str | None:
+    """ "es", "Spanish", "Español", "es-MX" → "es"; empty → "en"; None when not understood."""
+    value = clean_line(value).casefold().replace("_", "-")
+    return LANGUAGE_NAMES.get(value.split("-")[0] if "-" in value else value)
 
 
 def check_fields(
@@ -174,6 +188,11 @@ def check_fields(
         errors["comment"] = f"Comment is longer than {COMMENT_MAX} characters."
     e.show_name = bool(raw.get("show_name"))
     e.opt_in = bool(raw.get("opt_in"))
+    language = parse_language(raw.get("language") or "")
+    if language is None:
+        errors["language"] = f"Language “{str(raw.get('language'))[:20]}” is not en or es."
+    else:
+        e.language = language
     sheet = clean_line(raw.get("sheet_number"))
     if len(sheet) > SHEET_MAX:
         errors["sheet_number"] = f"Sheet number is longer than {SHEET_MAX} characters."

@@ -100,6 +100,12 @@ class PetitionData:
     waitlist_max: int | None = None
     require_confirmation: bool = False
     retention_days: int | None = None  # None: the site's RETENTION_DAYS
+    # Spanish twins; empty ones fall back to the English text (see petitions.content).
+    title_es: str = ""
+    summary_es: str = ""
+    body_es: str = ""
+    addressed_to_es: str = ""
+    waitlist_label_es: str = ""
 
 
 def _check(data: PetitionData, petition: Petition | None, now: datetime) -> None:
@@ -171,6 +177,11 @@ def _apply(petition: Petition, data: PetitionData) -> None:
     petition.waitlist_max = data.waitlist_max
     petition.require_confirmation = data.require_confirmation
     petition.retention_days = data.retention_days
+    petition.title_es = clean_line(data.title_es)[:200]
+    petition.summary_es = clean_line(data.summary_es)[:300]
+    petition.body_es = body_html(data.body_es)
+    petition.addressed_to_es = clean_line(data.addressed_to_es)[:500]
+    petition.waitlist_label_es = clean_line(data.waitlist_label_es)[:200]
 
 
 def create_petition(data: PetitionData, user=None, now: datetime | None = None) -> Petition:

@@ -160,6 +160,7 @@ class Person(TypedDict, total=False):
     postal_code: Required[str]
     phone: str
     waitlist_number: int | None
+    language: str  # of the page they used ("en" when not given)
 
 
 def find_attendee(event: Event, email: str) -> Attendee | None:
@@ -270,6 +271,7 @@ def _new_attendee(event: Event, person: Person, now: datetime) -> tuple[Attendee
         phone=clean_line(person.get("phone", ""))[:40],
         postal_code=clean_line(person["postal_code"])[:10],
         waitlist_number=person.get("waitlist_number"),
+        language=person.get("language") or "en",
         created_at=now,
     )
     db.session.add(attendee)
@@ -318,6 +320,7 @@ def _sign(result: RsvpResult, event: Event, person: Person, source: str) -> None
         email=person["email"],
         postal_code=person["postal_code"],
         waitlist_number=number,
+        language=person.get("language") or "en",
         source=source,
     )
     result.sign_status, result.signature = signed.status, signed.signature
@@ -507,8 +510,16 @@ def _ics_time(t: datetime) -> str:
     return t.strftime("%Y%m%dT%H%M%SZ")
 
 
-def ics(event: Event, url: str, description: str, host: str, now: datetime | None = None) -> str:
-    """An iCalendar (RFC 5545) file with one VEVENT in UTC times."""
+def ics(
+    event: Event,
+    url: str,
+    description: str,
+    host: str,
+    now: datetime | None = None,
+    name: str | None = None,
+) -> str:
+    """An iCalendar (RFC 5545) file with one VEVENT in UTC times; `name`: the event's name
+    in the reader's language (default: the English one)."""
     now = now or utcnow()
     location = ", ".join(p for p in (event.place, event.address) if p)
     lines = [
@@ -522,7 +533,7 @@ def ics(event: Event, url: str, description: str, host: str, now: datetime | Non
         f"DTSTAMP:{_ics_time(now)}",
         f"DTSTART:{_ics_time(event.starts_at)}",
         f"DTEND:{_ics_time(event_end(event))}",
-        f"SUMMARY:{_ics_escape(event.name)}",
+        f"SUMMARY:{_ics_escape(name or event.name)}",
         f"LOCATION:{_ics_escape(location)}" if location else None,
         f"DESCRIPTION:{_ics_escape(description)}" if description else None,
         f"URL:{url}",

@@ -23,6 +23,7 @@ from sqlalchemy import Integer, Select, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import make_transient_to_detached
 
+from ..content import LANGUAGES, localized
 from ..extensions import db
 from ..models import ROLES, Petition, PetitionStatus, Signature
 from ..models.base import utcnow
@@ -94,6 +95,7 @@ def signature_row(
     comment: str = "",
     show_name: bool = False,
     opt_in: bool = False,
+    language: str = "en",
     source: str = "online",
     sheet_number: str | None = None,
     flagged: str = "",
@@ -125,6 +127,8 @@ def signature_row(
         raise SigningError("waitlist_number must be a whole number")
     if source in SELF_SERVICE and not values["email"]:
         raise SigningError("an email address is required")
+    if language not in LANGUAGES:
+        raise SigningError(f"unknown language {language!r}")
     return dict(
         values,
         petition_id=petition_id,
@@ -134,6 +138,7 @@ def signature_row(
         waitlist_number=waitlist_number,
         show_name=bool(show_name),
         opt_in=bool(opt_in),
+        language=language,
         source=source,
         sheet_number=sheet_number,
         created_at=created_at,
@@ -193,7 +198,7 @@ def sign_petition(
     """Add one signature to the session (flushed, not committed: the caller commits).
 
     `person` takes signature_row's fields (given_name, family_name, email, postal_code,
-    town, role, waitlist_number, comment, show_name, opt_in, sheet_number, flagged).
+    town, role, waitlist_number, comment, show_name, opt_in, language, sheet_number, flagged).
 
     - "closed": the petition takes no signatures (online/rally: not published or past
       its deadline; paper/import: still a draft — sheets signed before the deadline
@@ -278,6 +283,7 @@ def confirmation_message(signature: Signature, lang: str | None = None) -> Email
     after committing (services.mail.send)."""
     lang = lang or str(get_locale() or "en")
     petition = signature.petition
+    title = localized(petition, "title", lang)
     with force_locale(lang):
         context = {
             "signature": signature,
@@ -287,11 +293,12 @@ def confirmation_message(signature: Signature, lang: str | None = None) -> Email
             "remove_url": public_url("public.remove", token=signature.token),
             "pending": signature.confirmed_at is None,
             "lang": lang,
+            "title": title,
         }
         if context["pending"]:
-            subject = _("Please confirm your signature: %(title)s", title=petition.title)
+            subject = _("Please confirm your signature: %(title)s", title=title)
         else:
-            subject = _("Thank you for signing: %(title)s", title=petition.title)
+            subject = _("Thank you for signing: %(title)s", title=title)
         text = render_template("mail/signature.txt", **context)
         html = render_template("mail/signature.html", **context)
     return build_message(signature.email, subject, text, html)

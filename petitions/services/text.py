@@ -70,3 +70,21 @@ def sanitize_html(html: str) -> str:
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",
     )
+
+
+_LINK = re.compile(r'<a\s[^>]*href="([^"]*)"[^>]*>(.*?)</a>', re.S | re.I)
+_BREAKS = re.compile(r"<br\s*/?>|</(?:p|li|h2|h3|blockquote)>", re.I)
+
+
+def html_to_text(html: str) -> str:
+    """Sanitized HTML (sanitize_html's subset) as the plain-text part of a mail: paragraphs
+    at blank lines, list items on lines of their own, links as "text (url)"."""
+    from html import unescape
+
+    html = _LINK.sub(lambda m: f"{m.group(2)} ({m.group(1)})" if m.group(1) != m.group(2)
+                     else m.group(1), html or "")  # fmt: skip
+    html = re.sub(r"<li>", "- ", html, flags=re.I)
+    html = _BREAKS.sub("\n", html).replace("</ul>", "\n").replace("</ol>", "\n")
+    text = unescape(nh3.clean(html, tags=set()))
+    lines = [line.strip() for line in text.split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines).replace("\n", "\n\n")).strip()

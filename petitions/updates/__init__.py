@@ -1,0 +1,1 @@
+"""Petition updates (organizers) and the one-click unsubscribe (public)."""
