@@ -8,7 +8,14 @@ import pytest
 from sqlalchemy import func, select
 
 from petitions.extensions import db
-from petitions.models import Delivery, DeliveryStatus, Mailing, Suppression, Update
+from petitions.models import (
+    AuditEntry,
+    Delivery,
+    DeliveryStatus,
+    Mailing,
+    Suppression,
+    Update,
+)
 from petitions.models.base import utcnow
 from petitions.services import mailings
 from tests.conftest import csrf_from
@@ -88,6 +95,10 @@ def test_a_double_clicked_send_sends_once(client, organizer, signers, smtp_serve
     send(client, url)
     assert len(smtp_server) == 2
     assert db.session.scalar(select(func.count()).select_from(Mailing)) == 1
+    # The send is in the audit log once: who, which update, audience and recipients.
+    [entry] = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "update.send"))
+    assert entry.user_id == organizer.id and entry.petition_id == signers.id
+    assert entry.detail.startswith("signers: 2 recipients")
 
 
 def test_an_empty_audience_says_so_and_sends_nothing(

@@ -38,6 +38,7 @@ class AuditAction(enum.StrEnum):
     PETITION_DELETE = "petition.delete"
     RETENTION_RUN = "retention.run"
     BACKUP = "backup"
+    UPDATE_SEND = "update.send"
 
 
 class AuditEntry(db.Model):

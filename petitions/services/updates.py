@@ -18,6 +18,7 @@ from ..content import localized
 from ..extensions import db
 from ..models import (
     Audience,
+    AuditAction,
     Mailing,
     MailingKind,
     MailingStatus,
@@ -29,7 +30,7 @@ from ..models import (
 )
 from ..models.base import utcnow
 from ..timezones import utc_to_local
-from . import counting, mailings
+from . import audit, counting, mailings
 from .petitions import body_for_editing, body_html
 from .text import clean_line
 
@@ -149,6 +150,16 @@ def send_update(
         mailings.queue(
             mailing,
             (mailings.Recipient(email=e, language=lang, name=n) for _k, e, lang, n in rows),
+        )
+        db.session.flush()
+        when = f", scheduled for {at:%Y-%m-%d %H:%M} UTC" if at is not None else ""
+        audit.record(
+            AuditAction.UPDATE_SEND,
+            user=user,
+            object_type="update",
+            object_id=update.id,
+            petition=update.petition_id,
+            detail=f"{update.audience}: {mailing.recipients} recipients{when}",
         )
     db.session.flush()
     db.session.expire(update, ["mailing"])
