@@ -1,6 +1,8 @@
 """Rally mail to everyone with an RSVP: reminders at their time (on a clock the test
 controls), change and cancellation notices, once, in each person's language."""
 
+import re
+import urllib.parse
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -139,3 +141,35 @@ def test_reminder_hours_are_checked(client, organizer, make_event, make_attendee
     response = client.post(url, data={"csrf_token": csrf_from(page), "reminder_hours": "soon"})
     assert response.status_code == 400
     assert "whole hours" in response.get_data(as_text=True)
+
+
+def test_a_reminder_carries_the_attendees_own_ticket_qr(
+    client, make_event, make_attendee, smtp_server
+):
+    import io
+
+    import zxingcpp
+    from PIL import Image
+
+    from tests.events_helpers import person
+
+    event = make_event(starts_at=START, ends_at=START + timedelta(hours=2), reminder_hours="24")
+    assert (
+        client.post(f"/es/e/{event.slug}", data=person(email="lu@example.org")).status_code == 302
+    )
+    make_attendee(event, name="Bo Li", email="bo@example.org")  # made before tickets were sealed
+    [ticket_mail] = smtp_server
+    token = re.search(r"http://localhost/\S*t/(\w+)", text_of(ticket_mail)).group(1)
+    ticket_url = f"http://localhost/t/{token}"
+    smtp_server.clear()
+    due_at(START - timedelta(hours=23))
+    mail = {m["To"]: m for m in smtp_server}
+    lu, bo = mail["lu@example.org"], mail["bo@example.org"]
+    assert ticket_url in text_of(lu) and "muestre su código QR" in text_of(lu)
+    [png] = [p for p in lu.walk() if p.get_content_type() == "image/png"]
+    codes = zxingcpp.read_barcodes(Image.open(io.BytesIO(png.get_content())))
+    assert [c.text for c in codes] == [ticket_url]
+    assert client.get(urllib.parse.urlsplit(ticket_url).path).status_code == 200
+    # A ticket that cannot be unsealed: the reminder says how to get one instead.
+    assert "Bring the ticket from the email" in text_of(bo)
+    assert not [p for p in bo.walk() if p.get_content_type() == "image/png"]

@@ -65,6 +65,9 @@ class Attendee(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 of the ticket token
+    # The ticket token sealed with a key from SECRET_KEY (services.tickets), so a reminder
+    # can carry the QR code; "" for tickets made before, and after retention.
+    ticket_sealed: Mapped[str] = mapped_column(String(200), default="")
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str] = mapped_column(String(254))
     email_key: Mapped[str] = mapped_column(String(254))

@@ -22,7 +22,7 @@ from ..extensions import db
 from ..models import Attendee, CheckIn, Event, EventStatus, Petition, Signature
 from ..models.base import utcnow
 from ..timezones import utc_to_local, zone
-from . import waitlist
+from . import tickets, waitlist
 from .signing import SignStatus, sign_petition
 from .text import clean_line, name_key, normalize_email
 from .tokens import is_well_formed, new_token, normalize_token, token_hash
@@ -186,6 +186,7 @@ def reissue_ticket(attendee: Attendee) -> str:
     """A fresh ticket token (the previous link stops working)."""
     token = new_token()
     attendee.token_hash = token_hash(token)
+    attendee.ticket_sealed = tickets.seal(token)
     return token
 
 
@@ -265,6 +266,7 @@ def _new_attendee(event: Event, person: Person, now: datetime) -> tuple[Attendee
     attendee = Attendee(
         event_id=event.id,
         token_hash=token_hash(token),
+        ticket_sealed=tickets.seal(token),
         name=full_name(person["given_name"], person["family_name"])[:200],
         email=person["email"].strip()[:254],
         email_key=normalize_email(person["email"])[:254],

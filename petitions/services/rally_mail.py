@@ -22,7 +22,7 @@ from ..extensions import db
 from ..models import Attendee, Event, EventStatus, Mailing, MailingKind, MailingStatus
 from ..models.base import utcnow
 from ..urls import public_url, share_url
-from . import mail, mailings, signing
+from . import mail, mailings, signing, tickets
 from .composer import PLACEHOLDER, personal
 from .rallies import RsvpResult
 
@@ -172,7 +172,11 @@ _TEMPLATES = {
 }
 
 
-def render_rally_mail(mailing: Mailing, event: Event, lang: str) -> tuple[str, str, str]:
+def render_rally_mail(
+    mailing: Mailing, event: Event, lang: str, ticket: str | None = None
+) -> tuple[str, str, str]:
+    """(subject, text, html); with `ticket` (a reminder's own ticket token) the mail
+    shows its link and QR code (inline image `qr`)."""
     name = localized(event, "name", lang)
     with force_locale(lang):
         before = json.loads(mailing.note) if mailing.note else {}
@@ -182,6 +186,7 @@ def render_rally_mail(mailing: Mailing, event: Event, lang: str) -> tuple[str, s
             lang=lang,
             meeting_point=localized(event, "meeting_point", lang),
             event_url=public_url("events.event_page", slug=event.slug),
+            ticket_url=ticket_url(ticket) if ticket else None,
             unsubscribe_url=PLACEHOLDER,
             time_changed=before.get("starts_at", str(event.starts_at)) != str(event.starts_at)
             or before.get("ends_at", str(event.ends_at or "")) != str(event.ends_at or ""),
@@ -199,6 +204,14 @@ def render_rally_mail(mailing: Mailing, event: Event, lang: str) -> tuple[str, s
         )
 
 
+def _ticket_of(row) -> str | None:
+    """The ticket token of a delivery's attendee, when it can be unsealed and still works."""
+    attendee = db.session.get(Attendee, row.attendee_id) if row.attendee_id else None
+    if attendee is None or attendee.revoked:
+        return None
+    return tickets.unseal(attendee.ticket_sealed)
+
+
 def rally_composer(mailing: Mailing):
     event = db.session.get(Event, mailing.event_id)
     cache: dict[str, tuple[str, str, str]] = {}
@@ -208,6 +221,13 @@ def rally_composer(mailing: Mailing):
             mailing.kind == MailingKind.REMINDER and event.status != EventStatus.PUBLISHED
         ):
             return None  # deleted or cancelled since: no reminder
+        ticket = _ticket_of(row) if mailing.kind == MailingKind.REMINDER else None
+        if ticket is not None:  # a reminder of one's own: the ticket's link and QR code
+            rendered = render_rally_mail(mailing, event, row.language, ticket)
+            return personal(
+                row.email, row.language, row.unsubscribe_token, rendered,
+                inline_images={"qr": qr.png(ticket_url(ticket))},
+            )  # fmt: skip
         if row.language not in cache:
             cache[row.language] = render_rally_mail(mailing, event, row.language)
         return personal(row.email, row.language, row.unsubscribe_token, cache[row.language])

@@ -195,6 +195,7 @@ def remove_event_data(event: Event) -> int:
             postal_code="",
             waitlist_number=null(),
             token_hash=_removed(Attendee.id),
+            ticket_sealed="",
         )
         .execution_options(synchronize_session=False)
     ).rowcount
