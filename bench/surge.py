@@ -33,6 +33,7 @@ from bench.harness import (  # noqa: E402
     describe,
     exit_on_sigterm,
     flask,
+    free_port,
     gunicorn,
     machine,
     median_ratio,
@@ -40,7 +41,7 @@ from bench.harness import (  # noqa: E402
     run_wrk,
     summarize,
 )
-from tests.nginx_front import free_port, nginx_front  # noqa: E402
+from tests.nginx_front import nginx_front  # noqa: E402
 
 UK_PEAK_PER_MINUTE = 2000
 PAGES = {"petition": "/p/demo", "event": "/e/demo-rally", "json": "/p/demo.json"}

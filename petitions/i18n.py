@@ -18,6 +18,8 @@ from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 from werkzeug.routing import BaseConverter, ValidationError
 
+from .urls import public_url
+
 LANG_COOKIE = "lang"
 
 
@@ -97,8 +99,6 @@ def alternate_urls() -> list[tuple[str, str]]:
     endpoint = request.endpoint
     if not (endpoint and current_app.url_map.is_endpoint_expecting(endpoint, "lang_code")):
         return []
-    from .urls import public_url
-
     args = dict(request.view_args or {})
     languages = [*current_app.config["LANGUAGES"], "x-default"]
     # lang_code=None builds the unprefixed URL (Werkzeug leaves out None values).

@@ -138,12 +138,6 @@ class SessionInterface(SecureCookieSessionInterface):
     looks into the (empty) session on every request, and Flask then adds the Vary header,
     though a shared page was made without any cookie and never reads one."""
 
-    def open_session(self, app, request):
-        # No cookie, nothing to verify: an empty session without building the signer.
-        if not request.cookies.get(self.get_cookie_name(app)):
-            return self.session_class()
-        return super().open_session(app, request)
-
     def save_session(self, app, session, response) -> None:
         if g.get("shared_page") and not session.modified:
             session.accessed = False

@@ -172,11 +172,15 @@ _TEMPLATES = {
 }
 
 
+# Stands for a reminder's own ticket link in a rendering shared by every recipient.
+TICKET_PLACEHOLDER = "TICKET0URL0PLACEHOLDER"
+
+
 def render_rally_mail(
-    mailing: Mailing, event: Event, lang: str, ticket: str | None = None
+    mailing: Mailing, event: Event, lang: str, with_ticket: bool = False
 ) -> tuple[str, str, str]:
-    """(subject, text, html); with `ticket` (a reminder's own ticket token) the mail
-    shows its link and QR code (inline image `qr`)."""
+    """(subject, text, html); with_ticket: a reminder that shows the recipient's ticket
+    link (TICKET_PLACEHOLDER) and QR code (inline image `qr`)."""
     name = localized(event, "name", lang)
     with force_locale(lang):
         before = json.loads(mailing.note) if mailing.note else {}
@@ -186,7 +190,7 @@ def render_rally_mail(
             lang=lang,
             meeting_point=localized(event, "meeting_point", lang),
             event_url=public_url("events.event_page", slug=event.slug),
-            ticket_url=ticket_url(ticket) if ticket else None,
+            ticket_url=TICKET_PLACEHOLDER if with_ticket else None,
             unsubscribe_url=PLACEHOLDER,
             time_changed=before.get("starts_at", str(event.starts_at)) != str(event.starts_at)
             or before.get("ends_at", str(event.ends_at or "")) != str(event.ends_at or ""),
@@ -214,7 +218,7 @@ def _ticket_of(row) -> str | None:
 
 def rally_composer(mailing: Mailing):
     event = db.session.get(Event, mailing.event_id)
-    cache: dict[str, tuple[str, str, str]] = {}
+    cache: dict[tuple[str, bool], tuple[str, str, str]] = {}
 
     def compose(row):
         if event is None or (
@@ -222,14 +226,22 @@ def rally_composer(mailing: Mailing):
         ):
             return None  # deleted or cancelled since: no reminder
         ticket = _ticket_of(row) if mailing.kind == MailingKind.REMINDER else None
-        if ticket is not None:  # a reminder of one's own: the ticket's link and QR code
-            rendered = render_rally_mail(mailing, event, row.language, ticket)
-            return personal(
-                row.email, row.language, row.unsubscribe_token, rendered,
-                inline_images={"qr": qr.png(ticket_url(ticket))},
-            )  # fmt: skip
-        if row.language not in cache:
-            cache[row.language] = render_rally_mail(mailing, event, row.language)
-        return personal(row.email, row.language, row.unsubscribe_token, cache[row.language])
+        key = (row.language, ticket is not None)
+        if key not in cache:
+            cache[key] = render_rally_mail(mailing, event, *key)
+        if ticket is None:
+            return personal(row.email, row.language, row.unsubscribe_token, cache[key])
+        # A reminder of one's own: the ticket's link and QR code.
+        url = ticket_url(ticket)
+        subject, text, html = cache[key]
+        rendered = (
+            subject,
+            text.replace(TICKET_PLACEHOLDER, url),
+            html.replace(TICKET_PLACEHOLDER, url),
+        )
+        return personal(
+            row.email, row.language, row.unsubscribe_token, rendered,
+            inline_images={"qr": qr.png(url)},
+        )  # fmt: skip
 
     return compose

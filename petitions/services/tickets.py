@@ -7,6 +7,7 @@ the database without the key opens no ticket. A changed SECRET_KEY, or a ticket 
 before sealing, gives None, and the reminder says how to get the ticket instead."""
 
 import base64
+from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
@@ -16,7 +17,11 @@ from flask import current_app
 
 def _fernet() -> Fernet:
     secret = current_app.config["SECRET_KEY"]
-    secret = secret.encode() if isinstance(secret, str) else secret
+    return _fernet_for(secret.encode() if isinstance(secret, str) else secret)
+
+
+@lru_cache(maxsize=4)
+def _fernet_for(secret: bytes) -> Fernet:
     key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"ticket seal").derive(secret)
     return Fernet(base64.urlsafe_b64encode(key))
 
