@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from harness import free_port, machine  # noqa: E402
+from harness import free_port, machine, wait_for_port  # noqa: E402
 
 SUBJECT, SUBJECT_ES = "We delivered the petition", "Entregamos la petición"
 BODY = "Today we handed the signatures to the State Board of Education.\n\nThank you!"
@@ -241,7 +241,7 @@ def main() -> None:
             env=dict(env, BENCH_SMTP_LOG=log_path),
         )
         try:
-            time.sleep(1.0)  # the server binds its port
+            wait_for_port(port, proc=server)
             t0 = time.perf_counter()
             run_child("seed", n, port, env)
             print(f"seeded {n:,} signatures in {time.perf_counter() - t0:.1f} s")
