@@ -24,7 +24,7 @@ from .i18n import (
     select_locale,
     take_page_language,
 )
-from .origin import refuse_cross_site
+from .origin import refuse_forgery
 from .responses import SessionInterface, revalidate_by_default
 from .services.mailings import maybe_run_due
 from .timezones import zone
@@ -163,7 +163,7 @@ def _register_hooks(app: Flask) -> None:
     app.url_value_preprocessor(take_page_language)
     app.url_defaults(keep_page_language)
     app.url_defaults(fingerprint_static)
-    app.before_request(refuse_cross_site)
+    app.before_request(refuse_forgery)
     app.jinja_env.globals["tr"] = localized
     app.jinja_env.globals["lang_attr"] = lang_attr
     app.after_request(remember_language)

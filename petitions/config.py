@@ -13,6 +13,7 @@ class Defaults:
     MAX_CONTENT_LENGTH = 1024 * 1024  # 1 MB: every form here is far smaller
     MAX_FORM_MEMORY_SIZE = 1024 * 1024
     WTF_CSRF_TIME_LIMIT = None  # a sign page left open on a phone for hours still works
+    WTF_CSRF_CHECK_DEFAULT = False  # checked in petitions/origin.py, after the origin
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -75,11 +75,18 @@ def _best_language(header: str, languages: tuple[str, ...]) -> str:
     return LanguageAccept(parse_accept_header(header)).best_match(languages) or languages[0]
 
 
+def asked_language() -> str | None:
+    """The ?lang= of an old link or the language switch of a page without language URLs.
+    (Most requests have no query string, which then is not parsed at all.)"""
+    return request.args.get("lang") if request.query_string else None
+
+
 def select_locale() -> str:
     if language := g.get("page_language"):
         return language
     languages = current_app.config["LANGUAGES"]
-    for candidate in (request.args.get("lang"), request.cookies.get(LANG_COOKIE)):
+    cookie = request.cookies.get(LANG_COOKIE) if request.cookies else None
+    for candidate in (asked_language(), cookie):
         if candidate in languages:
             return candidate
     return negotiated_language()
@@ -111,7 +118,7 @@ def alternate_urls() -> list[tuple[str, str]]:
 def remember_language(response):
     """Called after requests: keep a ?lang= choice for the next visit (never on a page
     shared caches keep: those carry no cookie)."""
-    chosen = request.args.get("lang")
+    chosen = asked_language()
     if (
         chosen in current_app.config["LANGUAGES"]
         and request.cookies.get(LANG_COOKIE) != chosen

@@ -6,6 +6,10 @@ rule is the one Go's net/http CrossOriginProtection uses. Safe methods pass; any
 passes when Sec-Fetch-Site is `same-origin` or `none` (typed or bookmarked); when a
 browser sends no Sec-Fetch-Site (before 2023), it passes when Origin is absent or names
 this site. Organizer forms keep Flask-WTF's token on top. docs/signing.md says why.
+
+Both checks run in one before_request hook that safe methods leave at once: Flask-WTF's
+own hook (WTF_CSRF_CHECK_DEFAULT, off in config.py) would look up every GET's view to
+see whether it is exempt before it looks at the method.
 """
 
 from urllib.parse import urlsplit
@@ -14,6 +18,7 @@ from flask import current_app, request
 from flask_babel import gettext as _
 
 from .errors import render_error
+from .extensions import csrf
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -33,8 +38,6 @@ def _own_origins() -> set[str]:
 
 
 def from_another_site() -> bool:
-    if request.method in SAFE_METHODS:
-        return False
     site = request.headers.get("Sec-Fetch-Site")
     if site is not None:
         return site not in ("same-origin", "none")
@@ -44,17 +47,20 @@ def from_another_site() -> bool:
     return urlsplit(origin).netloc not in _own_origins()
 
 
-def refuse_cross_site():
-    """before_request hook: a form sent from another site stores nothing."""
-    if not from_another_site():
+def refuse_forgery():
+    """before_request hook: a form sent from another site stores nothing, and an
+    organizer form needs its CSRF token."""
+    if request.method in SAFE_METHODS:
         return None
     view = current_app.view_functions.get(request.endpoint)
-    if getattr(view, "cross_site_allowed", False):
-        return None
-    return render_error(
-        403,
-        _(
-            "This form was sent from another website, so nothing was saved. "
-            "Please open the page on our own site and send the form there."
-        ),
-    )
+    if from_another_site() and not getattr(view, "cross_site_allowed", False):
+        return render_error(
+            403,
+            _(
+                "This form was sent from another website, so nothing was saved. "
+                "Please open the page on our own site and send the form there."
+            ),
+        )
+    if current_app.config["WTF_CSRF_ENABLED"]:
+        csrf.protect(apply_exemptions=True)  # public forms are @csrf.exempt
+    return None
