@@ -139,8 +139,8 @@ def sign(slug):
         language=current_language(),
         source="online",
         flagged=flagged,
+        alone=True,
     )
-    signature = result.signature
     if result.status == SignStatus.CLOSED:
         return render_template("public/closed.html", petition=petition), 409
     if result.status == SignStatus.FULL_HOUSEHOLD:
@@ -153,6 +153,7 @@ def sign(slug):
         return render_petition_page(petition, form), 400
 
     if result.status == SignStatus.DUPLICATE:
+        signature = result.signature
         if signature.pending:
             session[PENDING_KEY] = signature.id
             flash(_("You have signed already; it only needs your confirmation."), "ok")
@@ -163,12 +164,12 @@ def sign(slug):
     # (on SQLite, no write lock) stays open while the mail server is talked to.
     message = None
     if result.status == SignStatus.PENDING or current_app.config.get("SIGN_RECEIPT_MAIL"):
-        message = signing.confirmation_message(signature)
+        message = signing.confirmation_message(result.signature)
     if result.status == SignStatus.PENDING:
-        session[PENDING_KEY] = signature.id
+        session[PENDING_KEY] = result.signature_id
         next_url = url_for(".pending", slug=slug)
     else:
-        next_url = url_for(".thanks", slug=slug, token=signature.token)
+        next_url = url_for(".thanks", slug=slug, token=result.token)
     db.session.commit()
     if message is not None:
         _send(message)

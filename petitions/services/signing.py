@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from enum import StrEnum
-from functools import cache
+from functools import cache, cached_property
 
 from flask import current_app, render_template
 from flask_babel import force_locale, get_locale
@@ -65,7 +65,27 @@ class SignStatus(StrEnum):
 @dataclass
 class SignResult:
     status: SignStatus
-    signature: Signature | None
+    existing: Signature | None = None  # the row found: the duplicate
+    row: dict | None = None  # a new signature's columns, with its id
+
+    @cached_property
+    def signature(self) -> Signature | None:
+        """The signature as the session's own object. A new one joins the session only
+        when asked for, without reading it back: a sign POST needs only its id and token."""
+        if self.row is None:
+            return self.existing
+        signature = Signature(**self.row)
+        make_transient_to_detached(signature)
+        db.session.add(signature)
+        return signature
+
+    @property
+    def signature_id(self) -> int:
+        return self.row["id"] if self.row is not None else self.signature.id
+
+    @property
+    def token(self) -> str:
+        return self.row["token"] if self.row is not None else self.signature.token
 
 
 def no_email_key(postal_code: str) -> str:
@@ -193,9 +213,12 @@ def sign_petition(
     *,
     source: str = "online",
     now: datetime | None = None,
+    alone: bool = False,
     **person,
 ) -> SignResult:
     """Add one signature to the session (flushed, not committed: the caller commits).
+    With `alone`, the caller writes nothing else: on PostgreSQL the signature is then
+    stored by its one statement, without the BEGIN and COMMIT round trips.
 
     `person` takes signature_row's fields (given_name, family_name, email, postal_code,
     town, role, waitlist_number, comment, show_name, opt_in, language, sheet_number, flagged).
@@ -224,7 +247,7 @@ def sign_petition(
     params = row
     if household:
         params = dict(row, household_max=int(current_app.config["SIGN_HOUSEHOLD_MAX"]))
-    new_id = db.session.connection().scalar(insert, params)
+    new_id = _insert_row(insert, params, alone)
     if new_id is None:
         existing = db.session.scalars(
             select(Signature).where(
@@ -235,12 +258,21 @@ def sign_petition(
         ).first()
         if existing is not None:
             return SignResult(SignStatus.DUPLICATE, existing)
-        return SignResult(SignStatus.FULL_HOUSEHOLD, None)
-    # The row just written, as the session's own object, without reading it back.
-    signature = Signature(id=new_id, **row)
-    make_transient_to_detached(signature)
-    db.session.add(signature)
-    return SignResult(SignStatus.PENDING if pending else SignStatus.SIGNED, signature)
+        return SignResult(SignStatus.FULL_HOUSEHOLD)
+    return SignResult(
+        SignStatus.PENDING if pending else SignStatus.SIGNED, row=dict(row, id=new_id)
+    )
+
+
+def _insert_row(statement, params: dict, alone: bool) -> int | None:
+    """Run the INSERT on the session's connection; or, for a signature stored alone on
+    PostgreSQL, as a transaction of its own in autocommit (SQLAlchemy resets the
+    connection when it goes back to the pool). SQLite has no round trips to save, and
+    its driver's IMMEDIATE mode (petitions.database) must stay as it is."""
+    if alone and db.engine.dialect.name == "postgresql":
+        with db.engine.execution_options(isolation_level="AUTOCOMMIT").connect() as conn:
+            return conn.scalar(statement, params)
+    return db.session.connection().scalar(statement, params)
 
 
 # --- the signer's own links (token in the URL) ----------------------------------------
