@@ -4,7 +4,8 @@
    and `/p/demo.json` against a minimal Flask app serving the very same bytes from a dict
    (bench/baseline_apps.py), 16 connections, in alternating rounds.
 2. Through the nginx front (deploy/nginx/petitions.conf, run by tests/nginx_front.py):
-   the petition page against the same nginx serving the same bytes as a static file.
+   the petition page against the same nginx serving the same bytes as a static file
+   (with the site's own open_file_cache settings on both).
 3. The surge mix (bench/wrk/surge.lua): 20 views per signer — page GETs in English and
    Spanish and JSON polls, two to one, and sign POSTs by distinct signers — straight from
    gunicorn and through nginx, on SQLite and PostgreSQL. Reported: signatures per minute
@@ -41,7 +42,7 @@ from bench.harness import (  # noqa: E402
     run_wrk,
     summarize,
 )
-from tests.nginx_front import nginx_front  # noqa: E402
+from tests.nginx_front import SITE, nginx_front  # noqa: E402
 
 UK_PEAK_PER_MINUTE = 2000
 PAGES = {"petition": "/p/demo", "event": "/e/demo-rally", "json": "/p/demo.json"}
@@ -103,6 +104,12 @@ def surge(port: int, url: str, seconds: int, connections: int) -> dict:
     }
 
 
+def site_file_cache() -> str:
+    """The open_file_cache lines of deploy/nginx/petitions.conf."""
+    lines = SITE.read_text().splitlines()
+    return " ".join(x.strip() for x in lines if x.strip().startswith("open_file_cache"))
+
+
 def run(kind: str, work: Path, args, report: dict) -> None:
     with ExitStack() as stack:
         env, url = prepare_app(ROOT, kind, work / kind, stack)
@@ -124,9 +131,10 @@ def run(kind: str, work: Path, args, report: dict) -> None:
                 args.rounds, args.seconds,
             )  # fmt: skip
             static_port = free_port()
+            # The static file's server keeps open files as the site does: like for like.
             extra = (
                 f"server {{ listen 127.0.0.1:{static_port}; root {pages_dir}; "
-                "location / { default_type text/html; } }"
+                f"{site_file_cache()} location / {{ default_type text/html; }} }}"
             )
             front_url = stack.enter_context(
                 nginx_front(work / "nginx-pages", f"127.0.0.1:{port}", workers=2, extra=extra)

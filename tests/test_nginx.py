@@ -4,6 +4,7 @@ POSTs and private pages through, and serves static files itself."""
 
 import http.client
 import os
+import time
 import urllib.parse
 
 import pytest
@@ -75,6 +76,23 @@ def test_posts_and_sessions_pass_through(app, front):
     for _ in range(2):
         status, headers, _ = fetch(front, "/auth/login")
         assert status == 200 and headers.get("X-Cache") != "HIT"
+
+
+def test_a_new_signature_shows_once_the_cached_page_expires(app, front):
+    # nginx keeps cached pages' files open (open_file_cache): a renewed page must still
+    # replace the old one as soon as it has expired.
+    app.config["PUBLIC_CACHE_SECONDS"] = 1
+    time.sleep(1.1)  # what the fixture's 5-second setting may have cached has expired
+    fetch(front, "/p/front")
+    _, headers, before = fetch(front, "/p/front")
+    assert headers["X-Cache"] == "HIT"
+    form_type = {"Content-Type": "application/x-www-form-urlencoded"}
+    form = urllib.parse.urlencode({**GOOD, "show_name": "y"})
+    assert fetch(front, "/p/front/sign", "POST", form_type, form)[0] == 302
+    deadline = time.monotonic() + 5
+    while (body := fetch(front, "/p/front")[2]) == before and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert b"Ana" not in before and b"Ana" in body  # the new supporter is listed
 
 
 def test_static_files_are_served_by_nginx_for_a_year_when_fingerprinted(front):
