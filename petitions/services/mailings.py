@@ -403,6 +403,8 @@ def maybe_run_due() -> None:
     every = float(current_app.config.get("MAIL_DUE_CHECK_SECONDS") or 0)
     if every <= 0:
         return
+    if time.monotonic() - _last_check[0] < every:  # the usual answer: no lock taken
+        return
     with _check_lock:
         now = time.monotonic()
         if now - _last_check[0] < every:
