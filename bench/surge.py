@@ -107,7 +107,8 @@ def surge(port: int, url: str, seconds: int, connections: int) -> dict:
 def site_file_cache() -> str:
     """The open_file_cache lines of deploy/nginx/petitions.conf."""
     lines = SITE.read_text().splitlines()
-    return " ".join(x.strip() for x in lines if x.strip().startswith("open_file_cache"))
+    found = [x.split("#", 1)[0].strip() for x in lines if x.strip().startswith("open_file_cache")]
+    return " ".join(found)
 
 
 def run(kind: str, work: Path, args, report: dict) -> None:
