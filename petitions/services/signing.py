@@ -1,7 +1,8 @@
 """Signing a petition: normalize, dedupe, households, confirmation and removal.
 
 Used by the public sign form, paper entry and rally sign-ins alike. Nothing here
-touches a request or commits: the caller commits once.
+touches a request or commits: the caller commits once (a signature stored `alone` on
+PostgreSQL is its own autocommit statement).
 
 Rules ("one signature per person") live here *and* in the database: the unique
 constraint (petition_id, email_key, name_key) catches the race two identical
@@ -216,9 +217,10 @@ def sign_petition(
     alone: bool = False,
     **person,
 ) -> SignResult:
-    """Add one signature to the session (flushed, not committed: the caller commits).
+    """Store one signature in the session's transaction (not committed: the caller
+    commits; the row joins the session as an object when `result.signature` is asked for).
     With `alone`, the caller writes nothing else: on PostgreSQL the signature is then
-    stored by its one statement, without the BEGIN and COMMIT round trips.
+    stored by its one statement, committed at once, without BEGIN and COMMIT round trips.
 
     `person` takes signature_row's fields (given_name, family_name, email, postal_code,
     town, role, waitlist_number, comment, show_name, opt_in, language, sheet_number, flagged).
