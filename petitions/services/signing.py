@@ -272,8 +272,8 @@ def _insert_row(statement, params: dict, alone: bool) -> int | None:
     connection when it goes back to the pool). SQLite has no round trips to save, and
     its driver's IMMEDIATE mode (petitions.database) must stay as it is."""
     if alone and db.engine.dialect.name == "postgresql":
-        with db.engine.execution_options(isolation_level="AUTOCOMMIT").connect() as conn:
-            return conn.scalar(statement, params)
+        with db.engine.connect() as conn:  # not engine.execution_options(): 64 µs a call
+            return conn.execution_options(isolation_level="AUTOCOMMIT").scalar(statement, params)
     return db.session.connection().scalar(statement, params)
 
 
