@@ -5,7 +5,7 @@ Run: .venv/bin/python bench/badges.py [--runs 3] [--count 1000]
 Each measurement runs in a fresh subprocess (cold: imports done, fonts not yet
 registered), so its peak memory is its own: tracemalloc's peak of Python allocations
 and the process's max RSS. The baseline, in the same run, draws the same QR codes
-with petitions.qr.draw onto a bare reportlab canvas at the same slots, nothing else.
+with petitions.core.qr.draw onto a bare reportlab canvas at the same slots, nothing else.
 Goal (issue 4): under 3 s and under 200 MB peak.
 """
 
@@ -32,7 +32,7 @@ NAMES = ["Ana", "Luis", "María José", "Keisha", "Darnell", "Priya", "Wei", "Fa
 
 
 def badges(count: int, distinct_qr: bool):
-    from petitions.pdf.badges import Badge
+    from petitions.badges.pdf import Badge
 
     return [
         Badge(
@@ -50,9 +50,9 @@ def badges(count: int, distinct_qr: bool):
 def child(scenario: str, count: int, trace: bool) -> dict:
     from reportlab.pdfgen.canvas import Canvas
 
-    from petitions import qr
-    from petitions.pdf.badges import render
-    from petitions.services.badges import STOCKS
+    from petitions.badges.pdf import render
+    from petitions.badges.services import STOCKS
+    from petitions.core import qr
 
     stock = STOCKS["avery-5392"]
     if trace:  # slows Python down many times: traced runs are not timed

@@ -81,10 +81,10 @@ def main():
     from flask_migrate import upgrade
 
     from petitions import create_app
-    from petitions.config import normalize_database_url
-    from petitions.extensions import db
-    from petitions.services.accounts import create_user
-    from petitions.services.demo import ensure_demo_petition, load_demo
+    from petitions.accounts.services import create_user
+    from petitions.core.config import normalize_database_url
+    from petitions.core.extensions import db
+    from petitions.operations.demo import ensure_demo_petition, load_demo
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-manage-"))
     pg_name = None

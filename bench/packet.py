@@ -38,8 +38,8 @@ def _app(db_path: str):
 def seed(db_path: str, n: int) -> None:
     from flask_migrate import upgrade
 
-    from petitions.extensions import db
-    from petitions.services.demo import add_fake_signatures, ensure_demo_petition
+    from petitions.core.extensions import db
+    from petitions.operations.demo import add_fake_signatures, ensure_demo_petition
 
     app = _app(db_path)
     with app.app_context():
@@ -52,10 +52,10 @@ def seed(db_path: str, n: int) -> None:
 def child_packet(db_path: str, out: str) -> dict:
     from sqlalchemy import select
 
-    from petitions.extensions import db
+    from petitions.core.extensions import db
+    from petitions.core.pdf import fonts
     from petitions.models import Petition
-    from petitions.pdf import fonts
-    from petitions.services.packets import PacketRequest, generate_packet
+    from petitions.packets.services import PacketRequest, generate_packet
 
     app = _app(db_path)
     with app.app_context():
@@ -75,8 +75,8 @@ def child_baseline(db_path: str, out: str) -> dict:
 
     from reportlab.pdfgen.canvas import Canvas
 
-    from petitions.pdf import fonts
-    from petitions.pdf.packet import MARGIN, PAPER, ROW_H, ROW_SIZE, PacketDocument, _Layout
+    from petitions.core.pdf import fonts
+    from petitions.packets.pdf import MARGIN, PAPER, ROW_H, ROW_SIZE, PacketDocument, _Layout
 
     fonts.register_fonts()
     lay = _Layout(PacketDocument("", "", "", []))  # the signature list's geometry

@@ -61,12 +61,12 @@ def main():
     from sqlalchemy import insert
 
     from petitions import create_app
-    from petitions.extensions import db
+    from petitions.core.extensions import db
+    from petitions.core.text import name_key
+    from petitions.core.tokens import new_token
     from petitions.models import Signature
-    from petitions.services import imports
-    from petitions.services.demo import add_fake_signatures, ensure_demo_petition
-    from petitions.services.text import name_key
-    from petitions.services.tokens import new_token
+    from petitions.operations.demo import add_fake_signatures, ensure_demo_petition
+    from petitions.paper import imports
 
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/b.sqlite3"})
     data = make_csv(args.rows)

@@ -18,8 +18,8 @@ import qrcode  # noqa: E402
 from qrcode.constants import ERROR_CORRECT_M  # noqa: E402
 
 from bench.harness import machine  # noqa: E402
-from petitions import qr  # noqa: E402
-from petitions.services.tokens import new_token  # noqa: E402
+from petitions.core import qr  # noqa: E402
+from petitions.core.tokens import new_token  # noqa: E402
 
 BASE = "https://act.example.org/t/"
 

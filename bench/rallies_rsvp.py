@@ -5,7 +5,7 @@
    in-process through Flask's test client on a fresh SQLite file — vs. a minimal Flask
    handler doing one sqlite3 INSERT of the same fields. Sequential requests: this measures
    the work per request, not concurrency (see bench/sign_post.py for gunicorn load).
-2. The sign-in poster (petitions.pdf.poster, Letter) — vs. bare reportlab drawing the same
+2. The sign-in poster (petitions.rallies.poster, Letter) — vs. bare reportlab drawing the same
    lines in Helvetica plus the same QR code.
 
 Usage: .venv/bin/python bench/rallies_rsvp.py [--quick]
@@ -41,10 +41,10 @@ def bench_rsvp(n: int, tmp: Path) -> tuple[float, float]:
     from flask_migrate import upgrade
 
     from petitions import create_app
-    from petitions.extensions import db
+    from petitions.core.extensions import db
     from petitions.models import Event
     from petitions.models.base import utcnow
-    from petitions.services.rallies import new_signin_key
+    from petitions.rallies.services import new_signin_key
 
     app = create_app(
         {
@@ -121,8 +121,8 @@ def bench_poster(n: int) -> tuple[float, float]:
     from reportlab.lib.pagesizes import LETTER
     from reportlab.pdfgen.canvas import Canvas
 
-    from petitions import qr
-    from petitions.pdf.poster import PosterData, render_poster
+    from petitions.core import qr
+    from petitions.rallies.poster import PosterData, render_poster
 
     url = "https://act.example.org/e/demo-rally/here/7K3M9QXZ"
     data = PosterData(

@@ -48,7 +48,7 @@ from bench.harness import (  # noqa: E402
 CONNECTIONS = 16
 SEED_PETITION = """
 from petitions import create_app
-from petitions.extensions import db
+from petitions.core.extensions import db
 from petitions.models import Petition
 app = create_app()
 with app.app_context():

@@ -83,9 +83,9 @@ def seed(n: int) -> None:
     from sqlalchemy import update
 
     from petitions import create_app
-    from petitions.extensions import db
+    from petitions.core.extensions import db
     from petitions.models import Signature
-    from petitions.services.demo import add_fake_signatures, ensure_demo_petition
+    from petitions.operations.demo import add_fake_signatures, ensure_demo_petition
 
     app = create_app()
     with app.app_context():
@@ -103,10 +103,10 @@ def baseline(n: int, port: int) -> dict:
     from email.utils import formatdate, make_msgid
 
     from petitions import create_app
-    from petitions.extensions import db
-    from petitions.services.composer import PLACEHOLDER, render_update
-    from petitions.services.demo import ensure_demo_petition
-    from petitions.services.updates import UpdateData, create_update
+    from petitions.core.extensions import db
+    from petitions.mail.composer import PLACEHOLDER, render_update
+    from petitions.operations.demo import ensure_demo_petition
+    from petitions.updates.services import UpdateData, create_update
 
     app = create_app()
     with app.app_context():
@@ -146,9 +146,9 @@ def child(kind: str, n: int, port: int) -> None:
         print(json.dumps(baseline(n, port)))
     elif kind == "prepare":  # the kill run's mailing, queued, not sent
         from petitions import create_app
-        from petitions.extensions import db
-        from petitions.services.demo import ensure_demo_petition
-        from petitions.services.updates import UpdateData, create_update, send_update
+        from petitions.core.extensions import db
+        from petitions.operations.demo import ensure_demo_petition
+        from petitions.updates.services import UpdateData, create_update, send_update
 
         app = create_app()
         with app.app_context():
@@ -303,7 +303,7 @@ TIMING = """
 import json, sys
 from sqlalchemy import select
 from petitions import create_app
-from petitions.extensions import db
+from petitions.core.extensions import db
 from petitions.models import Mailing, Update
 app = create_app()
 with app.app_context():

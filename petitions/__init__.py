@@ -7,15 +7,15 @@ from flask import Flask, request
 from flask_babel import get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import (
+from petitions.core import (
     database,  # noqa: F401  (its engine events tune SQLite)
     request_log,
 )
-from .assets import fingerprint_static
-from .config import DEFAULT_SECRET_KEY, Defaults, env_overrides
-from .content import lang_attr, localized
-from .extensions import babel, cache, csrf, db, limiter, login, migrate
-from .i18n import (
+from petitions.core.assets import fingerprint_static
+from petitions.core.config import DEFAULT_SECRET_KEY, Defaults, env_overrides
+from petitions.core.content import lang_attr, localized
+from petitions.core.extensions import babel, cache, csrf, db, limiter, login, migrate
+from petitions.core.i18n import (
     LanguageConverter,
     alternate_urls,
     keep_page_language,
@@ -24,10 +24,10 @@ from .i18n import (
     select_locale,
     take_page_language,
 )
-from .origin import refuse_forgery
-from .responses import SessionInterface, revalidate_by_default
-from .services.mailings import maybe_run_due
-from .timezones import zone
+from petitions.core.origin import refuse_forgery
+from petitions.core.responses import SessionInterface, revalidate_by_default
+from petitions.core.timezones import zone
+from petitions.mail.mailings import maybe_run_due
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -82,7 +82,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     babel.init_app(
         app,
         locale_selector=select_locale,
-        # |datetimeformat shows moments in the site's zone, as petitions.timezones does
+        # |datetimeformat shows moments in the site's zone, as petitions.core.timezones does
         # (Flask-Babel wants the zone's name).
         timezone_selector=lambda: zone().key,
         # Each part keeps its own catalog (Flask-Babel merges them): translations/ for
@@ -94,33 +94,33 @@ def create_app(test_config: dict | None = None) -> Flask:
     limiter.init_app(app)
     cache.init_app(app)
 
-    from . import models  # noqa: F401  (register the models with the metadata)
+    from petitions import models  # noqa: F401  (register the models with the metadata)
 
     _register_blueprints(app)
     _register_hooks(app)
 
-    from .cli import register_cli
+    from petitions.cli import register_cli
 
     register_cli(app)
     return app
 
 
 def _register_blueprints(app: Flask) -> None:
-    from .api.views import bp as api_bp
-    from .auth.views import bp as auth_bp
-    from .badges.views import bp as badges_bp
-    from .errors import register_error_handlers
-    from .events.manage import bp as manage_events_bp
-    from .events.views import bp as events_bp
-    from .health.views import bp as health_bp
-    from .manage.petitions import bp as manage_petitions_bp
-    from .manage.views import bp as manage_bp
-    from .packets.views import bp as packets_bp
-    from .paper.views import bp as paper_bp
-    from .public.views import bp as public_bp
-    from .scanner.views import bp as scanner_bp
-    from .updates.unsubscribe import bp as unsubscribe_bp
-    from .updates.views import bp as manage_updates_bp
+    from petitions.accounts.manage import bp as manage_bp
+    from petitions.accounts.views import bp as auth_bp
+    from petitions.badges.views import bp as badges_bp
+    from petitions.core.errors import register_error_handlers
+    from petitions.mail.unsubscribe import bp as unsubscribe_bp
+    from petitions.operations.views import bp as health_bp
+    from petitions.packets.views import bp as packets_bp
+    from petitions.paper.views import bp as paper_bp
+    from petitions.petition.manage import bp as manage_petitions_bp
+    from petitions.petition.views import bp as public_bp
+    from petitions.rallies.api import bp as api_bp
+    from petitions.rallies.manage import bp as manage_events_bp
+    from petitions.rallies.scanner import bp as scanner_bp
+    from petitions.rallies.views import bp as events_bp
+    from petitions.updates.views import bp as manage_updates_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")

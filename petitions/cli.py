@@ -5,14 +5,9 @@ from flask import Flask
 from flask.cli import AppGroup
 from flask_babel import force_locale
 
-from .api.auth import forget_tokens_of
-from .api.cli import api_tokens_cli
-from .badges.cli import badges_cli
-from .extensions import db
-from .models import AuditAction
-from .operations_cli import backup_command, restore_command, retention_cli
-from .packets.cli import packet_command
-from .services.accounts import (
+from petitions.accounts.api_tokens import forget_tokens_of
+from petitions.accounts.api_tokens_cli import api_tokens_cli
+from petitions.accounts.services import (
     AccountError,
     create_user,
     find_user,
@@ -20,9 +15,14 @@ from .services.accounts import (
     set_active,
     user_count,
 )
-from .services.audit import record
-from .services.demo import load_demo
-from .updates.cli import mail_cli, updates_cli
+from petitions.badges.cli import badges_cli
+from petitions.core.audit import record
+from petitions.core.extensions import db
+from petitions.models import AuditAction
+from petitions.operations.cli import backup_command, restore_command, retention_cli
+from petitions.operations.demo import load_demo
+from petitions.packets.cli import packet_command
+from petitions.updates.cli import mail_cli, updates_cli
 
 users_cli = AppGroup("users", help="Organizer accounts.")
 

@@ -19,10 +19,10 @@ from sqlalchemy import delete
 from werkzeug.serving import make_server
 
 from petitions import create_app
-from petitions.config import normalize_database_url
-from petitions.extensions import db
+from petitions.accounts.services import create_user
+from petitions.core.config import normalize_database_url
+from petitions.core.extensions import db
 from petitions.models import Petition, PetitionStatus, User
-from petitions.services.accounts import create_user
 from tests import factories
 
 USE_POSTGRES = os.environ.get("TEST_DB") == "postgres"

@@ -8,12 +8,12 @@ The defaults are plain and valid; a test that relies on a value passes it.
 import uuid
 from datetime import timedelta
 
-from petitions.extensions import db
+from petitions.core.extensions import db
+from petitions.core.text import name_key, normalize_email
+from petitions.core.tokens import new_token, token_hash
 from petitions.models import Attendee, Event, EventStatus, Signature
 from petitions.models.base import utcnow
-from petitions.services.rallies import new_signin_key
-from petitions.services.text import name_key, normalize_email
-from petitions.services.tokens import new_token, token_hash
+from petitions.rallies.services import new_signin_key
 
 
 def make_event(petition=None, **fields) -> Event:

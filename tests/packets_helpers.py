@@ -6,9 +6,9 @@ from datetime import datetime, timedelta
 
 from pypdf import PdfReader
 
-from petitions.extensions import db
+from petitions.core.extensions import db
 from petitions.models.official import Official
-from petitions.services import officials as officials_service
+from petitions.packets import officials as officials_service
 from tests.factories import make_signature
 
 EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")

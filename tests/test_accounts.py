@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from petitions.extensions import db
+from petitions.core.extensions import db
 from petitions.models import AccountToken, AuditEntry, User
 from petitions.models.base import utcnow
 from tests.conftest import PASSWORD, csrf_from

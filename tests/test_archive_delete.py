@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from petitions.extensions import db
+from petitions.core.extensions import db
 from petitions.models import Petition, PetitionStatus, Signature
 from petitions.models.base import utcnow
 from tests.conftest import csrf_from

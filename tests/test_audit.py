@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from petitions.extensions import db
+from petitions.core.extensions import db
 from petitions.models import AuditEntry, PetitionStatus
 from petitions.models.base import utcnow
 from tests.conftest import PASSWORD, csrf_from
@@ -130,7 +130,7 @@ def test_packet_and_badge_downloads_are_recorded(client, organizer, make_petitio
 @pytest.fixture
 def log(make_user, make_petition):
     """Two organizers' petitions, and entries on both, one older."""
-    from petitions.services import audit
+    from petitions.core import audit
 
     ana, ben = make_user("organizer"), make_user("organizer")
     own = make_petition(created_by_id=ana.id, slug="anas")
@@ -205,7 +205,7 @@ def test_volunteers_and_visitors_are_kept_out(client, make_user, login):
 
 
 def test_entries_cannot_be_changed_or_removed(app, make_user):
-    from petitions.services import audit
+    from petitions.core import audit
 
     entry = audit.record("export", user=make_user("organizer"))
     db.session.commit()

@@ -5,10 +5,10 @@ import re
 
 import pytest
 
-from petitions.extensions import db
+from petitions.core.extensions import db
+from petitions.core.tokens import new_token, token_hash
 from petitions.models import Attendee, Event, EventStatus
 from petitions.models.base import utcnow
-from petitions.services.tokens import new_token, token_hash
 
 # What a volunteer may open: check-in, paper entry, event counts. Everything else under
 # /manage/ is for organizers and admins.

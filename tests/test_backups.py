@@ -15,8 +15,8 @@ from flask_migrate import upgrade
 from sqlalchemy import func, select
 
 from petitions import create_app
-from petitions.config import normalize_database_url
-from petitions.extensions import db
+from petitions.core.config import normalize_database_url
+from petitions.core.extensions import db
 from petitions.models import Petition, Signature
 from tests.conftest import USE_POSTGRES, _test_config
 from tests.test_signing_flow import GOOD

@@ -7,7 +7,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from petitions.extensions import db
+from petitions.core.extensions import db
 from petitions.models.badge import BadgePrint
 from tests.test_badges_views import waitlist_petition  # noqa: F401  (fixture)
 

@@ -7,9 +7,9 @@ import pytest
 import zxingcpp
 from pypdf import PdfReader
 
-from petitions.pdf.badges import Badge, render
-from petitions.pdf.fonts import visual
-from petitions.services.badges import STOCKS
+from petitions.badges.pdf import Badge, render
+from petitions.badges.services import STOCKS
+from petitions.core.pdf.fonts import visual
 
 MM = 72 / 25.4
 IN = 72.0

@@ -7,10 +7,10 @@ from flask import render_template
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from petitions.extensions import db
+from petitions.core.extensions import db
+from petitions.core.tokens import new_token
 from petitions.models import ExportLog
 from petitions.models.badge import BadgePrint, BadgeSheet
-from petitions.services.tokens import new_token
 from tests.conftest import csrf_from
 
 MM = 72 / 25.4

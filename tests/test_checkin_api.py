@@ -11,10 +11,10 @@ import pytest
 from babel.dates import format_time
 from sqlalchemy import func, select
 
-from petitions.extensions import db
+from petitions.core.extensions import db
+from petitions.core.tokens import new_token, token_hash
 from petitions.models import Attendee, CheckIn
 from petitions.models.base import utcnow
-from petitions.services.tokens import new_token, token_hash
 from tests.conftest import PASSWORD, USE_POSTGRES, csrf_from
 
 URL = "/api/v1/checkins"

@@ -9,8 +9,8 @@ import zxingcpp
 from PIL import Image
 from sqlalchemy import func, select
 
-from petitions import qr
-from petitions.extensions import db
+from petitions.core import qr
+from petitions.core.extensions import db
 from petitions.models import CheckIn
 from tests.conftest import csrf_from
 
@@ -155,6 +155,6 @@ def test_ticket_qr_code_decodes_to_the_ticket_url(app, client, make_event, make_
     texts = [r.text for r in zxingcpp.read_barcodes(img)]
     assert len(texts) == 1 and texts[0].endswith(f"/t/{token}")
     assert qr.matrix(texts[0])  # and the scanner's own parser takes it
-    from petitions.services.checkin import ticket_token
+    from petitions.rallies.checkin import ticket_token
 
     assert ticket_token(texts[0]) == token

@@ -10,7 +10,7 @@ import threading
 import pytest
 from sqlalchemy import select, update
 
-from petitions.extensions import db
+from petitions.core.extensions import db
 from petitions.models import Petition
 from tests.conftest import USE_POSTGRES
 

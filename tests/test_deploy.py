@@ -71,12 +71,12 @@ def test_web_unit_command_loads_the_app(tmp_path):
 def test_worker_unit_command_is_rqs_own(tmp_path):
     from rq import Worker as RQWorker
 
-    from petitions.worker import Worker
+    from petitions.operations.worker import Worker
 
     assert issubclass(Worker, RQWorker)
     argv = exec_start("petitions-worker.service", shell_env(ENV_EXAMPLE))
     assert argv[1] == "worker"
-    assert argv[argv.index("--worker-class") + 1] == "petitions.worker.Worker"
+    assert argv[argv.index("--worker-class") + 1] == "petitions.operations.worker.Worker"
     assert argv[-2:] == ["packets", "mail"]  # the queue list, one argument each
     options = subprocess.run([argv[0], "worker", "--help"], capture_output=True, text=True).stdout
     for arg in argv:

@@ -10,7 +10,7 @@ import zxingcpp
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from petitions.extensions import db
+from petitions.core.extensions import db
 from petitions.models import Event, EventStatus, ExportLog
 from petitions.models.base import utcnow
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 from flask_babel import refresh
 from sqlalchemy import func, select
 
-from petitions.extensions import db
+from petitions.core.extensions import db
 from petitions.models import Attendee, CheckIn, EventStatus, Signature
 from petitions.models.base import utcnow
 from tests.events_helpers import person, ticket_token

@@ -5,8 +5,8 @@ import re
 import zxingcpp
 from PIL import Image, ImageDraw
 
-from petitions.extensions import db
-from petitions.services.tokens import new_token
+from petitions.core.extensions import db
+from petitions.core.tokens import new_token
 
 PATH_RE = re.compile(r"M(\d+) (\d+)h(\d+)v1h-\d+z")
 

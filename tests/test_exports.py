@@ -1,4 +1,4 @@
-from petitions.services.exports import csv_lines, safe_cell
+from petitions.core.exports import csv_lines, safe_cell
 
 
 def test_formula_cells_are_neutralized():

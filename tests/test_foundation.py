@@ -2,7 +2,7 @@ import pytest
 from sqlalchemy import select
 
 from petitions import create_app
-from petitions.extensions import db
+from petitions.core.extensions import db
 from petitions.models import User
 from tests.conftest import PASSWORD, csrf_from
 

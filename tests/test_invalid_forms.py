@@ -3,7 +3,7 @@ with its errors (DESIGN.md, "Blueprints alike")."""
 
 import pytest
 
-from petitions.extensions import db
+from petitions.core.extensions import db
 from petitions.models.official import Official
 from tests.conftest import csrf_from
 

@@ -5,10 +5,10 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
-from petitions import qr
-from petitions.extensions import db
+from petitions.core import qr
+from petitions.core.extensions import db
+from petitions.mail.transport import send_mail
 from petitions.models import Attendee
-from petitions.services.mail import send_mail
 from tests.events_helpers import person
 
 
@@ -55,7 +55,7 @@ def refusing_smtp_server(app):
 
 
 def test_a_refusing_server_is_logged_and_reported(app, refusing_smtp_server, caplog):
-    with caplog.at_level(logging.ERROR, logger="petitions.services.mail"):
+    with caplog.at_level(logging.ERROR, logger="petitions.mail.transport"):
         assert send_mail("ana@example.org", "Your ticket", "See you there") is False
     assert "could not send the mail 'Your ticket'" in caplog.text
     assert "554" in caplog.text

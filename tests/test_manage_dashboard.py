@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from petitions.extensions import db
+from petitions.core.extensions import db
 from petitions.models import ExportLog, Signature
 from petitions.models.base import utcnow
-from petitions.services.dashboard import overview
+from petitions.petition.dashboard import overview
 
 HARTFORD = ZoneInfo("America/New_York")
 

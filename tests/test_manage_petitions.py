@@ -5,10 +5,10 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from petitions.extensions import db
+from petitions.core.extensions import db
 from petitions.models import Petition, PetitionStatus
 from petitions.models.base import utcnow
-from petitions.services.petitions import slugify
+from petitions.petition.lifecycle import slugify
 
 
 def form_data(csrf_token, **overrides):

@@ -1,7 +1,7 @@
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from petitions.extensions import db
+from petitions.core.extensions import db
 
 
 def test_migrations_match_models(app):

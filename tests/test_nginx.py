@@ -9,7 +9,7 @@ import urllib.parse
 
 import pytest
 
-from petitions.extensions import db
+from petitions.core.extensions import db
 from petitions.models import Signature
 from tests.nginx_front import ROOT, nginx_front, nginx_path
 from tests.test_signing_flow import GOOD

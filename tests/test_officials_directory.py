@@ -6,7 +6,7 @@ import io
 import pytest
 from sqlalchemy import func, select
 
-from petitions.extensions import db
+from petitions.core.extensions import db
 from petitions.models import ExportLog
 from petitions.models.official import Official
 from tests.conftest import csrf_from

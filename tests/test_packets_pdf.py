@@ -7,9 +7,9 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from petitions.extensions import db
+from petitions.core.extensions import db
 from petitions.models.packet import PacketRecord
-from petitions.services import officials as officials_service
+from petitions.packets import officials as officials_service
 from tests.packets_helpers import EMAIL_RE, add_official, add_signer, outline_titles, pdf_text_pages
 
 
@@ -242,7 +242,7 @@ def test_summary_counts_roles_waitlist_and_rally_attendance(runner, tmp_path, ma
     assert "777" not in text  # the numbers themselves only when the organizer chooses
     assert "Capitol Rally" in text and "Signatures per day" in text
 
-    from petitions.services.packets import save_settings
+    from petitions.packets.services import save_settings
 
     save_settings(petition, show_waitlist_numbers=True)
     db.session.commit()

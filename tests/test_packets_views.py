@@ -8,9 +8,9 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from petitions.extensions import db
+from petitions.core.extensions import db
 from petitions.models.packet import PacketJob, PacketRecord
-from petitions.services import officials as officials_service
+from petitions.packets import officials as officials_service
 from tests.conftest import csrf_from
 from tests.packets_helpers import add_official, add_signer, pdf_text_pages
 

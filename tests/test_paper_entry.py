@@ -2,7 +2,7 @@
 
 from sqlalchemy import func, select
 
-from petitions.extensions import db
+from petitions.core.extensions import db
 from petitions.models import PetitionStatus, Signature
 from tests.conftest import csrf_from
 

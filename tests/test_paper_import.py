@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from petitions.extensions import db
+from petitions.core.extensions import db
 from petitions.models import Signature
 from tests.conftest import csrf_from
 

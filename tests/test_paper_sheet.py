@@ -8,7 +8,7 @@ import zxingcpp
 from flask_babel import refresh
 from pypdf import PdfReader
 
-from petitions.pdf.paper_sheet import SheetData, render_sheet
+from petitions.paper.sheet import SheetData, render_sheet
 
 LONG_BODY = "".join(
     f"<p>Paragraph {i}: families across Greater Hartford wait years for a seat in an "

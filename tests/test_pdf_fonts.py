@@ -9,7 +9,7 @@ import pytest
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject
 
-from petitions.extensions import db
+from petitions.core.extensions import db
 from tests.packets_helpers import add_signer
 
 FONT_FILES = ("/FontFile", "/FontFile2", "/FontFile3")

@@ -5,9 +5,9 @@ import io
 import pypdfium2
 import pytest
 
-from petitions.pdf.fonts import BOLD, REGULAR, string_width
-from petitions.pdf.poster import PosterData, render_poster
-from petitions.pdf.text import ELLIPSIS, fit, truncate, wrap
+from petitions.core.pdf.fonts import BOLD, REGULAR, string_width
+from petitions.core.pdf.text import ELLIPSIS, fit, truncate, wrap
+from petitions.rallies.poster import PosterData, render_poster
 
 WIDTH = 120
 SIZE = 10

@@ -10,8 +10,8 @@ import pytest
 from PIL import Image
 
 from petitions import create_app
-from petitions.extensions import db
-from petitions.services import counting
+from petitions.core.extensions import db
+from petitions.petition import counting
 from tests.test_signing_flow import GOOD, sign_post
 
 

@@ -5,7 +5,7 @@ import zxingcpp
 from PIL import Image
 from reportlab.pdfgen import canvas
 
-from petitions import qr
+from petitions.core import qr
 
 URL = "https://act.example.org/p/fund-seats?ref=qr"
 

@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
-from petitions.extensions import db
+from petitions.core.extensions import db
+from petitions.mail import mailings
 from petitions.models import Mailing
-from petitions.services import mailings
 from tests.conftest import csrf_from
 
 START = datetime(2030, 3, 14, 15, 0)  # 11:00 AM in Hartford (EDT)
@@ -66,7 +66,7 @@ def test_reminders_go_out_at_their_time_once_in_each_language(
 
 
 def test_unsubscribed_attendees_get_no_reminder(make_event, make_attendee, smtp_server):
-    from petitions.services.suppressions import suppress
+    from petitions.mail.suppressions import suppress
 
     rally(make_event, make_attendee)
     suppress("ANA@example.org")

@@ -7,7 +7,7 @@ import re
 import pytest
 from sqlalchemy import event
 
-from petitions.extensions import db
+from petitions.core.extensions import db
 from petitions.models import Signature
 from tests.test_signing_flow import GOOD
 

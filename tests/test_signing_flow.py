@@ -8,9 +8,9 @@ import urllib.parse
 import pytest
 from sqlalchemy import func, insert, select
 
-from petitions.extensions import db
+from petitions.core.extensions import db
 from petitions.models import Signature
-from petitions.services import signing
+from petitions.petition import signing
 
 GOOD = {
     "given_name": "Ana",

@@ -5,7 +5,7 @@ import re
 
 from sqlalchemy import select
 
-from petitions.extensions import db
+from petitions.core.extensions import db
 from petitions.models import Attendee, Signature
 from tests.conftest import csrf_from
 

@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from petitions.timezones import format_local, local_day_bounds, naive_utc
+from petitions.core.timezones import format_local, local_day_bounds, naive_utc
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ import pyotp
 import pytest
 from sqlalchemy import select
 
-from petitions.extensions import db
+from petitions.core.extensions import db
 from petitions.models import AuditEntry, RecoveryCode
 from tests.conftest import PASSWORD, csrf_from
 

@@ -21,12 +21,12 @@ from flask_migrate import upgrade
 from sqlalchemy import func, select
 
 from petitions import create_app
-from petitions.api.auth import create_api_token
-from petitions.config import normalize_database_url
-from petitions.extensions import db
+from petitions.accounts.api_tokens import create_api_token
+from petitions.accounts.services import create_user
+from petitions.core.config import normalize_database_url
+from petitions.core.extensions import db
 from petitions.models import CheckIn, Petition, PetitionStatus
-from petitions.services.accounts import create_user
-from petitions.services.demo import add_fake_signatures
+from petitions.operations.demo import add_fake_signatures
 from tests import factories
 from tests.conftest import PASSWORD, USE_POSTGRES, csrf_from
 from tests.deploy_helpers import exec_start

@@ -7,7 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from petitions.extensions import db
+from petitions.core.extensions import db
+from petitions.mail import mailings
 from petitions.models import (
     AuditEntry,
     Delivery,
@@ -17,7 +18,6 @@ from petitions.models import (
     Update,
 )
 from petitions.models.base import utcnow
-from petitions.services import mailings
 from tests.conftest import csrf_from
 
 
@@ -262,7 +262,7 @@ def test_a_restart_after_a_kill_resumes_without_double_sends(
     assert len(smtp_server) == 12
     smtp_server.clear()
     # A second update, whose worker dies after five messages.
-    from petitions.services import updates
+    from petitions.updates import services as updates
 
     update = updates.create_update(petition, updates.UpdateData("Again", "More news"))
     mailing_id = updates.send_update(update).id

@@ -1,4 +1,4 @@
-"""petitions.worker.Worker, started with deploy/petitions-worker.service's command: killed
+"""petitions.operations.worker.Worker, started with deploy/petitions-worker.service's command: killed
 mid-job (worker and work horse, as systemd kills the unit) and started again under its
 name, it retries the abandoned job at once. Needs Redis only."""
 
@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from petitions.services.jobs import RETRIES
+from petitions.packets.jobs import RETRIES
 from tests.deploy_helpers import exec_start
 from tests.processes import Processes, wait_for
 

@@ -6,11 +6,11 @@ import click
 from flask import current_app
 from sqlalchemy import select
 
-from ..content import localized
-from ..extensions import db
-from ..models import Event, Petition
-from ..pdf.badges import render
-from ..services import badges as svc
+from petitions.badges import services as svc
+from petitions.badges.pdf import render
+from petitions.core.content import localized
+from petitions.core.extensions import db
+from petitions.models import Event, Petition
 
 STOCK_HELP = "\n".join(f"  {key:<16} {stock.name}" for key, stock in svc.STOCKS.items())
 

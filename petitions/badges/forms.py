@@ -3,7 +3,7 @@ from wtforms import BooleanField, FloatField, IntegerField, SelectField, StringF
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from ..services.badges import MAX_BLANKS, NUMBER_FORMATS, SHEET_STOCKS, STOCKS
+from petitions.badges.services import MAX_BLANKS, NUMBER_FORMATS, SHEET_STOCKS, STOCKS
 
 
 class SheetForm(FlaskForm):

@@ -16,17 +16,17 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from ..auth.decorators import organizer_required
-from ..content import localized
-from ..extensions import db
-from ..i18n import select_locale
-from ..loaders import event_or_404, petition_or_404
-from ..models import Event, Petition
-from ..models.badge import BadgeSheet
-from ..pdf.badges import render
-from ..responses import form_page, no_store
-from ..services import badges as svc
-from .forms import DesignForm, SheetForm
+from petitions.accounts.decorators import organizer_required
+from petitions.badges import services as svc
+from petitions.badges.forms import DesignForm, SheetForm
+from petitions.badges.pdf import render
+from petitions.core.content import localized
+from petitions.core.extensions import db
+from petitions.core.i18n import select_locale
+from petitions.core.loaders import event_or_404, petition_or_404
+from petitions.core.responses import form_page, no_store
+from petitions.models import Event, Petition
+from petitions.models.badge import BadgeSheet
 
 bp = Blueprint("badges", __name__)
 bp.after_request(no_store)  # personal badges and staff pages alike

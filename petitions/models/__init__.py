@@ -1,11 +1,11 @@
 """SQLAlchemy 2.0 typed models, one module per aggregate."""
 
-from .account import AccountToken, RecoveryCode, TokenPurpose
-from .api_token import ApiToken
-from .audit import AuditAction, AuditEntry
-from .badge import BadgeCalibration, BadgeDesign, BadgePrint, BadgeSheet
-from .event import Attendee, CheckIn, Event, EventStatus
-from .mailing import (
+from petitions.models.account import AccountToken, RecoveryCode, TokenPurpose
+from petitions.models.api_token import ApiToken
+from petitions.models.audit import AuditAction, AuditEntry
+from petitions.models.badge import BadgeCalibration, BadgeDesign, BadgePrint, BadgeSheet
+from petitions.models.event import Attendee, CheckIn, Event, EventStatus
+from petitions.models.mailing import (
     Audience,
     Delivery,
     DeliveryStatus,
@@ -15,11 +15,11 @@ from .mailing import (
     Suppression,
     Update,
 )
-from .official import Official, OfficialArea, PetitionTarget
-from .packet import PacketJob, PacketRecord, PacketSettings, StoryExclusion
-from .petition import Petition, PetitionStatus
-from .signature import ROLE_LABELS, ROLES, ExportLog, Signature
-from .user import Role, User
+from petitions.models.official import Official, OfficialArea, PetitionTarget
+from petitions.models.packet import PacketJob, PacketRecord, PacketSettings, StoryExclusion
+from petitions.models.petition import Petition, PetitionStatus
+from petitions.models.signature import ROLE_LABELS, ROLES, ExportLog, Signature
+from petitions.models.user import Role, User
 
 __all__ = [
     "Audience",

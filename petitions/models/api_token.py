@@ -3,8 +3,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .base import utcnow
+from petitions.core.extensions import db
+from petitions.models.base import utcnow
 
 
 class ApiToken(db.Model):

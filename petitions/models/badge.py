@@ -5,8 +5,8 @@ from datetime import datetime
 from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .base import utcnow
+from petitions.core.extensions import db
+from petitions.models.base import utcnow
 
 
 class BadgeDesign(db.Model):

@@ -4,9 +4,9 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .base import utcnow
-from .petition import Petition
+from petitions.core.extensions import db
+from petitions.models.base import utcnow
+from petitions.models.petition import Petition
 
 
 class EventStatus(enum.StrEnum):

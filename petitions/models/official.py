@@ -10,8 +10,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .base import utcnow
+from petitions.core.extensions import db
+from petitions.models.base import utcnow
 
 AREA_ZIP = "zip"
 AREA_TOWN = "town"

@@ -4,8 +4,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
-from .base import utcnow
+from petitions.core.extensions import db
+from petitions.models.base import utcnow
 
 
 class PetitionStatus(enum.StrEnum):

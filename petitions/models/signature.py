@@ -5,9 +5,9 @@ from sqlalchemy import ColumnElement, ForeignKey, Index, String, Text, UniqueCon
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .base import utcnow
-from .petition import Petition
+from petitions.core.extensions import db
+from petitions.models.base import utcnow
+from petitions.models.petition import Petition
 
 # Stored values, in the order forms offer them.
 ROLES = ("parent", "student", "educator", "community", "other")

@@ -6,8 +6,8 @@ from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..extensions import db
-from .base import utcnow
+from petitions.core.extensions import db
+from petitions.models.base import utcnow
 
 
 class Role(enum.StrEnum):

@@ -7,10 +7,10 @@ from pathlib import Path
 import click
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import Petition
-from ..models.packet import SCOPE_CONSTITUENTS, SCOPE_EVERYONE
-from ..services.packets import PacketError, PacketRequest, generate_packet, record_packet
+from petitions.core.extensions import db
+from petitions.models import Petition
+from petitions.models.packet import SCOPE_CONSTITUENTS, SCOPE_EVERYONE
+from petitions.packets.services import PacketError, PacketRequest, generate_packet, record_packet
 
 
 @click.command("packet")

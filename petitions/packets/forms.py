@@ -13,9 +13,9 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length, Optional
 
-from ..models.packet import SORT_DATE, SORT_TOWN
-from ..services.officials import OfficialError, parse_areas, split_list
-from ..services.packets import PLACEHOLDERS
+from petitions.models.packet import SORT_DATE, SORT_TOWN
+from petitions.packets.officials import OfficialError, parse_areas, split_list
+from petitions.packets.services import PLACEHOLDERS
 
 
 class OfficialForm(FlaskForm):

@@ -17,25 +17,20 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from ..auth.decorators import organizer_required
-from ..errors import render_error
-from ..extensions import db
-from ..loaders import petition_or_404
-from ..models import AuditAction, Petition
-from ..models.official import Official
-from ..models.packet import (
-    SCOPE_COMBINED,
-    SCOPE_EVERYONE,
-    PacketJob,
-    PacketRecord,
-)
-from ..responses import form_page, no_store
-from ..services import audit, jobs
-from ..services import officials as officials_service
-from ..services import packets as packets_service
-from ..services.exports import log_export
-from ..services.packets import PacketError, PacketRequest
-from .forms import (
+from petitions.accounts.decorators import organizer_required
+from petitions.core import audit
+from petitions.core.errors import render_error
+from petitions.core.exports import log_export
+from petitions.core.extensions import db
+from petitions.core.loaders import petition_or_404
+from petitions.core.responses import form_page, no_store
+from petitions.models import AuditAction, Petition
+from petitions.models.official import Official
+from petitions.models.packet import SCOPE_COMBINED, SCOPE_EVERYONE, PacketJob, PacketRecord
+from petitions.packets import jobs
+from petitions.packets import officials as officials_service
+from petitions.packets import services as packets_service
+from petitions.packets.forms import (
     CsrfOnlyForm,
     DeliveredForm,
     GenerateForm,
@@ -45,6 +40,7 @@ from .forms import (
     StoryForm,
     TargetsForm,
 )
+from petitions.packets.services import PacketError, PacketRequest
 
 bp = Blueprint("packets", __name__)
 bp.after_request(no_store)

@@ -4,8 +4,8 @@ from wtforms import BooleanField, HiddenField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 
-from ..models import ROLE_LABELS
-from ..services.paper import ROLE_LETTERS
+from petitions.models import ROLE_LABELS
+from petitions.paper.services import ROLE_LETTERS
 
 
 def role_choices() -> list[SelectChoice]:

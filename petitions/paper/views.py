@@ -20,14 +20,15 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ..auth.decorators import organizer_required, staff_required
-from ..extensions import csrf, db
-from ..loaders import petition_or_404
-from ..models import ROLE_LABELS, Petition, PetitionStatus, Signature
-from ..pdf.paper_sheet import MAX_ROWS, PAPER_SIZES, SheetData, SheetLabels, render_sheet
-from ..responses import form_page, no_store
-from ..services import counting, imports
-from ..services.paper import (
+from petitions.accounts.decorators import organizer_required, staff_required
+from petitions.core.extensions import csrf, db
+from petitions.core.loaders import petition_or_404
+from petitions.core.responses import form_page, no_store
+from petitions.core.urls import share_url
+from petitions.models import ROLE_LABELS, Petition, PetitionStatus, Signature
+from petitions.paper import imports
+from petitions.paper.forms import ImportConfirmForm, ImportUploadForm, PaperEntryForm
+from petitions.paper.services import (
     ROLE_LETTERS,
     PaperError,
     PaperStatus,
@@ -37,8 +38,8 @@ from ..services.paper import (
     recent_sheet_entries,
     record_paper_signature,
 )
-from ..urls import share_url
-from .forms import ImportConfirmForm, ImportUploadForm, PaperEntryForm
+from petitions.paper.sheet import MAX_ROWS, PAPER_SIZES, SheetData, SheetLabels, render_sheet
+from petitions.petition import counting
 
 bp = Blueprint("paper", __name__)
 bp.after_request(no_store)

@@ -6,10 +6,10 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import Mailing, Petition
-from ..services import mailings, suppressions
-from ..services import updates as service
+from petitions.core.extensions import db
+from petitions.mail import mailings, suppressions
+from petitions.models import Mailing, Petition
+from petitions.updates import services as service
 
 updates_cli = AppGroup("updates", help="Updates to a petition's signers.")
 mail_cli = AppGroup("mail", help="Bulk mail: due sends, resuming, the suppression list.")

@@ -14,7 +14,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from ..timezones import BadLocalTime, local_day_to_utc, zone
+from petitions.core.timezones import BadLocalTime, local_day_to_utc, zone
 
 BODY_HINT = (
     "Plain text: leave a blank line between paragraphs. Simple HTML is kept (paragraphs, "

@@ -19,19 +19,19 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..auth.decorators import admin_required, organizer_required
-from ..extensions import db
-from ..loaders import petition_or_404
-from ..models import Suppression, Update
-from ..responses import form_page, no_store
-from ..services import mailings, suppressions
-from ..services import updates as service
-from ..services.composer import render_update, update_message
-from ..services.exports import csv_lines, log_export
-from ..services.mail import send
-from ..services.tokens import new_token
-from ..timezones import utc_to_local
-from .forms import SendForm, SuppressionImportForm, TestSendForm, UpdateForm
+from petitions.accounts.decorators import admin_required, organizer_required
+from petitions.core.exports import csv_lines, log_export
+from petitions.core.extensions import db
+from petitions.core.loaders import petition_or_404
+from petitions.core.responses import form_page, no_store
+from petitions.core.timezones import utc_to_local
+from petitions.core.tokens import new_token
+from petitions.mail import mailings, suppressions
+from petitions.mail.composer import render_update, update_message
+from petitions.mail.transport import send
+from petitions.models import Suppression, Update
+from petitions.updates import services as service
+from petitions.updates.forms import SendForm, SuppressionImportForm, TestSendForm, UpdateForm
 
 bp = Blueprint("manage_updates", __name__)
 bp.after_request(no_store)
@@ -238,7 +238,7 @@ def suppression_list():
         )
         return redirect(url_for(".suppression_list"))
     count = db.session.scalar(select(db.func.count()).select_from(Suppression))
-    return form_page("updates/suppressions.html", form, count=count, result=result)
+    return form_page("mail/suppressions.html", form, count=count, result=result)
 
 
 @bp.get("/suppressions.csv")

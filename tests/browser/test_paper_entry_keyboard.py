@@ -2,7 +2,7 @@
 
 from sqlalchemy import select
 
-from petitions.extensions import db
+from petitions.core.extensions import db
 from petitions.models import Signature
 from tests.conftest import PASSWORD
 

@@ -8,7 +8,7 @@ from PIL import Image
 from playwright.sync_api import expect
 from sqlalchemy import update
 
-from petitions.extensions import db
+from petitions.core.extensions import db
 from petitions.models import Attendee
 from petitions.models.base import utcnow
 from tests.conftest import PASSWORD

@@ -5,8 +5,8 @@ import zxingcpp
 from PIL import Image
 from sqlalchemy import select
 
-from petitions import qr
-from petitions.extensions import db
+from petitions.core import qr
+from petitions.core.extensions import db
 from petitions.models import Attendee, CheckIn
 from tests.conftest import PASSWORD
 

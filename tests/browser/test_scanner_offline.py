@@ -5,9 +5,9 @@ import uuid
 
 from sqlalchemy import select
 
-from petitions.extensions import db
+from petitions.core.extensions import db
+from petitions.core.tokens import new_token
 from petitions.models import Attendee, CheckIn
-from petitions.services.tokens import new_token
 from tests.conftest import PASSWORD
 
 PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True}

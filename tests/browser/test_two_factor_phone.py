@@ -3,7 +3,7 @@ password, then the code from an authenticator app, then the organizer pages."""
 
 import pyotp
 
-from petitions.extensions import db
+from petitions.core.extensions import db
 from tests.conftest import PASSWORD
 
 

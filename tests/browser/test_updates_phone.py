@@ -3,7 +3,7 @@ organizer's update form, written and sent from a phone."""
 
 from sqlalchemy import select
 
-from petitions.extensions import db
+from petitions.core.extensions import db
 from petitions.models import Mailing, Signature
 from tests.conftest import PASSWORD
 

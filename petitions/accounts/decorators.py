@@ -1,0 +1,32 @@
+from functools import wraps
+
+from flask import abort, flash, redirect, url_for
+from flask_login import current_user, login_required
+
+from petitions.accounts.services import must_enrol_two_factor
+
+
+def role_required(check):
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if must_enrol_two_factor(current_user):
+                # REQUIRE_2FA_FOR_ADMINS: an admin without it reaches nothing else first.
+                flash("Admins need two-factor sign-in here: set it up now.", "error")
+                return redirect(url_for("auth.two_factor_setup"))
+            if not check(current_user):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+# Organizers and admins: petitions, events, personal data, exports.
+organizer_required = role_required(lambda u: u.can_organize)
+# Admins only: user accounts.
+admin_required = role_required(lambda u: u.is_admin)
+# Anyone with an account (volunteers included): check-in.
+staff_required = role_required(lambda u: True)

@@ -1,0 +1,44 @@
+"""Short-lived shared values in Flask-Caching (this process by default; Redis with
+REDIS_URL, so every worker and app host shares them).
+
+A cache that is down (Redis unreachable) only costs the work it would have saved, as in
+Flask-Caching's own decorators: the value is computed and the failure logged."""
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import current_app
+
+from petitions.core.extensions import cache
+
+
+def remember(key: str, compute: Callable[[], Any], seconds: float | None = None) -> Any:
+    """compute()'s value, kept for `seconds` (default COUNT_CACHE_SECONDS; 0: not kept).
+    None is never kept: the next call computes again."""
+    if seconds is None:
+        seconds = float(current_app.config["COUNT_CACHE_SECONDS"])
+    if seconds <= 0:
+        return compute()
+    try:
+        value = cache.get(key)
+    except Exception:
+        current_app.logger.warning("cache unavailable; computing %s directly", key, exc_info=True)
+        return compute()
+    if value is None:
+        value = compute()
+        if value is not None:
+            try:
+                cache.set(key, value, timeout=max(1, round(seconds)))
+            except Exception:
+                current_app.logger.warning("cache unavailable; %s not kept", key, exc_info=True)
+    return value
+
+
+def forget(*keys: str) -> None:
+    """Drop kept values at once (they would expire within their seconds anyway)."""
+    if not keys:
+        return
+    try:
+        cache.delete_many(*keys)
+    except Exception:
+        current_app.logger.warning("cache unavailable; %s not forgotten", keys, exc_info=True)

@@ -1,1 +1,0 @@
-"""GET /healthz: whether this app host can serve (database, Redis)."""

@@ -1,0 +1,77 @@
+"""The public sign form. Field names follow OSDI (given_name, family_name, email, postal_code)."""
+
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, Optional, ValidationError
+
+from petitions.core.content import localized
+from petitions.core.forms import NAME_MAX, PersonForm, no_markup, strip, waitlist_number
+from petitions.models import ROLE_LABELS, ROLES
+
+ROLE_CHOICES = [
+    SelectChoice("", _l("Choose one (optional)")),
+    *(SelectChoice(role, ROLE_LABELS[role]) for role in ROLES),
+]
+
+COMMENT_MAX = 2000
+
+
+class SignForm(PersonForm):
+    town = StringField(
+        _l("Town or city"),
+        filters=[strip],
+        validators=[
+            Optional(),
+            Length(max=NAME_MAX, message=_l("Please keep this under %(max)d characters.")),
+        ],
+    )
+    role = SelectField(
+        _l("I am a…"),
+        choices=ROLE_CHOICES,
+        default="",
+        validate_choice=False,  # checked below with a message of our own
+    )
+    waitlist_number = StringField(_l("Waitlist number"), filters=[strip])
+    comment = TextAreaField(
+        _l("Why this matters to you (optional)"),
+        validators=[
+            Optional(),
+            Length(max=COMMENT_MAX, message=_l("Please keep this under %(max)d characters.")),
+        ],
+    )
+    show_name = BooleanField(_l("Show my first name and town on this page as a supporter"))
+    opt_in = BooleanField(_l("Send me updates about this campaign"))
+    # Honeypot: hidden from people by CSS (.hp); bots fill every field they see.
+    website = StringField("Website")
+
+    def __init__(self, *args, petition=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.petition = petition
+        if petition is None or not petition.ask_waitlist:
+            del self.waitlist_number
+        elif label := localized(petition, "waitlist_label"):
+            self.waitlist_number.label.text = label
+
+    def validate_town(self, field):
+        no_markup(field)
+
+    def validate_role(self, field):
+        if field.data not in {choice.value for choice in ROLE_CHOICES}:
+            field.data = ""
+            raise ValidationError(_l("Please choose one of the options."))
+
+    def validate_waitlist_number(self, field):
+        field.number = None
+        field.number = waitlist_number(
+            field.data or "", self.petition.waitlist_min, self.petition.waitlist_max
+        )
+
+    @property
+    def waitlist_value(self) -> int | None:
+        field = getattr(self, "waitlist_number", None)
+        return getattr(field, "number", None) if field is not None else None
+
+    @property
+    def is_bot(self) -> bool:
+        return bool((self.website.data or "").strip())

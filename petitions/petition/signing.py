@@ -1,0 +1,338 @@
+"""Signing a petition: normalize, dedupe, households, confirmation and removal.
+
+Used by the public sign form, paper entry and rally sign-ins alike. Nothing here
+touches a request or commits: the caller commits once (a signature stored `alone` on
+PostgreSQL is its own autocommit statement).
+
+Rules ("one signature per person") live here *and* in the database: the unique
+constraint (petition_id, email_key, name_key) catches the race two identical
+requests can win together; the loser becomes a "duplicate", never an error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from enum import StrEnum
+from functools import cache, cached_property
+
+from flask import current_app, render_template
+from flask_babel import force_locale, get_locale
+from flask_babel import gettext as _
+from sqlalchemy import Integer, Select, bindparam, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import make_transient_to_detached
+
+from petitions.core.content import LANGUAGES, localized
+from petitions.core.extensions import db
+from petitions.core.text import clean_line, clean_text, name_key, normalize_email
+from petitions.core.tokens import is_well_formed, new_token, normalize_token
+from petitions.core.urls import public_url, share_url
+from petitions.mail.transport import build_message
+from petitions.models import ROLES, Petition, PetitionStatus, Signature
+from petitions.models.base import utcnow
+from petitions.petition import counting
+
+SOURCES = ("online", "rally", "paper", "import")
+# Sources a person submits themselves: these wait for email confirmation when asked.
+SELF_SERVICE = ("online", "rally")
+
+# Column limits (see models.signature); the forms check them with clear messages,
+# the service refuses anything longer rather than let the database cut or fail.
+LIMITS = {
+    "given_name": 100,
+    "family_name": 100,
+    "email": 254,
+    "postal_code": 10,
+    "town": 100,
+    "comment": 5000,
+    "flagged": 100,
+}
+
+
+class SigningError(ValueError):
+    """Input the service cannot store (the forms should have caught it)."""
+
+
+class SignStatus(StrEnum):
+    SIGNED = "signed"  # stored and counted
+    PENDING = "pending"  # stored, waits for email confirmation
+    DUPLICATE = "duplicate"  # this person signed already
+    CLOSED = "closed"  # the petition takes no signatures
+    FULL_HOUSEHOLD = "full_household"  # SIGN_HOUSEHOLD_MAX names signed with this email
+
+
+@dataclass
+class SignResult:
+    status: SignStatus
+    existing: Signature | None = None  # the row found: the duplicate
+    row: dict | None = None  # a new signature's columns, with its id
+
+    @cached_property
+    def signature(self) -> Signature | None:
+        """The signature as the session's own object. A new one joins the session only
+        when asked for, without reading it back: a sign POST needs only its id and token."""
+        if self.row is None:
+            return self.existing
+        signature = Signature(**self.row)
+        make_transient_to_detached(signature)
+        db.session.add(signature)
+        return signature
+
+    @property
+    def signature_id(self) -> int:
+        return self.row["id"] if self.row is not None else self.signature.id
+
+    @property
+    def token(self) -> str:
+        return self.row["token"] if self.row is not None else self.signature.token
+
+
+def no_email_key(postal_code: str) -> str:
+    """Dedupe key for signatures without an email (paper sheets): name + postal code."""
+    return f"@no-email:{postal_code.strip().upper()}"
+
+
+def tidy_town(town: str) -> str:
+    """'HARTFORD' / 'west hartford' → 'Hartford' / 'West Hartford', so towns group together.
+    Mixed case and non-Latin scripts are kept exactly as typed."""
+    town = clean_line(town)
+    if town.isascii() and (town.islower() or town.isupper()):
+        return town.title()
+    return town
+
+
+def signature_row(
+    petition_id: int,
+    *,
+    given_name: str,
+    family_name: str,
+    email: str,
+    postal_code: str,
+    town: str = "",
+    role: str = "",
+    waitlist_number: int | None = None,
+    comment: str = "",
+    show_name: bool = False,
+    opt_in: bool = False,
+    language: str = "en",
+    source: str = "online",
+    sheet_number: str | None = None,
+    flagged: str = "",
+    created_at: datetime,
+    confirmed_at: datetime | None,
+) -> dict:
+    """The columns of a new signature: cleaned, checked, with its dedupe keys and token.
+    Every way in (the sign form, rallies, paper, CSV import, demo data) builds its rows
+    here. Raises SigningError for what cannot be stored."""
+    if source not in SOURCES:
+        raise SigningError(f"unknown source {source!r}")
+    values = {
+        "given_name": clean_line(given_name),
+        "family_name": clean_line(family_name),
+        "email": (email or "").strip(),
+        "postal_code": clean_line(postal_code).upper(),
+        "town": tidy_town(town),
+        "comment": clean_text(comment),
+        "flagged": clean_line(flagged)[: LIMITS["flagged"]],
+    }
+    for field, limit in LIMITS.items():
+        if len(values[field]) > limit:
+            raise SigningError(f"{field} is longer than {limit} characters")
+    if not values["given_name"] and not values["family_name"]:
+        raise SigningError("a name is required")
+    if role and role not in ROLES:
+        raise SigningError(f"unknown role {role!r}")
+    if waitlist_number is not None and not isinstance(waitlist_number, int):
+        raise SigningError("waitlist_number must be a whole number")
+    if source in SELF_SERVICE and not values["email"]:
+        raise SigningError("an email address is required")
+    if language not in LANGUAGES:
+        raise SigningError(f"unknown language {language!r}")
+    return dict(
+        values,
+        petition_id=petition_id,
+        email_key=normalize_email(values["email"]) or no_email_key(values["postal_code"]),
+        name_key=name_key(values["given_name"], values["family_name"]),
+        role=role or "",
+        waitlist_number=waitlist_number,
+        show_name=bool(show_name),
+        opt_in=bool(opt_in),
+        language=language,
+        source=source,
+        sheet_number=sheet_number,
+        created_at=created_at,
+        confirmed_at=confirmed_at,
+        hidden=False,
+        token=new_token(),
+    )
+
+
+# The statements of a new signature, built once: a sign POST only binds its values.
+_table = Signature.__table__
+_members = (
+    select(Signature.id)
+    .where(
+        Signature.petition_id == bindparam("petition_id"),
+        Signature.email_key == bindparam("email_key"),
+    )
+    .order_by(Signature.name_key)
+    .limit(bindparam("household_max", type_=Integer))
+    .subquery()
+)
+HOUSEHOLD_COUNT = select(func.count()).select_from(_members)
+# The row's own values, kept only while fewer than household_max names share its email.
+_if_room = select(*(bindparam(c.key, type_=c.type) for c in _table.columns if c.key != "id"))
+_if_room = _if_room.where(HOUSEHOLD_COUNT.scalar_subquery() < bindparam("household_max"))
+
+
+@cache
+def _insert(dialect_name: str, household: bool):
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING id: the unique index (petition_id,
+    email_key, name_key) turns away the same person, also a double tap an instant earlier,
+    without an error that would spoil the transaction. With `household`, the limit is
+    checked in the same statement, so two signers at once cannot both take the last place."""
+    dialect = {"postgresql": postgresql, "sqlite": sqlite}[dialect_name]
+    statement = dialect.insert(_table)
+    if household:
+        statement = statement.from_select([c for c in _table.columns if c.key != "id"], _if_room)
+    return statement.on_conflict_do_nothing(
+        index_elements=["petition_id", "email_key", "name_key"]
+    ).returning(_table.c.id)
+
+
+def household_count(petition_id: int, email_key: str, limit: int) -> Select:
+    """The query counting the names signed with this email, up to `limit`. Counting in
+    the unique index's order keeps it on that index, even on a new table PostgreSQL has
+    no statistics for (it would otherwise read every signature of the petition)."""
+    return HOUSEHOLD_COUNT.params(petition_id=petition_id, email_key=email_key, household_max=limit)
+
+
+def sign_petition(
+    petition: Petition,
+    *,
+    source: str = "online",
+    now: datetime | None = None,
+    alone: bool = False,
+    **person,
+) -> SignResult:
+    """Store one signature in the session's transaction (not committed: the caller
+    commits; the row joins the session as an object when `result.signature` is asked for).
+    With `alone`, the caller writes nothing else: on PostgreSQL the signature is then
+    stored by its one statement, committed at once, without BEGIN and COMMIT round trips.
+
+    `person` takes signature_row's fields (given_name, family_name, email, postal_code,
+    town, role, waitlist_number, comment, show_name, opt_in, language, sheet_number, flagged).
+
+    - "closed": the petition takes no signatures (online/rally: not published or past
+      its deadline; paper/import: still a draft — sheets signed before the deadline
+      may be typed in after it).
+    - "duplicate": this name already signed with this email (the existing row is returned).
+    - "full_household": SIGN_HOUSEHOLD_MAX other names already signed with this email.
+    - "pending": stored, waits for email confirmation (petition.require_confirmation and a
+      self-service source); "signed": stored and counted.
+    """
+    now = now or utcnow()
+    if source in SELF_SERVICE:
+        if not petition.is_open(now):
+            return SignResult(SignStatus.CLOSED, None)
+    elif petition.status == PetitionStatus.DRAFT:
+        return SignResult(SignStatus.CLOSED, None)
+    pending = petition.require_confirmation and source in SELF_SERVICE
+    row = signature_row(
+        petition.id, source=source, created_at=now, confirmed_at=None if pending else now, **person
+    )
+    # The household limit applies to people sharing an email (not to paper rows without one).
+    household = bool(row["email"])
+    insert = _insert(db.session.get_bind().dialect.name, household)
+    params = row
+    if household:
+        params = dict(row, household_max=int(current_app.config["SIGN_HOUSEHOLD_MAX"]))
+    new_id = _insert_row(insert, params, alone)
+    if new_id is None:
+        existing = db.session.scalars(
+            select(Signature).where(
+                Signature.petition_id == petition.id,
+                Signature.email_key == row["email_key"],
+                Signature.name_key == row["name_key"],
+            )
+        ).first()
+        if existing is not None:
+            return SignResult(SignStatus.DUPLICATE, existing)
+        return SignResult(SignStatus.FULL_HOUSEHOLD)
+    return SignResult(
+        SignStatus.PENDING if pending else SignStatus.SIGNED, row=dict(row, id=new_id)
+    )
+
+
+def _insert_row(statement, params: dict, alone: bool) -> int | None:
+    """Run the INSERT on the session's connection; or, for a signature stored alone on
+    PostgreSQL, as a transaction of its own in autocommit (SQLAlchemy resets the
+    connection when it goes back to the pool). SQLite has no round trips to save, and
+    its driver's IMMEDIATE mode (petitions.core.database) must stay as it is."""
+    if alone and db.engine.dialect.name == "postgresql":
+        with db.engine.connect() as conn:  # not engine.execution_options(): 64 µs a call
+            return conn.execution_options(isolation_level="AUTOCOMMIT").scalar(statement, params)
+    return db.session.connection().scalar(statement, params)
+
+
+# --- the signer's own links (token in the URL) ----------------------------------------
+
+
+def by_token(token: str) -> Signature | None:
+    token = normalize_token(token)
+    if not is_well_formed(token):
+        return None
+    return db.session.scalars(select(Signature).where(Signature.token == token)).first()
+
+
+def confirm(token: str, now: datetime | None = None) -> Signature | None:
+    """Confirm a pending signature (idempotent); None for an unknown token."""
+    signature = by_token(token)
+    if signature is not None and signature.confirmed_at is None:
+        signature.confirmed_at = now or utcnow()
+        db.session.flush()
+        counting.forget(signature.petition)
+    return signature
+
+
+def remove_signature(token: str) -> Signature | None:
+    """Delete the signer's own signature; returns the (now deleted) row, or None."""
+    signature = by_token(token)
+    if signature is not None:
+        petition = signature.petition
+        db.session.delete(signature)
+        db.session.flush()
+        counting.forget(petition)
+    return signature
+
+
+# --- mail ------------------------------------------------------------------------------
+
+
+def confirmation_message(signature: Signature, lang: str | None = None) -> EmailMessage:
+    """The signer's mail: a confirm link when pending, else a thank-you; always a link to
+    remove the signature. Written in `lang` (default: the current language). Send it
+    after committing (services.mail.send)."""
+    lang = lang or str(get_locale() or "en")
+    petition = signature.petition
+    title = localized(petition, "title", lang)
+    with force_locale(lang):
+        context = {
+            "signature": signature,
+            "petition": petition,
+            "petition_url": share_url("public.petition", slug=petition.slug),
+            "confirm_url": public_url("public.confirm", token=signature.token),
+            "remove_url": public_url("public.remove", token=signature.token),
+            "pending": signature.confirmed_at is None,
+            "lang": lang,
+            "title": title,
+        }
+        if context["pending"]:
+            subject = _("Please confirm your signature: %(title)s", title=title)
+        else:
+            subject = _("Thank you for signing: %(title)s", title=title)
+        text = render_template("petition/mail/signature.txt", **context)
+        html = render_template("petition/mail/signature.html", **context)
+    return build_message(signature.email, subject, text, html)

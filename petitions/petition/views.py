@@ -1,0 +1,333 @@
+"""The public side: petition pages, signing, the signer's own links, public JSON."""
+
+from urllib.parse import quote
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
+from limits import parse_many
+from sqlalchemy import select
+
+from petitions.core.content import current_language, localized
+from petitions.core.extensions import csrf, db, limiter
+from petitions.core.i18n import localized_route
+from petitions.core.loaders import public_petition_or_404
+from petitions.core.qr import svg
+from petitions.core.responses import private, shared
+from petitions.core.timezones import iso_utc
+from petitions.core.urls import share_url
+from petitions.mail import transport as mail
+from petitions.models import Petition, PetitionStatus, Signature
+from petitions.petition import counting, signing
+from petitions.petition.forms import SignForm
+from petitions.petition.signing import SignStatus
+from petitions.updates.services import delivered_at, published_updates
+
+bp = Blueprint("public", __name__)
+
+PENDING_KEY = "pending_signature"
+
+
+@localized_route(bp, "/", methods=["GET"])
+@shared()
+def index():
+    petitions = db.session.scalars(
+        select(Petition)
+        .where(
+            Petition.status.in_([PetitionStatus.PUBLISHED, PetitionStatus.CLOSED]),
+            Petition.archived_at.is_(None),
+        )
+        .order_by(Petition.created_at.desc())
+    ).all()
+    return render_template("petition/index.html", petitions=petitions)
+
+
+def render_petition_page(petition: Petition, form: SignForm | None = None, *, preview=False):
+    """The petition page as HTML (a string). With preview=True, the organizer's preview
+    of a draft as the public will see it: the form shown but disabled, no signers."""
+    return render_template(
+        "petition/petition.html",
+        petition=petition,
+        form=form or SignForm(petition=petition, formdata=None),
+        preview=preview,
+        show_form=preview or petition.is_open(),
+        body_html=localized(petition, "body"),
+        updates=[] if preview else published_updates(petition),
+        delivered_at=None if preview else delivered_at(petition),
+        count=0 if preview else counting.signature_count(petition),
+        supporters=[] if preview else counting.recent_supporters(petition),
+        petition_url=share_url("public.petition", slug=petition.slug),
+    )
+
+
+@localized_route(bp, "/p/<slug>", methods=["GET"])
+@shared()
+def petition(slug):
+    return render_petition_page(public_petition_or_404(slug))
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """For browsers and tools that ask for it without reading the page's <link rel=icon>."""
+    return send_from_directory(current_app.static_folder, "favicon.ico", max_age=7 * 24 * 3600)
+
+
+def _sign_limits():
+    return current_app.config["RATELIMIT_SIGN_PER_IP"]
+
+
+def _petition_limits():
+    return current_app.config["RATELIMIT_SIGN_PER_PETITION"]
+
+
+def _petition_key():
+    return f"petition:{request.view_args.get('slug', '')}"
+
+
+def _many_from_this_address() -> bool:
+    """Past the softer per-address threshold: take the signature, flag it for review."""
+    if not current_app.config["RATELIMIT_ENABLED"]:
+        return False
+    ok = True
+    for item in parse_many(current_app.config["RATELIMIT_SIGN_FLAG_PER_IP"]):
+        ok = limiter.limiter.hit(item, "sign-flag", get_remote_address()) and ok
+    return not ok
+
+
+@localized_route(bp, "/p/<slug>/sign", methods=["POST"])
+@private
+@csrf.exempt  # a public form: refused from other sites by petitions/origin.py instead
+@limiter.limit(_sign_limits, key_func=get_remote_address)
+@limiter.limit(_petition_limits, key_func=_petition_key)
+def sign(slug):
+    petition = public_petition_or_404(slug)
+    if not petition.is_open():
+        return render_template("petition/closed.html", petition=petition), 409
+    # A form endpoint: only the form body is read (Flask-WTF would also take JSON).
+    form = SignForm(request.form, petition=petition)
+    if form.is_bot:
+        # Pretend all went well; store nothing.
+        return render_template("petition/thanks.html", petition=petition, signature=None)
+    if not form.validate_on_submit():
+        flash(_("Please correct the marked fields below."), "error")
+        return render_petition_page(petition, form), 400
+    flagged = "many signatures from one address" if _many_from_this_address() else ""
+
+    result = signing.sign_petition(
+        petition,
+        given_name=form.given_name.data,
+        family_name=form.family_name.data,
+        email=form.email.data,
+        postal_code=form.postal_code.data,
+        town=form.town.data or "",
+        role=form.role.data or "",
+        waitlist_number=form.waitlist_value,
+        comment=form.comment.data or "",
+        show_name=form.show_name.data,
+        opt_in=form.opt_in.data,
+        language=current_language(),
+        source="online",
+        flagged=flagged,
+        alone=True,
+    )
+    if result.status == SignStatus.CLOSED:
+        return render_template("petition/closed.html", petition=petition), 409
+    if result.status == SignStatus.FULL_HOUSEHOLD:
+        form.email.errors = list(form.email.errors) + [
+            _(
+                "Several people have already signed with this email address. "
+                "Please use an email address of your own."
+            )
+        ]
+        return render_petition_page(petition, form), 400
+
+    if result.status == SignStatus.DUPLICATE:
+        signature = result.signature
+        if signature.pending:
+            session[PENDING_KEY] = signature.id
+            flash(_("You have signed already; it only needs your confirmation."), "ok")
+            return redirect(url_for(".pending", slug=slug))
+        return redirect(url_for(".already", slug=slug))
+
+    # Everything the answer needs is read before the commit: afterwards no transaction
+    # (on SQLite, no write lock) stays open while the mail server is talked to.
+    message = None
+    if result.status == SignStatus.PENDING or current_app.config.get("SIGN_RECEIPT_MAIL"):
+        message = signing.confirmation_message(result.signature)
+    if result.status == SignStatus.PENDING:
+        session[PENDING_KEY] = result.signature_id
+        next_url = url_for(".pending", slug=slug)
+    else:
+        next_url = url_for(".thanks", slug=slug, token=result.token)
+    db.session.commit()
+    if message is not None:
+        _send(message)
+    return redirect(next_url)
+
+
+def _send(message) -> bool:
+    """Send the signer's mail; when it could not go out, say so (services.mail logged it)."""
+    if mail.send(message):
+        return True
+    flash(
+        _("We could not send the email just now. Please press “Send it again” in a minute."),
+        "error",
+    )
+    return False
+
+
+@localized_route(bp, "/p/<slug>/already", methods=["GET"])
+def already(slug):
+    petition = public_petition_or_404(slug)
+    return render_template("petition/already.html", petition=petition, **_share_context(petition))
+
+
+def _pending_signature(petition: Petition) -> Signature | None:
+    signature_id = session.get(PENDING_KEY)
+    if not isinstance(signature_id, int):
+        return None
+    signature = db.session.get(Signature, signature_id)
+    if signature is None or signature.petition_id != petition.id:
+        return None
+    return signature
+
+
+@localized_route(bp, "/p/<slug>/pending", methods=["GET"])
+def pending(slug):
+    petition = public_petition_or_404(slug)
+    signature = _pending_signature(petition)
+    if signature is not None and signature.confirmed_at is not None:
+        return redirect(url_for(".thanks", slug=slug, token=signature.token))
+    return render_template("petition/pending.html", petition=petition, signature=signature)
+
+
+def _resend_key():
+    return f"resend:{session.get(PENDING_KEY)}"
+
+
+@localized_route(bp, "/p/<slug>/pending/resend", methods=["POST"])
+@csrf.exempt  # a public form: refused from other sites by petitions/origin.py instead
+@limiter.limit(lambda: current_app.config["RATELIMIT_RESEND"], key_func=get_remote_address)
+@limiter.limit(lambda: current_app.config["RATELIMIT_RESEND"], key_func=_resend_key)
+def resend(slug):
+    petition = public_petition_or_404(slug)
+    signature = _pending_signature(petition)
+    if signature is None:
+        flash(_("We could not find your signature in this browser. Please sign again."), "error")
+        return redirect(url_for(".petition", slug=slug))
+    if signature.confirmed_at is None:
+        message = signing.confirmation_message(signature)
+        db.session.rollback()  # no transaction open while talking to the mail server
+        if _send(message):
+            flash(_("We sent the email again."), "ok")
+    return redirect(url_for(".pending", slug=slug))
+
+
+@localized_route(bp, "/p/<slug>/thanks/<token>", methods=["GET"])
+@private
+def thanks(slug, token):
+    petition = public_petition_or_404(slug)
+    signature = signing.by_token(token)
+    if signature is None or signature.petition_id != petition.id:
+        abort(404)
+    if signature.confirmed_at is None:
+        return redirect(url_for(".pending", slug=slug))
+    return render_template(
+        "petition/thanks.html",
+        petition=petition,
+        signature=signature,
+        **_share_context(petition),
+    )
+
+
+def _share_context(petition: Petition) -> dict:
+    url = share_url("public.petition", slug=petition.slug)
+    title = localized(petition, "title")
+    message = _("I signed “%(title)s”. Will you sign too?", title=title)
+    text = f"{message} {url}"
+    return {
+        "petition_url": url,
+        "share_text": message,
+        "mailto_url": f"mailto:?subject={quote(title)}&body={quote(text)}",
+        "whatsapp_url": f"https://wa.me/?text={quote(text)}",
+        "sms_url": f"sms:?&body={quote(text)}",
+        "qr_svg": svg(url, label=_("QR code of the petition link")),
+    }
+
+
+# --- the signer's own links from the mail: GET shows a button, POST acts --------------
+
+
+def _signature_or_404(token: str) -> Signature:
+    signature = signing.by_token(token)
+    if signature is None:
+        abort(404)
+    return signature
+
+
+@localized_route(bp, "/s/<token>/confirm", methods=["GET", "POST"])
+@private
+@csrf.exempt  # the token in the URL is the proof; other sites are refused by origin.py
+def confirm(token):
+    signature = _signature_or_404(token)
+    petition = signature.petition
+    if request.method == "POST":
+        slug, token = petition.slug, signature.token
+        signing.confirm(token)
+        db.session.commit()
+        flash(_("Thank you! Your signature is confirmed."), "ok")
+        return redirect(url_for(".thanks", slug=slug, token=token))
+    if signature.confirmed_at is not None:
+        return redirect(url_for(".thanks", slug=petition.slug, token=signature.token))
+    return render_template("petition/confirm.html", petition=petition, signature=signature)
+
+
+@localized_route(bp, "/s/<token>/remove", methods=["GET", "POST"])
+@private
+@csrf.exempt  # the token in the URL is the proof; other sites are refused by origin.py
+def remove(token):
+    signature = signing.by_token(token)
+    if request.method == "POST":
+        slug = None
+        if signature is not None:
+            slug = signature.petition.slug
+            signing.remove_signature(token)
+            db.session.commit()
+        # Removing twice (a double tap, the link opened again) lands on the same page.
+        return render_template("petition/removed.html", slug=slug)
+    if signature is None:
+        abort(404)
+    return render_template("petition/remove.html", petition=signature.petition, signature=signature)
+
+
+# --- public JSON ----------------------------------------------------------------------
+
+
+@bp.get("/p/<slug>.json")
+@shared(by_language=False)
+def petition_json(slug):
+    petition = public_petition_or_404(slug)
+    response = jsonify(
+        slug=petition.slug,
+        title=petition.title,
+        status=str(petition.public_status),
+        goal=petition.goal,
+        signature_count=counting.signature_count(petition),
+        counts_by_town=counting.counts_by_town(petition),
+        deadline=iso_utc(petition.deadline),
+        url=share_url("public.petition", slug=petition.slug),
+    )
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response

@@ -1,0 +1,374 @@
+"""Check-in at the rally: scans of personal tickets, logged, applied once.
+
+- Idempotent by the client's nonce: a retried or offline-queued scan that reaches
+  the server twice is answered with the first answer and logged once (the unique
+  constraint on checkins.nonce decides, so two copies racing each other are safe; a
+  checked-in ticket is never checked out, so a repeated scan never claims it again).
+- Two volunteers scanning the same ticket at the same instant: the check-in is a
+  conditional UPDATE ... WHERE checked_in_at IS NULL and its rowcount says who won,
+  on SQLite and PostgreSQL alike; the other gets "already".
+- Every scan is a CheckIn row: who, when (server and device time), device, result.
+
+The service writes in the caller's session and never commits: the route commits once.
+"""
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import NamedTuple
+from urllib.parse import urlsplit
+
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from petitions.core.extensions import db
+from petitions.core.text import clean_line
+from petitions.core.timezones import format_local, iso_utc, naive_utc
+from petitions.core.tokens import is_well_formed, normalize_token, token_hash
+from petitions.models import Attendee, CheckIn, Event, User
+from petitions.models.base import utcnow
+
+OK, ALREADY, UNKNOWN = "ok", "already", "unknown"
+NONCE_RE = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
+HASH_RE = re.compile(r"^[0-9a-f]{64}$")
+# Device clocks are trusted for offline-queued scans, within reason.
+MAX_CLOCK_AHEAD = timedelta(minutes=5)
+MAX_QUEUE_AGE = timedelta(days=3)
+
+
+class CheckInInputError(ValueError):
+    """The request itself is malformed (not a scan result): the API answers 400."""
+
+
+@dataclass
+class ScanResult:
+    result: str
+    name: str | None = None
+    checked_in_at: datetime | None = None  # naive UTC
+    checked_in_by: str | None = None
+    timezone: str = "America/New_York"
+    event: str | None = None  # slug
+    replayed: bool = False
+    reason: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def local_time(self) -> str:
+        if self.checked_in_at is None:
+            return ""
+        return format_local(self.checked_in_at, self.timezone)
+
+    @property
+    def message(self) -> str:
+        if self.result == OK:
+            return "Checked in"
+        if self.result == ALREADY:
+            by = f" by {self.checked_in_by}" if self.checked_in_by else ""
+            return f"Already checked in at {self.local_time}{by}"
+        if self.reason == "other_event":
+            return "Unknown ticket: it is for another event"
+        return "Unknown ticket"
+
+    def to_json(self) -> dict:
+        return {
+            "result": self.result,
+            "name": self.name,
+            "checked_in_at": iso_utc(self.checked_in_at),
+            "checked_in_at_local": self.local_time or None,
+            "checked_in_by": self.checked_in_by,
+            "event": self.event,
+            "message": self.message,
+            "replayed": self.replayed,
+            **({"reason": self.reason} if self.reason else {}),
+        }
+
+
+def display_name(name: str | None, email: str | None) -> str | None:
+    """How a volunteer is named to other volunteers: their name, else their email's local part."""
+    if name:
+        return name
+    if email:
+        return email.split("@", 1)[0]
+    return None
+
+
+def ticket_token(text: str) -> str | None:
+    """The ticket token in what a scanner read: a /t/<token> URL or the bare token."""
+    text = (text or "").strip()
+    if "/" in text:
+        path = urlsplit(text).path if "://" in text else text
+        parts = [p for p in path.split("/") if p]
+        if len(parts) >= 2 and parts[-2] == "t":
+            text = parts[-1]
+        else:
+            return None
+    token = normalize_token(text)
+    return token if is_well_formed(token) else None
+
+
+def parse_nonce(nonce) -> str:
+    if not isinstance(nonce, str) or not NONCE_RE.match(nonce):
+        raise CheckInInputError(
+            "nonce must be a string of 8 to 64 letters, digits, '-', '_', '.' or ':'"
+        )
+    return nonce
+
+
+def parse_scanned_at(value, now: datetime) -> datetime | None:
+    """ISO 8601 device time → naive UTC, or None; clamped to [now - 3 days, now + 5 min] → now."""
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str) or len(value) > 40:
+        raise CheckInInputError("scanned_at must be an ISO 8601 time")
+    try:
+        dt = datetime.fromisoformat(value.strip())
+    except ValueError as e:
+        raise CheckInInputError("scanned_at must be an ISO 8601 time") from e
+    dt = naive_utc(dt)
+    if dt > now + MAX_CLOCK_AHEAD or dt < now - MAX_QUEUE_AGE:
+        return now
+    return min(dt, now)
+
+
+def check_in(
+    token: str | None,
+    nonce: str,
+    user,
+    device: str = "",
+    scanned_at=None,
+    event: "_Scope | None" = None,
+    hashed: str | None = None,
+) -> ScanResult:
+    """Check a ticket in (in the session, not committed). `token` is what was scanned
+    (token or ticket URL); staff searching by name send the roster's `hashed` token
+    instead. `event` (event_scope()) limits the scan to one event. `user` is the staff
+    member (anything with id, name and email)."""
+    nonce = parse_nonce(nonce)
+    now = utcnow()
+    when = parse_scanned_at(scanned_at, now) or now
+    device = clean_line(device if isinstance(device, str) else "")[:120]
+
+    if hashed is not None:
+        if not isinstance(hashed, str) or not HASH_RE.match(hashed):
+            raise CheckInInputError("token_hash must be 64 lower-case hex digits")
+        digest = hashed
+    else:
+        if not isinstance(token, str) or len(token) > 2000:
+            raise CheckInInputError("token must be a string")
+        parsed = ticket_token(token)
+        digest = token_hash(parsed) if parsed else None
+
+    # The scan is tried first and its nonce checked when it is logged: a new scan, the
+    # common case, costs the claim and the log and nothing else.
+    staff = _Staff(user.id, display_name(user.name, user.email))
+    result, attendee_id, event_id = _scan(digest, staff, when, event)
+    log = {
+        "nonce": nonce,
+        "event_id": event_id,
+        "attendee_id": attendee_id,
+        "user_id": staff.id,
+        "device": device,
+        "result": result.result,
+        "scanned_at": when,
+        "created_at": now,
+    }
+    logged = db.session.connection().scalar(_LOG[db.session.get_bind().dialect.name], log)
+    if logged is None:
+        # This scan reached us before (a retry, an offline queue, or a copy sent at the
+        # same instant, which PostgreSQL's unique nonce waited for): the first copy made
+        # the check-in, so this one found the ticket taken. Answer as the first did.
+        if result.result == OK:  # it claimed a ticket after all: a nonce reused for
+            # another ticket by a broken client; the route does not commit the claim
+            raise CheckInInputError("this nonce was already used for another scan")
+        return replayed(nonce)
+    return result
+
+
+# The statements of a scan, built once: a scan only binds its values.
+_attendees = Attendee.__table__
+_LOG = {
+    name: dialect.insert(CheckIn.__table__)
+    .on_conflict_do_nothing(index_elements=["nonce"])
+    .returning(CheckIn.__table__.c.id)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+
+
+def _of_the_event(column):
+    return select(column).where(Event.id == _attendees.c.event_id).scalar_subquery()
+
+
+# Whoever's UPDATE still finds checked_in_at NULL wins the ticket.
+_CLAIM = (
+    update(_attendees)
+    .where(
+        _attendees.c.token_hash == bindparam("digest"),
+        _attendees.c.checked_in_at.is_(None),
+        _attendees.c.revoked.is_(False),
+    )
+    .values(checked_in_at=bindparam("when"), checked_in_by_id=bindparam("staff_id"))
+    .returning(
+        _attendees.c.id,
+        _attendees.c.event_id,
+        _attendees.c.name,
+        _of_the_event(Event.slug).label("slug"),
+        _of_the_event(Event.timezone).label("timezone"),
+    )
+)
+_CLAIM_IN_EVENT = _CLAIM.where(_attendees.c.event_id == bindparam("in_event"))
+_TICKET = (
+    select(
+        Attendee.id,
+        Attendee.event_id,
+        Attendee.name,
+        Attendee.revoked,
+        Attendee.checked_in_at,
+        User.name.label("by_name"),
+        User.email.label("by_email"),
+        Event.slug,
+        Event.timezone,
+    )
+    .join(Event, Event.id == Attendee.event_id)
+    .outerjoin(User, User.id == Attendee.checked_in_by_id)
+    .where(Attendee.token_hash == bindparam("digest"))
+)
+_REPLAY = (
+    select(CheckIn.result, CheckIn.attendee_id, Event.slug, Event.timezone)
+    .outerjoin(Event, Event.id == CheckIn.event_id)
+    .where(CheckIn.nonce == bindparam("nonce"))
+)
+
+
+class _Staff(NamedTuple):
+    id: int
+    display: str | None
+
+
+class _Scope(NamedTuple):
+    id: int
+    slug: str
+    timezone: str
+
+
+def event_scope(slug: str) -> "_Scope | None":
+    """The event a scanner scans for, by slug (id, slug, time zone), or None."""
+    row = db.session.execute(
+        select(Event.id, Event.slug, Event.timezone).where(Event.slug == slug)
+    ).first()
+    return _Scope(*row) if row is not None else None
+
+
+def _scan(digest: str | None, staff: _Staff, when: datetime, event: _Scope | None):
+    """(result, attendee id, event id to log under) for one scan.
+
+    The scan first tries to claim the ticket: whoever's UPDATE still finds checked_in_at
+    NULL wins, and the database settles the race (PostgreSQL re-checks the WHERE after
+    the row lock; SQLite has one writer at a time). Only when nothing was claimed do we
+    look at why."""
+    if digest is None:
+        return _unknown(event), None, event.id if event else None
+    claim = {"digest": digest, "when": when, "staff_id": staff.id}
+    if event is not None:
+        claimed = (
+            db.session.connection().execute(_CLAIM_IN_EVENT, dict(claim, in_event=event.id)).first()
+        )
+    else:
+        claimed = db.session.connection().execute(_CLAIM, claim).first()
+    if claimed is not None:
+        result = ScanResult(
+            OK,
+            name=claimed.name,
+            checked_in_at=when,
+            checked_in_by=staff.display,
+            timezone=claimed.timezone,
+            event=claimed.slug,
+        )
+        return result, claimed.id, claimed.event_id
+    row = db.session.connection().execute(_TICKET, {"digest": digest}).first()
+    if row is None:
+        return _unknown(event), None, event.id if event else None
+    log_event = event.id if event else row.event_id
+    if row.revoked:
+        return _unknown(event, "revoked"), row.id, log_event
+    if event is not None and row.event_id != event.id:
+        return _unknown(event, "other_event"), row.id, log_event
+    result = ScanResult(
+        ALREADY,
+        name=row.name,
+        checked_in_at=row.checked_in_at,
+        checked_in_by=display_name(row.by_name, row.by_email),
+        timezone=row.timezone,
+        event=row.slug,
+    )
+    return result, row.id, row.event_id
+
+
+def _unknown(event: _Scope | None, reason: str = "") -> ScanResult:
+    result = ScanResult(UNKNOWN, event=event.slug if event else None, reason=reason)
+    if event is not None:
+        result.timezone = event.timezone
+    return result
+
+
+def _checked_in(attendee_id: int) -> tuple[datetime | None, str | None]:
+    got = db.session.execute(
+        select(Attendee.checked_in_at, User.name, User.email)
+        .outerjoin(User, User.id == Attendee.checked_in_by_id)
+        .where(Attendee.id == attendee_id)
+    ).first()
+    if got is None:
+        return None, None
+    return got.checked_in_at, display_name(got.name, got.email)
+
+
+def replayed(nonce: str) -> ScanResult | None:
+    """The answer first given for this nonce, or None if it is new."""
+    got = db.session.connection().execute(_REPLAY, {"nonce": nonce}).first()
+    if got is None:
+        return None
+    out = ScanResult(got.result, event=got.slug, replayed=True)
+    if got.timezone:
+        out.timezone = got.timezone
+    if got.result in (OK, ALREADY) and got.attendee_id is not None:
+        out.name = db.session.scalar(select(Attendee.name).where(Attendee.id == got.attendee_id))
+        out.checked_in_at, out.checked_in_by = _checked_in(got.attendee_id)
+    return out
+
+
+def roster(event: Event, *where, limit: int | None = None) -> list[dict]:
+    """What a scanner needs to work offline: token hashes, names, checked-in state. No emails,
+    phones or waitlist numbers."""
+    stmt = (
+        select(Attendee.token_hash, Attendee.name, Attendee.checked_in_at, User.name, User.email)
+        .outerjoin(User, User.id == Attendee.checked_in_by_id)
+        .where(Attendee.event_id == event.id, Attendee.revoked.is_(False), *where)
+        .order_by(Attendee.name, Attendee.id)
+        .limit(limit)
+    )
+    return [
+        {
+            "h": h,
+            "name": name,
+            "checked_in_at": iso_utc(at),
+            "checked_in_at_local": format_local(at, event.timezone) if at else None,
+            "by": display_name(by_name, by_email) if at else None,
+        }
+        for h, name, at, by_name, by_email in db.session.execute(stmt)
+    ]
+
+
+def search(event: Event, query: str, limit: int = 20) -> list[dict]:
+    """Roster entries whose name contains the query (case-insensitive)."""
+    q = clean_line(query)[:100]
+    if len(q) < 2:
+        return []
+    return roster(event, Attendee.name.icontains(q, autoescape=True), limit=limit)
+
+
+def event_stats(event: Event) -> dict:
+    total, checked = db.session.execute(
+        select(func.count(Attendee.id), func.count(Attendee.checked_in_at)).where(
+            Attendee.event_id == event.id, Attendee.revoked.is_(False)
+        )
+    ).one()
+    return {"attendees": total, "checked_in": checked}

@@ -1,1 +1,0 @@
-"""The volunteers' scanner: an installable, offline-capable page, plus check-in from a ticket page."""
