@@ -12,8 +12,12 @@
    sustained, p99 per kind, the multiple of the UK Parliament site's 2019 peak (2,000 a
    minute); afterwards stored signatures must equal acknowledged ones.
 
+With --ab REV, part 1 also serves the app at git revision REV (exported to a temporary
+directory, migrated by its own migrations, the same demo data) and gives the working
+tree's throughput over REV's for each page, in the same alternating rounds.
+
 Usage: .venv/bin/python bench/surge.py [--quick] [--db sqlite|postgres|both] [--rounds N]
-       [--json]
+       [--ab REV] [--json]
 """
 
 import argparse
@@ -33,6 +37,7 @@ from bench.harness import (  # noqa: E402
     count_rows,
     describe,
     exit_on_sigterm,
+    export_tree,
     flask,
     free_port,
     gunicorn,
@@ -131,6 +136,16 @@ def run(kind: str, work: Path, args, report: dict) -> None:
                 },
                 args.rounds, args.seconds,
             )  # fmt: skip
+            if args.ab:
+                old_tree = work / "old-tree"
+                report["old"] = f"{args.ab} = {export_tree(args.ab, old_tree)[:9]}"
+                old_env, _ = prepare_app(old_tree, kind, work / "old", stack)
+                flask(["demo", "--signatures", "2000"], old_env, old_tree)
+                old = stack.enter_context(gunicorn("wsgi:app", old_env, cwd=old_tree))
+                report["ab"] = compare(
+                    {"app": (port, PAGES), f"app at {args.ab}": (old, PAGES)},
+                    args.rounds, args.seconds,
+                )  # fmt: skip
             static_port = free_port()
             # The static file's server keeps open files as the site does: like for like.
             extra = (
@@ -165,7 +180,9 @@ def markdown(report: dict) -> str:
     if "pages" in report:
         lines += ["| page | app req/s (p99 ms) | floor req/s (p99 ms) | ratio (rounds) |",
                   "|---|---|---|---|"]  # fmt: skip
-        for section in ("pages", "nginx"):
+        for section in ("pages", "ab", "nginx"):
+            if section not in report:
+                continue
             for page, f in report[section].items():
                 a, b = [f[k] for k in f if k != "ratio"]
                 lines.append(
@@ -196,6 +213,7 @@ def main() -> None:
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--quick", action="store_true", help="short runs, one round")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--ab", metavar="REV", help="also serve the pages of git revision REV")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     args.seconds, args.surge_seconds = (3, 5) if args.quick else (8, 15)
