@@ -50,6 +50,16 @@ BENCHES := surge sign_post checkin_api qr_codes badges packet manage_export pape
 bench: $(VENV)/.installed-test
 	@for b in $(BENCHES); do echo "== bench/$$b.py"; $(BIN)/python bench/$$b.py || exit 1; done
 
-# Compile every part's Spanish catalog (petitions/translations, petitions/<part>/translations).
-translations: $(VENV)/.installed-test
-	@for d in petitions/translations petitions/*/translations; do $(BIN)/pybabel compile -d $$d; done
+# The app's one catalog (README, "Translations"): extract the marked messages into
+# messages.pot, bring the Spanish .po in line with it (new messages come in empty, gone
+# ones go), compile the .mo. The template is replaced only when a message or reference
+# changed, so a run with nothing new leaves every file, and its POT-Creation-Date, as is.
+CATALOG := petitions/translations
+translations: $(VENV)/.installed
+	$(BIN)/pybabel -q extract -F babel.cfg --add-comments=Translators: --sort-by-file \
+		--add-location=file --project=petitions -o $(CATALOG)/messages.pot.new \
+		--header-comment="# Messages of the petitions app, extracted by make translations." .
+	@if diff -q -I '^"POT-Creation-Date: ' $(CATALOG)/messages.pot $(CATALOG)/messages.pot.new >/dev/null 2>&1; \
+	then rm $(CATALOG)/messages.pot.new; else mv $(CATALOG)/messages.pot.new $(CATALOG)/messages.pot; fi
+	$(BIN)/pybabel -q update -i $(CATALOG)/messages.pot -d $(CATALOG) --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel compile -d $(CATALOG) --statistics

@@ -85,11 +85,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         # |datetimeformat shows moments in the site's zone, as petitions.core.timezones does
         # (Flask-Babel wants the zone's name).
         timezone_selector=lambda: zone().key,
-        # Each part keeps its own catalog (Flask-Babel merges them): translations/ for
-        # the core, <blueprint>/translations/ for parts added beside it.
-        default_translation_directories=";".join(
-            str(p) for p in sorted(Path(__file__).parent.glob("**/translations"))
-        ),
+        # The app's one catalog: petitions/translations (README, "Translations").
+        default_translation_directories=str(Path(__file__).parent / "translations"),
     )
     limiter.init_app(app)
     cache.init_app(app)
