@@ -9,7 +9,7 @@ $(BIN)/activate:
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
-$(VENV)/.installed: $(BIN)/activate setup.cfg pyproject.toml
+$(VENV)/.installed: $(BIN)/activate setup.cfg setup.py pyproject.toml
 	$(BIN)/pip install -q -e '.[postgres,redis]'
 	touch $@
 

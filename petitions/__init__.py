@@ -1,6 +1,5 @@
 """Petition and rally organizing toolkit."""
 
-import os
 from pathlib import Path
 
 from flask import Flask, request
@@ -9,6 +8,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from petitions.core import (
     database,  # noqa: F401  (its engine events tune SQLite)
+    paths,
     request_log,
 )
 from petitions.core.assets import fingerprint_static
@@ -29,16 +29,14 @@ from petitions.core.responses import SessionInterface, revalidate_by_default
 from petitions.core.timezones import zone
 from petitions.mail.mailings import maybe_run_due
 
-ROOT = Path(__file__).resolve().parent.parent
-
 
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(
         __name__,
-        instance_path=os.environ.get("PETITIONS_INSTANCE", str(ROOT / "instance")),
+        instance_path=paths.instance_path(),
         instance_relative_config=True,
-        template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "static"),
+        template_folder=str(paths.TEMPLATES),
+        static_folder=str(paths.STATIC),
     )
     app.config.from_object(Defaults)
     app.config.from_pyfile("config.py", silent=True)

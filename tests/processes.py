@@ -45,11 +45,11 @@ class Processes:
         self.logs = logs
         self.started: list[subprocess.Popen] = []
 
-    def start(self, name: str, argv: list[str], env: dict) -> subprocess.Popen:
+    def start(self, name: str, argv: list[str], env: dict, cwd: Path = ROOT) -> subprocess.Popen:
         out = open(self.logs / f"{name}.out", "ab")
         err = open(self.logs / f"{name}.err", "ab")
         proc = subprocess.Popen(
-            argv, cwd=ROOT, env=env, stdout=out, stderr=err, start_new_session=True
+            argv, cwd=cwd, env=env, stdout=out, stderr=err, start_new_session=True
         )
         proc.name = name
         out.close()

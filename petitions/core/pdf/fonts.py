@@ -13,7 +13,6 @@ reading order and do both, so callers never call `visual` themselves.
 
 import unicodedata
 from functools import cache
-from pathlib import Path
 
 import arabic_reshaper
 from arabic_reshaper.ligatures import LIGATURES
@@ -22,7 +21,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
-FONT_DIR = Path(__file__).resolve().parents[3] / "static" / "fonts"
+from petitions.core.paths import FONTS
+
 REGULAR = "DejaVuSans"
 BOLD = "DejaVuSans-Bold"
 FALLBACK = "DroidSansFallback"
@@ -30,9 +30,9 @@ FALLBACK = "DroidSansFallback"
 
 @cache
 def register_fonts() -> None:
-    pdfmetrics.registerFont(TTFont(REGULAR, str(FONT_DIR / "DejaVuSans.ttf")))
-    pdfmetrics.registerFont(TTFont(BOLD, str(FONT_DIR / "DejaVuSans-Bold.ttf")))
-    pdfmetrics.registerFont(TTFont(FALLBACK, str(FONT_DIR / "DroidSansFallbackFull.ttf")))
+    pdfmetrics.registerFont(TTFont(REGULAR, str(FONTS / "DejaVuSans.ttf")))
+    pdfmetrics.registerFont(TTFont(BOLD, str(FONTS / "DejaVuSans-Bold.ttf")))
+    pdfmetrics.registerFont(TTFont(FALLBACK, str(FONTS / "DroidSansFallbackFull.ttf")))
 
 
 def new_canvas(out, pagesize: tuple[float, float], **options) -> Canvas:
