@@ -16,7 +16,9 @@ def send_invitation(user: User, token: str, invited_by: User | None) -> bool:
         "invited_by": invited_by,
     }
     return send_mail(
-        user.email, "You are invited to organize", render_template("accounts/mail/invite.txt", **context)
+        user.email,
+        "You are invited to organize",
+        render_template("accounts/mail/invite.txt", **context),
     )
 
 

@@ -156,7 +156,9 @@ def _event_page(event: Event, state: str, form: AttendForm, status: int = 200):
 @localized_route(bp, "/e/<slug>/sent", methods=["GET"])
 def sent(slug: str):
     event = _load_public(slug)
-    return render_template("rallies/sent.html", event=event, failed=bool(request.args.get("failed")))
+    return render_template(
+        "rallies/sent.html", event=event, failed=bool(request.args.get("failed"))
+    )
 
 
 @bp.get("/e/<slug>.ics")
