@@ -13,16 +13,17 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Required, TypedDict, Unpack
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from petitions.core import waitlist
 from petitions.core.extensions import db
 from petitions.core.text import clean_line, name_key, normalize_email
 from petitions.core.tokens import is_well_formed, new_token, normalize_token, token_hash
-from petitions.models import Attendee, CheckIn, Event, Petition, Signature
+from petitions.models import Attendee, Event, Petition, Signature
 from petitions.models.base import utcnow
 from petitions.petition.signing import SignStatus, sign_petition
 from petitions.rallies import tickets
+from petitions.rallies.checkin import mark_checked_in
 from petitions.rallies.events import rsvp_count, rsvp_state, signin_state
 
 
@@ -178,30 +179,6 @@ def _new_attendee(event: Event, person: Person, now: datetime) -> tuple[Attendee
     )
     db.session.add(attendee)
     return attendee, token
-
-
-def mark_checked_in(attendee: Attendee, now: datetime, device: str = "poster") -> bool:
-    """Check in at most once (a conditional UPDATE, safe under concurrency); log a CheckIn row
-    with a server-made nonce. True when this call checked them in."""
-    done = db.session.execute(
-        update(Attendee)
-        .where(Attendee.id == attendee.id, Attendee.checked_in_at.is_(None))
-        .values(checked_in_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    db.session.add(
-        CheckIn(
-            nonce="signin-" + new_token(),
-            event_id=attendee.event_id,
-            attendee_id=attendee.id,
-            device=device,
-            result="ok" if done else "already",
-            scanned_at=now,
-            created_at=now,
-        )
-    )
-    db.session.refresh(attendee, ["checked_in_at"])
-    return bool(done)
 
 
 def _sign(result: RsvpResult, event: Event, person: Person, source: str) -> None:
