@@ -55,7 +55,7 @@ def child_packet(db_path: str, out: str) -> dict:
     from petitions.core.extensions import db
     from petitions.core.pdf import fonts
     from petitions.models import Petition
-    from petitions.packets.services import PacketRequest, generate_packet
+    from petitions.packets.build import PacketRequest, generate_packet
 
     app = _app(db_path)
     with app.app_context():

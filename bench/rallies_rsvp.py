@@ -44,7 +44,7 @@ def bench_rsvp(n: int, tmp: Path) -> tuple[float, float]:
     from petitions.core.extensions import db
     from petitions.models import Event
     from petitions.models.base import utcnow
-    from petitions.rallies.services import new_signin_key
+    from petitions.rallies.events import new_signin_key
 
     app = create_app(
         {

@@ -13,7 +13,7 @@ from petitions.core.text import name_key, normalize_email
 from petitions.core.tokens import new_token, token_hash
 from petitions.models import Attendee, Event, EventStatus, Signature
 from petitions.models.base import utcnow
-from petitions.rallies.services import new_signin_key
+from petitions.rallies.events import new_signin_key
 
 
 def make_event(petition=None, **fields) -> Event:

@@ -242,7 +242,7 @@ def test_summary_counts_roles_waitlist_and_rally_attendance(runner, tmp_path, ma
     assert "777" not in text  # the numbers themselves only when the organizer chooses
     assert "Capitol Rally" in text and "Signatures per day" in text
 
-    from petitions.packets.services import save_settings
+    from petitions.packets.settings import save_settings
 
     save_settings(petition, show_waitlist_numbers=True)
     db.session.commit()

@@ -9,7 +9,7 @@ from petitions.core.extensions import db
 from petitions.core.timezones import utc_to_local, zone
 from petitions.models import Attendee, PacketRecord, PetitionStatus, Signature
 from petitions.models.base import utcnow
-from petitions.packets.services import set_delivered
+from petitions.packets.settings import set_delivered
 from petitions.petition import dashboard
 from tests.packets_helpers import add_official, pdf_text_pages
 
@@ -213,14 +213,15 @@ def test_attendees_of_past_events_lose_their_data(app, client, runner, make_even
 def test_stored_packet_files_are_deleted_and_their_record_kept(
     app, client, runner, make_petition, make_signature, organizer, tmp_path
 ):
-    from petitions.packets.services import PacketRequest, make_and_store
+    from petitions.packets.build import PacketRequest
+    from petitions.packets.storage import make_and_store
 
     petition = closed_petition(make_petition)
     make_signature(petition)
     add_official("Ana Rivera", towns=["Hartford"])
     record = make_and_store(petition, PacketRequest(), user=organizer)
     db.session.commit()
-    from petitions.packets.services import stored_file
+    from petitions.packets.storage import stored_file
 
     path = stored_file(record)
     assert path is not None and path.is_file()

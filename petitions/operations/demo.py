@@ -12,7 +12,7 @@ from petitions.core.tokens import new_token, token_hash
 from petitions.models import Attendee, Event, EventStatus, Petition, PetitionStatus, Signature
 from petitions.models.base import utcnow
 from petitions.petition.signing import signature_row
-from petitions.rallies.services import new_signin_key
+from petitions.rallies.events import new_signin_key
 
 DEMO_SLUG = "demo"
 

@@ -33,7 +33,7 @@ from petitions.models import (
     Signature,
 )
 from petitions.models.base import utcnow
-from petitions.packets.services import stored_file
+from petitions.packets.storage import stored_file
 from petitions.petition import counting
 
 # Blanked keys and secrets are made from the row id, so they stay unique, and are not

@@ -10,7 +10,8 @@ from sqlalchemy import select
 from petitions.core.extensions import db
 from petitions.models import Petition
 from petitions.models.packet import SCOPE_CONSTITUENTS, SCOPE_EVERYONE
-from petitions.packets.services import PacketError, PacketRequest, generate_packet, record_packet
+from petitions.packets.build import PacketError, PacketRequest, generate_packet
+from petitions.packets.storage import record_packet
 
 
 @click.command("packet")

@@ -14,8 +14,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length, Optional
 
 from petitions.models.packet import SORT_DATE, SORT_TOWN
+from petitions.packets.letter import PLACEHOLDERS
 from petitions.packets.officials import OfficialError, parse_areas, split_list
-from petitions.packets.services import PLACEHOLDERS
 
 
 class OfficialForm(FlaskForm):

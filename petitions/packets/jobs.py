@@ -25,7 +25,8 @@ from petitions.models.base import utcnow
 from petitions.models.packet import PacketJob
 from petitions.models.petition import Petition
 from petitions.models.user import User
-from petitions.packets.services import PacketError, PacketRequest, make_and_store
+from petitions.packets.build import PacketError, PacketRequest
+from petitions.packets.storage import make_and_store
 
 log = logging.getLogger(__name__)
 QUEUE_NAME = "packets"

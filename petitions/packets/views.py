@@ -28,8 +28,12 @@ from petitions.models import AuditAction, Petition
 from petitions.models.official import Official
 from petitions.models.packet import SCOPE_COMBINED, SCOPE_EVERYONE, PacketJob, PacketRecord
 from petitions.packets import jobs
+from petitions.packets import letter as packet_letter
 from petitions.packets import officials as officials_service
-from petitions.packets import services as packets_service
+from petitions.packets import settings as packet_settings
+from petitions.packets import storage as packet_storage
+from petitions.packets import stories as packet_stories
+from petitions.packets.build import PacketError, PacketRequest, count_rows
 from petitions.packets.forms import (
     CsrfOnlyForm,
     DeliveredForm,
@@ -40,7 +44,6 @@ from petitions.packets.forms import (
     StoryForm,
     TargetsForm,
 )
-from petitions.packets.services import PacketError, PacketRequest
 
 bp = Blueprint("packets", __name__)
 bp.after_request(no_store)
@@ -171,7 +174,7 @@ def panel_data(petition: Petition) -> dict:
     targets_form.officials.choices = [SelectChoice(o.id, o.label) for o in all_officials]
     generate_form = GenerateForm(formdata=None)
     generate_form.official.choices = _official_choices(targets)
-    settings = packets_service.settings_for(petition)
+    settings = packet_settings.settings_for(petition)
     jobs_running = db.session.scalars(
         select(PacketJob)
         .where(PacketJob.petition_id == petition.id, PacketJob.status.in_(("queued", "running")))
@@ -184,7 +187,7 @@ def panel_data(petition: Petition) -> dict:
         generate_form=generate_form,
         delivered_form=DeliveredForm(formdata=None),
         settings=settings,
-        records=packets_service.history(petition),
+        records=packet_storage.history(petition),
         jobs=jobs_running,
         has_officials=bool(all_officials),
         threshold=jobs.threshold(),
@@ -230,12 +233,12 @@ def set_targets(slug: str):
 @organizer_required
 def settings(slug: str):
     petition = petition_or_404(slug)
-    current = packets_service.settings_for(petition)
+    current = packet_settings.settings_for(petition)
     form = SettingsForm(obj=current)
     if form.validate_on_submit():
-        packets_service.save_settings(
+        packet_settings.save_settings(
             petition,
-            cover_letter=packets_service.clean_letter(form.cover_letter.data),
+            cover_letter=packet_letter.clean_letter(form.cover_letter.data),
             show_waitlist_numbers=form.show_waitlist_numbers.data,
             sort_order=form.sort_order.data,
         )
@@ -243,7 +246,7 @@ def settings(slug: str):
         flash("Saved the packet settings.", "ok")
         return redirect(url_for("packets.petition_packets", slug=slug))
     if request.method == "GET" and not current.cover_letter:
-        form.cover_letter.data = packets_service.DEFAULT_LETTER
+        form.cover_letter.data = packet_letter.DEFAULT_LETTER
     return form_page("packets/settings.html", form, petition=petition)
 
 
@@ -253,7 +256,7 @@ def stories(slug: str):
     petition = petition_or_404(slug)
     page = request.args.get("page", 1, type=int)
     page = max(1, min(page or 1, 100000))
-    rows, total = packets_service.stories_page(petition, page)
+    rows, total = packet_stories.stories_page(petition, page)
     return render_template("packets/stories.html", petition=petition, rows=rows, total=total,
                            page=page, per_page=50, form=StoryForm())  # fmt: skip
 
@@ -265,7 +268,7 @@ def story_toggle(slug: str, signature_id: int):
     form = StoryForm()
     if not form.validate_on_submit():
         abort(400)
-    if not packets_service.set_story_excluded(petition, signature_id, form.excluded.data == "1"):
+    if not packet_stories.set_story_excluded(petition, signature_id, form.excluded.data == "1"):
         abort(404)
     db.session.commit()
     page = request.args.get("page", 1, type=int)
@@ -288,11 +291,11 @@ def generate(slug: str):
     req.paper = form.paper.data
     req.sort_order = form.sort_order.data or None
     try:
-        rows = packets_service.count_rows(petition, req)
+        rows = count_rows(petition, req)
         if rows > jobs.threshold():
             job_id = jobs.start_packet_job(petition, req, current_user)
             return redirect(url_for("packets.job_page", slug=slug, job_id=job_id))
-        record = packets_service.make_and_store(petition, req, current_user, source="web")
+        record = packet_storage.make_and_store(petition, req, current_user, source="web")
     except PacketError as e:
         return render_error(422, str(e))
     db.session.commit()
@@ -300,7 +303,7 @@ def generate(slug: str):
 
 
 def _send(petition: Petition, record: PacketRecord):
-    path = packets_service.stored_file(record)
+    path = packet_storage.stored_file(record)
     if path is None:
         return render_error(404, "That packet file is no longer on the server.")
     audit.record(
@@ -356,7 +359,7 @@ def delivered(slug: str):
     if not form.validate_on_submit():
         return render_error(400, "The note can be at most 300 characters.")
     mark = form.delivered.data == "1"
-    packets_service.set_delivered(petition, mark, current_user, (form.note.data or "").strip())
+    packet_settings.set_delivered(petition, mark, current_user, (form.note.data or "").strip())
     db.session.commit()
     flash(
         "Marked as delivered. Tell the signers: Updates offers a ready-made update."

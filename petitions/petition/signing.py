@@ -2,7 +2,8 @@
 
 Used by the public sign form, paper entry and rally sign-ins alike. Nothing here
 touches a request or commits: the caller commits once (a signature stored `alone` on
-PostgreSQL is its own autocommit statement).
+PostgreSQL is its own autocommit statement). The statement that stores a signature is
+in fast_sign.py, with the reasons it is not plain ORM code.
 
 Rules ("one signature per person") live here *and* in the database: the unique
 constraint (petition_id, email_key, name_key) catches the race two identical
@@ -15,14 +16,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from enum import StrEnum
-from functools import cache, cached_property
+from functools import cached_property
 
 from flask import current_app, render_template
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
-from sqlalchemy import Integer, Select, bindparam, func, select
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy import select
 
 from petitions.core.content import LANGUAGES, localized
 from petitions.core.extensions import db
@@ -32,7 +31,7 @@ from petitions.core.urls import public_url, share_url
 from petitions.mail.transport import build_message
 from petitions.models import ROLES, Petition, PetitionStatus, Signature
 from petitions.models.base import utcnow
-from petitions.petition import counting
+from petitions.petition import counting, fast_sign
 
 SOURCES = ("online", "rally", "paper", "import")
 # Sources a person submits themselves: these wait for email confirmation when asked.
@@ -72,13 +71,10 @@ class SignResult:
     @cached_property
     def signature(self) -> Signature | None:
         """The signature as the session's own object. A new one joins the session only
-        when asked for, without reading it back: a sign POST needs only its id and token."""
+        when asked for (fast_sign.attach): a sign POST needs only its id and token."""
         if self.row is None:
             return self.existing
-        signature = Signature(**self.row)
-        make_transient_to_detached(signature)
-        db.session.add(signature)
-        return signature
+        return fast_sign.attach(self.row)
 
     @property
     def signature_id(self) -> int:
@@ -169,46 +165,6 @@ def signature_row(
     )
 
 
-# The statements of a new signature, built once: a sign POST only binds its values.
-_table = Signature.__table__
-_members = (
-    select(Signature.id)
-    .where(
-        Signature.petition_id == bindparam("petition_id"),
-        Signature.email_key == bindparam("email_key"),
-    )
-    .order_by(Signature.name_key)
-    .limit(bindparam("household_max", type_=Integer))
-    .subquery()
-)
-HOUSEHOLD_COUNT = select(func.count()).select_from(_members)
-# The row's own values, kept only while fewer than household_max names share its email.
-_if_room = select(*(bindparam(c.key, type_=c.type) for c in _table.columns if c.key != "id"))
-_if_room = _if_room.where(HOUSEHOLD_COUNT.scalar_subquery() < bindparam("household_max"))
-
-
-@cache
-def _insert(dialect_name: str, household: bool):
-    """INSERT ... ON CONFLICT DO NOTHING RETURNING id: the unique index (petition_id,
-    email_key, name_key) turns away the same person, also a double tap an instant earlier,
-    without an error that would spoil the transaction. With `household`, the limit is
-    checked in the same statement, so two signers at once cannot both take the last place."""
-    dialect = {"postgresql": postgresql, "sqlite": sqlite}[dialect_name]
-    statement = dialect.insert(_table)
-    if household:
-        statement = statement.from_select([c for c in _table.columns if c.key != "id"], _if_room)
-    return statement.on_conflict_do_nothing(
-        index_elements=["petition_id", "email_key", "name_key"]
-    ).returning(_table.c.id)
-
-
-def household_count(petition_id: int, email_key: str, limit: int) -> Select:
-    """The query counting the names signed with this email, up to `limit`. Counting in
-    the unique index's order keeps it on that index, even on a new table PostgreSQL has
-    no statistics for (it would otherwise read every signature of the petition)."""
-    return HOUSEHOLD_COUNT.params(petition_id=petition_id, email_key=email_key, household_max=limit)
-
-
 def sign_petition(
     petition: Petition,
     *,
@@ -220,7 +176,7 @@ def sign_petition(
     """Store one signature in the session's transaction (not committed: the caller
     commits; the row joins the session as an object when `result.signature` is asked for).
     With `alone`, the caller writes nothing else: on PostgreSQL the signature is then
-    stored by its one statement, committed at once, without BEGIN and COMMIT round trips.
+    stored by its one statement, committed at once (fast_sign.insert_signature).
 
     `person` takes signature_row's fields (given_name, family_name, email, postal_code,
     town, role, waitlist_number, comment, show_name, opt_in, language, sheet_number, flagged).
@@ -244,12 +200,8 @@ def sign_petition(
         petition.id, source=source, created_at=now, confirmed_at=None if pending else now, **person
     )
     # The household limit applies to people sharing an email (not to paper rows without one).
-    household = bool(row["email"])
-    insert = _insert(db.session.get_bind().dialect.name, household)
-    params = row
-    if household:
-        params = dict(row, household_max=int(current_app.config["SIGN_HOUSEHOLD_MAX"]))
-    new_id = _insert_row(insert, params, alone)
+    household_max = int(current_app.config["SIGN_HOUSEHOLD_MAX"]) if row["email"] else None
+    new_id = fast_sign.insert_signature(row, household_max, alone)
     if new_id is None:
         existing = db.session.scalars(
             select(Signature).where(
@@ -264,17 +216,6 @@ def sign_petition(
     return SignResult(
         SignStatus.PENDING if pending else SignStatus.SIGNED, row=dict(row, id=new_id)
     )
-
-
-def _insert_row(statement, params: dict, alone: bool) -> int | None:
-    """Run the INSERT on the session's connection; or, for a signature stored alone on
-    PostgreSQL, as a transaction of its own in autocommit (SQLAlchemy resets the
-    connection when it goes back to the pool). SQLite has no round trips to save, and
-    its driver's IMMEDIATE mode (petitions.core.database) must stay as it is."""
-    if alone and db.engine.dialect.name == "postgresql":
-        with db.engine.connect() as conn:  # not engine.execution_options(): 64 µs a call
-            return conn.execution_options(isolation_level="AUTOCOMMIT").scalar(statement, params)
-    return db.session.connection().scalar(statement, params)
 
 
 # --- the signer's own links (token in the URL) ----------------------------------------

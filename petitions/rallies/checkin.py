@@ -5,8 +5,9 @@
   constraint on checkins.nonce decides, so two copies racing each other are safe; a
   checked-in ticket is never checked out, so a repeated scan never claims it again).
 - Two volunteers scanning the same ticket at the same instant: the check-in is a
-  conditional UPDATE ... WHERE checked_in_at IS NULL and its rowcount says who won,
-  on SQLite and PostgreSQL alike; the other gets "already".
+  conditional UPDATE ... WHERE checked_in_at IS NULL (fast_checkin.claim, also used by
+  the poster sign-in) and the row it returns says who won, on SQLite and PostgreSQL
+  alike; the other gets "already".
 - Every scan is a CheckIn row: who, when (server and device time), device, result.
 
 The service writes in the caller's session and never commits: the route commits once.
@@ -18,15 +19,15 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
-from sqlalchemy import bindparam, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import func, select
 
 from petitions.core.extensions import db
 from petitions.core.text import clean_line
 from petitions.core.timezones import format_local, iso_utc, naive_utc
-from petitions.core.tokens import is_well_formed, normalize_token, token_hash
+from petitions.core.tokens import is_well_formed, new_token, normalize_token, token_hash
 from petitions.models import Attendee, CheckIn, Event, User
 from petitions.models.base import utcnow
+from petitions.rallies import fast_checkin
 
 OK, ALREADY, UNKNOWN = "ok", "already", "unknown"
 NONCE_RE = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
@@ -172,8 +173,7 @@ def check_in(
         "scanned_at": when,
         "created_at": now,
     }
-    logged = db.session.connection().scalar(_LOG[db.session.get_bind().dialect.name], log)
-    if logged is None:
+    if fast_checkin.log(log) is None:
         # This scan reached us before (a retry, an offline queue, or a copy sent at the
         # same instant, which PostgreSQL's unique nonce waited for): the first copy made
         # the check-in, so this one found the ticket taken. Answer as the first did.
@@ -182,61 +182,6 @@ def check_in(
             raise CheckInInputError("this nonce was already used for another scan")
         return replayed(nonce)
     return result
-
-
-# The statements of a scan, built once: a scan only binds its values.
-_attendees = Attendee.__table__
-_LOG = {
-    name: dialect.insert(CheckIn.__table__)
-    .on_conflict_do_nothing(index_elements=["nonce"])
-    .returning(CheckIn.__table__.c.id)
-    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
-}
-
-
-def _of_the_event(column):
-    return select(column).where(Event.id == _attendees.c.event_id).scalar_subquery()
-
-
-# Whoever's UPDATE still finds checked_in_at NULL wins the ticket.
-_CLAIM = (
-    update(_attendees)
-    .where(
-        _attendees.c.token_hash == bindparam("digest"),
-        _attendees.c.checked_in_at.is_(None),
-        _attendees.c.revoked.is_(False),
-    )
-    .values(checked_in_at=bindparam("when"), checked_in_by_id=bindparam("staff_id"))
-    .returning(
-        _attendees.c.id,
-        _attendees.c.event_id,
-        _attendees.c.name,
-        _of_the_event(Event.slug).label("slug"),
-        _of_the_event(Event.timezone).label("timezone"),
-    )
-)
-_CLAIM_IN_EVENT = _CLAIM.where(_attendees.c.event_id == bindparam("in_event"))
-_TICKET = (
-    select(
-        Attendee.id,
-        Attendee.event_id,
-        Attendee.name,
-        Attendee.revoked,
-        Attendee.checked_in_at,
-        User.name.label("by_name"),
-        User.email.label("by_email"),
-        Event.slug,
-        Event.timezone,
-    )
-    .join(Event, Event.id == Attendee.event_id)
-    .outerjoin(User, User.id == Attendee.checked_in_by_id)
-    .where(Attendee.token_hash == bindparam("digest"))
-)
-_REPLAY = (
-    select(CheckIn.result, CheckIn.attendee_id, Event.slug, Event.timezone)
-    .outerjoin(Event, Event.id == CheckIn.event_id)
-    .where(CheckIn.nonce == bindparam("nonce"))
-)
 
 
 class _Staff(NamedTuple):
@@ -261,19 +206,11 @@ def event_scope(slug: str) -> "_Scope | None":
 def _scan(digest: str | None, staff: _Staff, when: datetime, event: _Scope | None):
     """(result, attendee id, event id to log under) for one scan.
 
-    The scan first tries to claim the ticket: whoever's UPDATE still finds checked_in_at
-    NULL wins, and the database settles the race (PostgreSQL re-checks the WHERE after
-    the row lock; SQLite has one writer at a time). Only when nothing was claimed do we
-    look at why."""
+    The scan first tries to claim the ticket (fast_checkin.claim: the database settles
+    a race). Only when nothing was claimed do we look at why."""
     if digest is None:
         return _unknown(event), None, event.id if event else None
-    claim = {"digest": digest, "when": when, "staff_id": staff.id}
-    if event is not None:
-        claimed = (
-            db.session.connection().execute(_CLAIM_IN_EVENT, dict(claim, in_event=event.id)).first()
-        )
-    else:
-        claimed = db.session.connection().execute(_CLAIM, claim).first()
+    claimed = fast_checkin.claim(digest, when, staff.id, event.id if event else None)
     if claimed is not None:
         result = ScanResult(
             OK,
@@ -284,7 +221,7 @@ def _scan(digest: str | None, staff: _Staff, when: datetime, event: _Scope | Non
             event=claimed.slug,
         )
         return result, claimed.id, claimed.event_id
-    row = db.session.connection().execute(_TICKET, {"digest": digest}).first()
+    row = fast_checkin.ticket(digest)
     if row is None:
         return _unknown(event), None, event.id if event else None
     log_event = event.id if event else row.event_id
@@ -301,6 +238,27 @@ def _scan(digest: str | None, staff: _Staff, when: datetime, event: _Scope | Non
         event=row.slug,
     )
     return result, row.id, row.event_id
+
+
+def mark_checked_in(attendee: Attendee, now: datetime, device: str = "poster") -> bool:
+    """The poster sign-in's check-in (the attendee flushed, with their ticket's hash):
+    the same claim as a scan, so the ticket is checked in at most once whichever comes
+    first; logged as a CheckIn row with a server-made nonce. True when this call checked
+    them in."""
+    done = fast_checkin.claim(attendee.token_hash, now, staff_id=None) is not None
+    db.session.add(
+        CheckIn(
+            nonce="signin-" + new_token(),
+            event_id=attendee.event_id,
+            attendee_id=attendee.id,
+            device=device,
+            result=OK if done else ALREADY,
+            scanned_at=now,
+            created_at=now,
+        )
+    )
+    db.session.refresh(attendee, ["checked_in_at", "checked_in_by_id"])
+    return done
 
 
 def _unknown(event: _Scope | None, reason: str = "") -> ScanResult:
@@ -323,7 +281,7 @@ def _checked_in(attendee_id: int) -> tuple[datetime | None, str | None]:
 
 def replayed(nonce: str) -> ScanResult | None:
     """The answer first given for this nonce, or None if it is new."""
-    got = db.session.connection().execute(_REPLAY, {"nonce": nonce}).first()
+    got = fast_checkin.first_answer(nonce)
     if got is None:
         return None
     out = ScanResult(got.result, event=got.slug, replayed=True)

@@ -24,8 +24,8 @@ from wtforms.validators import (
 from petitions.core.forms import PersonForm, strip, waitlist_number
 from petitions.core.timezones import BadLocalTime, local_to_utc, valid_timezone
 from petitions.petition.lifecycle import RETENTION_MAX
+from petitions.rallies.events import slug_taken
 from petitions.rallies.mail import parse_reminder_hours
-from petitions.rallies.services import slug_taken
 
 PHONE_RE = re.compile(r"^\+?[0-9 ().\-]{7,25}$")
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -69,7 +69,7 @@ class AttendForm(PersonForm):
         )
 
     def attendee(self) -> dict:
-        """What services.rallies.rsvp / sign_in take about the person."""
+        """What rallies.rsvp.rsvp / sign_in take about the person."""
         return dict(
             given_name=self.given_name.data,
             family_name=self.family_name.data,

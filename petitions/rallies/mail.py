@@ -27,7 +27,7 @@ from petitions.models import Attendee, Event, EventStatus, Mailing, MailingKind,
 from petitions.models.base import utcnow
 from petitions.petition import signing
 from petitions.rallies import tickets
-from petitions.rallies.services import RsvpResult
+from petitions.rallies.rsvp import RsvpResult
 
 MAX_REMINDER_HOURS = 14 * 24
 # What an attendee acts on: a change to any of these is worth a notice.

@@ -31,8 +31,10 @@ from petitions.mail import mailings
 from petitions.models import Attendee, Event, EventStatus, Petition
 from petitions.models.base import utcnow
 from petitions.operations import retention
+from petitions.rallies import events as rally_events
 from petitions.rallies import mail as rally_mail
-from petitions.rallies import services as rallies
+from petitions.rallies import rsvp as rsvps
+from petitions.rallies import stats as rally_stats
 from petitions.rallies.dates import when_text
 from petitions.rallies.forms import EventForm
 from petitions.rallies.mail import signin_url
@@ -95,7 +97,7 @@ def new():
     if request.method == "GET":
         form.timezone.data = current_app.config["DEFAULT_TIMEZONE"]
     if form.validate_on_submit():
-        event = rallies.create_event(
+        event = rally_events.create_event(
             name=form.name.data, slug=form.slug.data, starts_at=form.starts_utc
         )
         _apply(form, event)
@@ -155,7 +157,7 @@ def cancel(slug: str):
 @organizer_required
 def rotate_key(slug: str):
     event = event_or_404(slug)
-    rallies.rotate_signin_key(event)
+    rally_events.rotate_signin_key(event)
     db.session.commit()
     flash("New sign-in key: posters printed before now no longer work. Print new ones.", "ok")
     return redirect(url_for(".dashboard", slug=event.slug))
@@ -168,7 +170,7 @@ def revoke(slug: str, attendee_id: int):
     attendee = db.session.get(Attendee, attendee_id)
     if attendee is None or attendee.event_id != event.id:
         abort(404)
-    rallies.revoke(attendee)
+    rsvps.revoke(attendee)
     db.session.commit()
     flash(f"Ticket of {attendee.name} revoked.", "ok")
     return redirect(url_for(".dashboard", slug=event.slug))
@@ -178,9 +180,9 @@ def revoke(slug: str, attendee_id: int):
 @staff_required
 def dashboard(slug: str):
     event = event_or_404(slug)
-    stats = rallies.stats(event)
+    stats = rally_stats.stats(event)
     q = (request.args.get("q") or "")[:100]
-    people = rallies.attendees(
+    people = rally_stats.attendees(
         event, q, limit=ATTENDEE_PAGE + 1, by_email=current_user.can_organize
     )
     return render_template(
@@ -208,7 +210,7 @@ def _chart(stats):
 @staff_required
 def stats_json(slug: str):
     event = event_or_404(slug)
-    stats = rallies.stats(event)
+    stats = rally_stats.stats(event)
     return jsonify(**stats.as_dict(), chart_svg=str(_chart(stats)), updated_at=iso_utc(utcnow()))
 
 
@@ -244,13 +246,13 @@ def poster(slug: str):
 @organizer_required
 def attendees_csv(slug: str):
     event = event_or_404(slug)
-    count = rallies.attendee_count(event)
+    count = rally_stats.attendee_count(event)
     log_export(current_user, "attendees", event.slug, count, petition=event.petition_id)
     db.session.commit()
-    rows = rallies.export_rows(event)
+    rows = rally_stats.export_rows(event)
     stamp = utcnow().strftime("%Y%m%d-%H%M")
     return Response(
-        stream_with_context(csv_lines(rallies.EXPORT_HEADER, rows)),
+        stream_with_context(csv_lines(rally_stats.EXPORT_HEADER, rows)),
         mimetype="text/csv",
         headers={
             "Content-Disposition": f'attachment; filename="{event.slug}-attendees-{stamp}.csv"'

@@ -31,12 +31,14 @@ from petitions.core.urls import share_url
 from petitions.models import Event, EventStatus
 from petitions.petition.signing import SignStatus
 from petitions.rallies import checkin
+from petitions.rallies import events as rally_events
 from petitions.rallies import mail as rally_mail
-from petitions.rallies import services as rallies
+from petitions.rallies import rsvp as rsvps
+from petitions.rallies.calendar import ics
 from petitions.rallies.dates import local_time, when_text
 from petitions.rallies.forms import AttendForm
+from petitions.rallies.rsvp import RsvpStatus
 from petitions.rallies.scanner_forms import TicketCheckInForm
-from petitions.rallies.services import RsvpStatus
 
 bp = Blueprint("events", __name__)
 
@@ -78,12 +80,12 @@ def _load_public(slug: str) -> Event:
     return event
 
 
-def _after_sign(result: rallies.RsvpResult) -> None:
+def _after_sign(result: rsvps.RsvpResult) -> None:
     """Mail the confirm link when the linked petition was signed with the RSVP."""
     rally_mail.send_signature_confirmation(result, str(get_locale() or "en"))
 
 
-def _sign_message(result: rallies.RsvpResult) -> None:
+def _sign_message(result: rsvps.RsvpResult) -> None:
     messages = {
         SignStatus.SIGNED: _("Thank you: you also signed the petition."),
         SignStatus.PENDING: _("Please confirm your signature with the link we emailed you."),
@@ -111,17 +113,17 @@ def _sent(event: Event, sent_ok: bool):
 @limiter.limit(_rsvp_limit, exempt_when=_is_not_post)
 def event_page(slug: str):
     event = _load_public(slug)
-    state = rallies.rsvp_state(event)
+    state = rally_events.rsvp_state(event)
     form = AttendForm(event=event)
     if request.method == "POST":
         if state not in ("open", "full"):
             return _event_page(event, state, form, 409)
         if not form.validate_on_submit():
             return _event_page(event, state, form, 400)
-        result = rallies.rsvp(event, language=current_language(), **form.attendee())
+        result = rsvps.rsvp(event, language=current_language(), **form.attendee())
         if result.status in (RsvpStatus.FULL, RsvpStatus.CLOSED):
             db.session.rollback()
-            return _event_page(event, rallies.rsvp_state(event), form, 409)
+            return _event_page(event, rally_events.rsvp_state(event), form, 409)
         if result.status == RsvpStatus.REVOKED:
             db.session.rollback()
             flash(_("This RSVP was cancelled by the organizers. Please contact them."), "error")
@@ -146,7 +148,7 @@ def _event_page(event: Event, state: str, form: AttendForm, status: int = 200):
             event=event,
             state=state,
             form=form,
-            map_url=rallies.map_url(event),
+            map_url=rally_events.map_url(event),
             preview=event.status == EventStatus.DRAFT,
         ),
         status,
@@ -174,9 +176,7 @@ def event_ics(slug: str):
         url,
     ]
     host = url.split("/")[2] if "://" in url else "petitions.local"
-    body = rallies.ics(
-        event, url, "\n\n".join(p for p in parts if p), host, name=localized(event, "name")
-    )
+    body = ics(event, url, "\n\n".join(p for p in parts if p), host, name=localized(event, "name"))
     return Response(
         body,
         mimetype="text/calendar",
@@ -198,25 +198,25 @@ def signin(slug: str, key: str):
     event = event_or_404(slug)
     if event.status == EventStatus.DRAFT:
         abort(404)
-    if not rallies.signin_key_matches(event, key):
+    if not rally_events.signin_key_matches(event, key):
         return render_template("rallies/outdated.html", event=event), 410
-    state = rallies.signin_state(event)
+    state = rally_events.signin_state(event)
     form = AttendForm(event=event)
     if request.method == "POST":
         if state != "open":
             return _signin_page(event, state, form, 409)
         if not form.validate_on_submit():
             return _signin_page(event, state, form, 400)
-        result = rallies.sign_in(event, language=current_language(), **form.attendee())
+        result = rsvps.sign_in(event, language=current_language(), **form.attendee())
         if result.status == RsvpStatus.CLOSED:
             db.session.rollback()
-            return _signin_page(event, rallies.signin_state(event), form, 409)
+            return _signin_page(event, rally_events.signin_state(event), form, 409)
         if result.status == RsvpStatus.REVOKED:
             db.session.rollback()
             flash(_("This RSVP was cancelled by the organizers. Please see the welcome table."))
             return redirect(url_for("events.signin", slug=event.slug, key=event.signin_key))
         attendee = result.attendee
-        own = attendee.walk_up or rallies.same_person(
+        own = attendee.walk_up or rsvps.same_person(
             attendee, form.given_name.data, form.family_name.data
         )
         db.session.commit()
@@ -257,7 +257,7 @@ def ticket(token: str):
     POST: that button (staff only): a phone's own camera app as the scanner."""
     if request.method == "POST":
         return _check_in(token)
-    attendee = rallies.find_by_token(token)
+    attendee = rsvps.find_by_token(token)
     if attendee is None:
         return render_template("rallies/unknown_ticket.html"), 404
     canonical = normalize_token(token)
@@ -273,7 +273,7 @@ def ticket(token: str):
         token=token,
         ticket_url=url,
         qr_svg=qr.svg(url, label=_("Your ticket QR code")),
-        map_url=rallies.map_url(event),
+        map_url=rally_events.map_url(event),
         # The nonce makes a double tap on "Check in" count once.
         checkin_form=TicketCheckInForm(formdata=None, nonce=uuid.uuid4().hex) if staff else None,
     )

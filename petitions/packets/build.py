@@ -1,33 +1,25 @@
-"""Delivery packets: what goes into one (from the database) and the record of each.
+"""Building a delivery packet: what goes into one, read from the database.
 
 `plan_packet` turns a request (petition, official, scope, paper, sort) into a
-`pdf.packet.PacketDocument` whose signature rows are streamed from the database when
-drawn; `generate_packet` renders it to a file object, hashing as it writes;
-`record_packet` stores who, when, what and the SHA-256.
+`pdf.PacketDocument` whose signature rows are streamed from the database when
+drawn; `generate_packet` renders it to a file object, hashing as it writes
+(packets.storage keeps the file and its record).
 """
 
 from __future__ import annotations
 
 import hashlib
-import html
-import re
-import secrets
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
-import nh3
-from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import case, func, select
 
 from petitions.core.extensions import db
-from petitions.core.text import clean_text
 from petitions.core.timezones import utc_to_local, zone
 from petitions.models import ROLE_LABELS, Attendee, Event, Petition, Signature
-from petitions.models.base import utcnow
 from petitions.models.official import Official
 from petitions.models.packet import (
     SCOPE_COMBINED,
@@ -35,11 +27,10 @@ from petitions.models.packet import (
     SCOPE_EVERYONE,
     SORT_DATE,
     SORT_TOWN,
-    PacketRecord,
-    PacketSettings,
     StoryExclusion,
 )
 from petitions.packets import officials as officials_service
+from petitions.packets.letter import DEFAULT_LETTER, fill_letter, plain_text
 from petitions.packets.pdf import (
     PAPER,
     PacketDocument,
@@ -49,38 +40,9 @@ from petitions.packets.pdf import (
     Summary,
     render_packet,
 )
+from petitions.packets.settings import settings_for
+from petitions.packets.stories import consented_story
 from petitions.petition.counting import counted
-
-PLACEHOLDERS = {
-    "official": "whom the letter is addressed to, e.g. “Representative Ana Rivera”",
-    "title": "the petition's title",
-    "ask": "the petition's text",
-    "summary": "the petition's one-line summary",
-    "sponsors": "the sponsoring organizations",
-    "signers": "e.g. “1,234 of your constituents” or “1,234 people”",
-    "count": "the number of signatures in this packet",
-    "date": "today's date",
-}
-
-DEFAULT_LETTER = """Dear {official},
-
-On behalf of {sponsors}, we are delivering to you the petition “{title}”, signed by {signers}.
-
-{ask}
-
-The pages that follow give a summary of who signed, the words of signers who chose to share their stories, and the list of signatures with each signer's town and the date they signed.
-
-We would welcome the chance to meet with you and discuss what you can do.
-
-Respectfully,
-
-{sponsors}"""
-
-
-def clean_letter(text: str | None) -> str:
-    """The organizer's letter, tidied; the standard letter is stored as "" so it stays current."""
-    text = clean_text(text)
-    return "" if text == clean_text(DEFAULT_LETTER) else text
 
 
 class PacketError(ValueError):
@@ -105,92 +67,6 @@ class PacketRequest:
     def as_dict(self) -> dict:
         return dict(official_id=self.official_id, scope=self.scope, paper=self.paper,
                     sort_order=self.sort_order)  # fmt: skip
-
-
-# --- settings ----------------------------------------------------------------------------
-
-
-def settings_for(petition: Petition) -> PacketSettings:
-    """The petition's packet settings (not added to the session until changed)."""
-    s = db.session.get(PacketSettings, petition.id)
-    if s is None:
-        s = PacketSettings(petition_id=petition.id, cover_letter="", sort_order=SORT_TOWN,
-                           show_waitlist_numbers=False, delivered_note="")  # fmt: skip
-    return s
-
-
-def save_settings(petition: Petition, **values) -> PacketSettings:
-    s = settings_for(petition)
-    for k, v in values.items():
-        setattr(s, k, v)
-    db.session.add(s)
-    return s
-
-
-def set_delivered(petition: Petition, delivered: bool, user, note: str = "") -> PacketSettings:
-    s = settings_for(petition)
-    s.delivered_at = utcnow() if delivered else None
-    s.delivered_by_id = user.id if delivered and user else None
-    s.delivered_note = note[:300] if delivered else ""
-    db.session.add(s)
-    return s
-
-
-# --- stories -------------------------------------------------------------------------------
-
-
-def _consented_story():
-    """Consent to include a story: a comment, and consent to show the signer's name."""
-    return (func.length(func.trim(Signature.comment)) > 0) & Signature.show_name.is_(True)
-
-
-def stories_page(petition: Petition, page: int = 1, per_page: int = 50):
-    """Consented stories with their exclusion flag, for the organizer's review page."""
-    where = counted(petition.id) & _consented_story()
-    total = db.session.scalar(select(func.count(Signature.id)).where(where)) or 0
-    excluded = (
-        select(StoryExclusion.signature_id)
-        .where(StoryExclusion.petition_id == petition.id)
-        .scalar_subquery()
-    )
-    rows = db.session.execute(
-        select(Signature, Signature.id.in_(excluded).label("excluded"))
-        .where(where)
-        .order_by(Signature.created_at.desc(), Signature.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
-    return rows, total
-
-
-def set_story_excluded(petition: Petition, signature_id: int, excluded: bool) -> bool:
-    sig = db.session.scalar(
-        select(Signature).where(Signature.id == signature_id, Signature.petition_id == petition.id)
-    )
-    if sig is None:
-        return False
-    row = db.session.get(StoryExclusion, (petition.id, signature_id))
-    if excluded and row is None:
-        db.session.add(StoryExclusion(petition_id=petition.id, signature_id=signature_id))
-    elif not excluded and row is not None:
-        db.session.delete(row)
-    return True
-
-
-# --- building a packet -----------------------------------------------------------------
-
-
-def plain_text(body_html: str) -> str:
-    text = re.sub(r"(?i)<br\s*/?>|</li>", "\n", body_html or "")
-    text = re.sub(r"(?i)</(p|h2|h3|blockquote|ul|ol)>", "\n\n", text)
-    text = re.sub(r"(?i)<li[^>]*>", "• ", text)
-    text = html.unescape(nh3.clean(text, tags=set()))
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(line.strip() for line in text.split("\n"))).strip()
-
-
-def fill_letter(template: str, values: dict[str, str]) -> str:
-    """Replace known {placeholders}; anything else in braces is left as written."""
-    return re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), m.group(0)), template)
 
 
 def _sponsors_text(petition: Petition) -> str:
@@ -264,7 +140,7 @@ def _stories(petition: Petition, where) -> list[Story]:
     excluded = select(StoryExclusion.signature_id).where(StoryExclusion.petition_id == petition.id)
     rows = db.session.execute(
         select(Signature.given_name, Signature.family_name, Signature.town, Signature.comment)
-        .where(where, _consented_story(), Signature.id.not_in(excluded))
+        .where(where, consented_story(), Signature.id.not_in(excluded))
         .order_by(*_order(SORT_TOWN))
     )
     return [Story(f"{g} {f}".strip(), (t or "").strip(), c.strip()) for g, f, t, c in rows]
@@ -522,73 +398,3 @@ def generate_packet(petition: Petition, req: PacketRequest, out, progress=None, 
             show_waitlist_numbers=doc.show_waitlist_numbers,
             skipped=plan.skipped,
         )
-
-
-def packets_dir() -> Path:
-    path = Path(current_app.instance_path) / "packets"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def new_packet_path(petition: Petition) -> tuple[Path, str]:
-    """(absolute path, name relative to instance/packets/) for a packet file kept on the server."""
-    name = f"{petition.slug}-{utcnow():%Y%m%d-%H%M%S}-{secrets.token_hex(4)}.pdf"
-    return packets_dir() / name, name
-
-
-def stored_file(record: PacketRecord) -> Path | None:
-    if not record.downloadable:
-        return None
-    path = (packets_dir() / record.file_path).resolve()
-    if path.parent != packets_dir().resolve() or not path.is_file():
-        return None
-    return path
-
-
-def record_packet(petition: Petition, gen: GeneratedPacket, file_path: str, source: str,
-                  user=None) -> PacketRecord:  # fmt: skip
-    record = PacketRecord(
-        petition_id=petition.id,
-        official_id=gen.official_id,
-        addressed_to=gen.addressed_to,
-        scope=gen.scope,
-        filter_text=gen.filter_text,
-        sort_order=gen.sort_order,
-        paper=gen.paper,
-        show_waitlist_numbers=gen.show_waitlist_numbers,
-        signature_count=gen.result.rows,
-        page_count=gen.result.pages,
-        sha256=gen.sha256,
-        size_bytes=gen.size,
-        file_path=file_path,
-        source=source,
-        user_id=user.id if user is not None else None,
-    )
-    db.session.add(record)
-    return record
-
-
-def make_and_store(petition: Petition, req: PacketRequest, user=None, source="web",
-                   progress=None, total_cb=None) -> PacketRecord:  # fmt: skip
-    """Render into instance/packets/ and record it (the caller commits). On a PacketError
-    no file is left behind."""
-    path, name = new_packet_path(petition)
-    author = (user.name or user.email) if user is not None else ""
-    try:
-        with open(path, "wb") as f:
-            gen = generate_packet(petition, req, f, progress, total_cb, author=author)
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
-    return record_packet(petition, gen, name, source, user)
-
-
-def history(petition: Petition, limit: int = 50) -> list[PacketRecord]:
-    return list(
-        db.session.scalars(
-            select(PacketRecord)
-            .where(PacketRecord.petition_id == petition.id)
-            .order_by(PacketRecord.created_at.desc(), PacketRecord.id.desc())
-            .limit(limit)
-        )
-    )

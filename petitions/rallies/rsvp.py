@@ -1,0 +1,212 @@
+"""Rallies: RSVPs, the poster sign-in, personal tickets.
+
+No request objects in here: views pass plain values, and the caller commits once.
+Tickets are random tokens (core.tokens); only their SHA-256 is stored, so a
+lost ticket is never shown again but replaced by a fresh one (the old link then
+reads "unknown ticket").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Required, TypedDict, Unpack
+
+from sqlalchemy import select
+
+from petitions.core import waitlist
+from petitions.core.extensions import db
+from petitions.core.text import clean_line, name_key, normalize_email
+from petitions.core.tokens import is_well_formed, new_token, normalize_token, token_hash
+from petitions.models import Attendee, Event, Petition, Signature
+from petitions.models.base import utcnow
+from petitions.petition.signing import SignStatus, sign_petition
+from petitions.rallies import tickets
+from petitions.rallies.checkin import mark_checked_in
+from petitions.rallies.events import rsvp_count, rsvp_state, signin_state
+
+
+class RsvpStatus(StrEnum):
+    CREATED = "created"  # a new RSVP
+    DUPLICATE = "duplicate"  # RSVPed before under this email: a fresh ticket
+    FULL = "full"
+    CLOSED = "closed"  # RSVP or sign-in not open (draft, cancelled, over, too early)
+    REVOKED = "revoked"  # the organizers cancelled this person's ticket
+    CHECKED_IN = "checked_in"  # the poster sign-in checked them in
+    ALREADY = "already"  # the poster sign-in: checked in before
+
+
+@dataclass
+class RsvpResult:
+    status: RsvpStatus
+    attendee: Attendee | None = None
+    token: str | None = None  # the fresh ticket token, when one was issued
+    sign_status: SignStatus | None = None  # result of signing the linked petition, if asked
+    signature: Signature | None = None  # the Signature, when signing stored or found one
+
+    @property
+    def signed_petition(self) -> bool:
+        """The linked petition holds the person's signature: new, waiting for its
+        confirmation, or from before."""
+        return self.sign_status in (SignStatus.SIGNED, SignStatus.PENDING, SignStatus.DUPLICATE)
+
+
+class Person(TypedDict, total=False):
+    """What rsvp and sign_in take about the person (events.forms.AttendForm.attendee)."""
+
+    given_name: Required[str]
+    family_name: Required[str]
+    email: Required[str]
+    postal_code: Required[str]
+    phone: str
+    waitlist_number: int | None
+    language: str  # of the page they used ("en" when not given)
+
+
+def find_attendee(event: Event, email: str) -> Attendee | None:
+    return db.session.scalar(
+        select(Attendee).where(
+            Attendee.event_id == event.id, Attendee.email_key == normalize_email(email)
+        )
+    )
+
+
+def find_by_token(token: str) -> Attendee | None:
+    """The attendee holding this ticket, or None for unknown, malformed and revoked tokens."""
+    token = normalize_token(token)
+    if not is_well_formed(token):
+        return None
+    attendee = db.session.scalar(select(Attendee).where(Attendee.token_hash == token_hash(token)))
+    if attendee is None or attendee.revoked:
+        return None
+    return attendee
+
+
+def reissue_ticket(attendee: Attendee) -> str:
+    """A fresh ticket token (the previous link stops working)."""
+    token = new_token()
+    attendee.token_hash = token_hash(token)
+    attendee.ticket_sealed = tickets.seal(token)
+    return token
+
+
+def full_name(given_name: str, family_name: str) -> str:
+    return clean_line(f"{clean_line(given_name)} {clean_line(family_name)}")
+
+
+def same_person(attendee: Attendee, given_name: str, family_name: str) -> bool:
+    return name_key(attendee.name, "").strip() == name_key(given_name, family_name).strip()
+
+
+def _lock_event(event: Event) -> None:
+    """Serialize RSVPs per event (PostgreSQL row lock; SQLite already holds its write lock)."""
+    db.session.execute(select(Event.id).where(Event.id == event.id).with_for_update())
+
+
+def rsvp(
+    event: Event, *, sign: bool = False, now: datetime | None = None, **person: Unpack[Person]
+) -> RsvpResult:
+    now = now or utcnow()
+    state = rsvp_state(event, now)
+    if state not in ("open", "full"):
+        return RsvpResult(RsvpStatus.CLOSED)
+    _lock_event(event)
+    existing = find_attendee(event, person["email"])
+    if existing is not None:
+        if existing.revoked:
+            return RsvpResult(RsvpStatus.REVOKED, existing)
+        # Never show someone else's ticket: the fresh link goes to the address on the RSVP.
+        return RsvpResult(RsvpStatus.DUPLICATE, existing, reissue_ticket(existing))
+    if event.capacity is not None and rsvp_count(event) >= event.capacity:
+        return RsvpResult(RsvpStatus.FULL)
+    attendee, token = _new_attendee(event, person, now)
+    db.session.flush()
+    result = RsvpResult(RsvpStatus.CREATED, attendee, token)
+    if sign:
+        _sign(result, event, person, source="online")
+    return result
+
+
+def sign_in(
+    event: Event, *, sign: bool = False, now: datetime | None = None, **person: Unpack[Person]
+) -> RsvpResult:
+    """The poster's "I'm here": check in an RSVP matched by email, or record a walk-up.
+
+    status: checked_in (new check-in), already (was checked in before), revoked, closed.
+    A fresh ticket token is issued either way (only hashes are stored)."""
+    now = now or utcnow()
+    if signin_state(event, now) != "open":
+        return RsvpResult(RsvpStatus.CLOSED)
+    _lock_event(event)
+    attendee = find_attendee(event, person["email"])
+    if attendee is not None and attendee.revoked:
+        return RsvpResult(RsvpStatus.REVOKED, attendee)
+    if attendee is None:
+        attendee, token = _new_attendee(event, person, now)
+        attendee.walk_up = True
+    else:
+        token = reissue_ticket(attendee)
+        phone, number = person.get("phone", ""), person.get("waitlist_number")
+        if phone and not attendee.phone:
+            attendee.phone = clean_line(phone)[:40]
+        if number is not None and attendee.waitlist_number is None:
+            attendee.waitlist_number = number
+    db.session.flush()
+    status = RsvpStatus.CHECKED_IN if mark_checked_in(attendee, now) else RsvpStatus.ALREADY
+    result = RsvpResult(status, attendee, token)
+    if sign:
+        _sign(result, event, person, source="rally")
+    return result
+
+
+def _new_attendee(event: Event, person: Person, now: datetime) -> tuple[Attendee, str]:
+    """A new attendee in the session, with the clear token of their ticket (only its
+    hash is stored)."""
+    token = new_token()
+    attendee = Attendee(
+        event_id=event.id,
+        token_hash=token_hash(token),
+        ticket_sealed=tickets.seal(token),
+        name=full_name(person["given_name"], person["family_name"])[:200],
+        email=person["email"].strip()[:254],
+        email_key=normalize_email(person["email"])[:254],
+        phone=clean_line(person.get("phone", ""))[:40],
+        postal_code=clean_line(person["postal_code"])[:10],
+        waitlist_number=person.get("waitlist_number"),
+        language=person.get("language") or "en",
+        created_at=now,
+    )
+    db.session.add(attendee)
+    return attendee, token
+
+
+def _sign(result: RsvpResult, event: Event, person: Person, source: str) -> None:
+    """Sign the linked petition (services.signing) and note it on the result; marks the
+    attendee when the petition holds their signature. A waitlist number the petition does
+    not ask for, or outside its range, is left out of the signature."""
+    petition: Petition | None = event.petition
+    if petition is None:
+        return
+    number = person.get("waitlist_number")
+    lo, hi = petition.waitlist_min, petition.waitlist_max
+    if number is not None and not (petition.ask_waitlist and waitlist.in_range(number, lo, hi)):
+        number = None
+    signed = sign_petition(
+        petition,
+        given_name=person["given_name"],
+        family_name=person["family_name"],
+        email=person["email"],
+        postal_code=person["postal_code"],
+        waitlist_number=number,
+        language=person.get("language") or "en",
+        source=source,
+    )
+    result.sign_status, result.signature = signed.status, signed.signature
+    if result.signed_petition:
+        result.attendee.signed_petition = True
+        db.session.flush()
+
+
+def revoke(attendee: Attendee) -> None:
+    attendee.revoked = True

@@ -1,0 +1,159 @@
+"""Rallies: the organizer's dashboard numbers, check-ins over time, the attendee list
+and its CSV export."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+
+from petitions.core.extensions import db
+from petitions.core.text import clean_line
+from petitions.core.timezones import utc_to_local, zone
+from petitions.models import Attendee, Event
+
+BUCKET = timedelta(minutes=5)
+MAX_BUCKETS = 96  # 8 hours of 5-minute bars
+
+
+@dataclass
+class Stats:
+    rsvps: int
+    checked_in: int
+    walk_ups: int
+    signed_at_signin: int
+    signed_petition: int
+    capacity: int | None
+    series: list[tuple[str, int]]
+
+    def as_dict(self) -> dict:
+        return {
+            "rsvps": self.rsvps,
+            "checked_in": self.checked_in,
+            "walk_ups": self.walk_ups,
+            "signed_at_signin": self.signed_at_signin,
+            "signed_petition": self.signed_petition,
+            "capacity": self.capacity,
+        }
+
+
+def stats(event: Event) -> Stats:
+    live = (Attendee.event_id == event.id, Attendee.revoked.is_(False))
+    row = db.session.execute(
+        select(
+            func.count(Attendee.id).filter(Attendee.walk_up.is_(False)),
+            func.count(Attendee.checked_in_at),
+            func.count(Attendee.id).filter(Attendee.walk_up.is_(True)),
+            func.count(Attendee.id).filter(
+                Attendee.checked_in_at.is_not(None), Attendee.signed_petition.is_(True)
+            ),
+            func.count(Attendee.id).filter(Attendee.signed_petition.is_(True)),
+        ).where(*live)
+    ).one()
+    times = db.session.scalars(
+        select(Attendee.checked_in_at)
+        .where(*live, Attendee.checked_in_at.is_not(None))
+        .order_by(Attendee.checked_in_at)
+    ).all()
+    return Stats(*row, capacity=event.capacity, series=checkin_series(event, times))
+
+
+def _floor(t: datetime) -> datetime:
+    return t.replace(minute=t.minute - t.minute % 5, second=0, microsecond=0)
+
+
+def checkin_series(event: Event, times: list[datetime]) -> list[tuple[str, int]]:
+    """Check-ins per 5 minutes, labelled in the event's local time."""
+    if times:
+        first, last = _floor(times[0]), _floor(times[-1])
+    else:
+        first = _floor(event.starts_at - timedelta(minutes=30))
+        last = first + timedelta(hours=2)
+    n = int((last - first) / BUCKET) + 1
+    if n > MAX_BUCKETS:
+        first = last - BUCKET * (MAX_BUCKETS - 1)
+        n = MAX_BUCKETS
+    counts = [0] * n
+    for t in times:
+        i = int((t - first) / BUCKET)
+        if 0 <= i < n:
+            counts[i] += 1
+    tz = zone(event.timezone)
+    return [
+        (utc_to_local(first + BUCKET * i, tz).strftime("%H:%M"), c) for i, c in enumerate(counts)
+    ]
+
+
+def attendees(event: Event, query: str = "", limit: int | None = None, by_email: bool = True):
+    """Attendees by name; search by name (and email, for those allowed to see emails)."""
+    q = select(Attendee).where(Attendee.event_id == event.id)
+    query = clean_line(query)
+    if query:
+        match = Attendee.name.icontains(query, autoescape=True)
+        if by_email:
+            match = match | Attendee.email_key.icontains(query, autoescape=True)
+        q = q.where(match)
+    q = q.order_by(Attendee.name, Attendee.id)
+    if limit:
+        q = q.limit(limit)
+    return db.session.scalars(q).all()
+
+
+EXPORT_HEADER = [
+    "name",
+    "email",
+    "phone",
+    "postal_code",
+    "waitlist_number",
+    "kind",
+    "signed_petition",
+    "rsvp_at",
+    "checked_in_at",
+    "ticket",
+]
+
+
+def export_rows(event: Event) -> Iterator[list]:
+    tz = event.timezone
+
+    def local(t):
+        return utc_to_local(t, tz).strftime("%Y-%m-%d %H:%M") if t else ""
+
+    rows = db.session.execute(
+        select(
+            Attendee.name,
+            Attendee.email,
+            Attendee.phone,
+            Attendee.postal_code,
+            Attendee.waitlist_number,
+            Attendee.walk_up,
+            Attendee.signed_petition,
+            Attendee.created_at,
+            Attendee.checked_in_at,
+            Attendee.revoked,
+        )
+        .where(Attendee.event_id == event.id)
+        .order_by(Attendee.id)
+        .execution_options(yield_per=1000)
+    )
+    for r in rows:
+        yield [
+            r.name,
+            r.email,
+            r.phone,
+            r.postal_code,
+            r.waitlist_number,
+            "walk-up" if r.walk_up else "rsvp",
+            "yes" if r.signed_petition else "no",
+            local(r.created_at),
+            local(r.checked_in_at),
+            "revoked" if r.revoked else "valid",
+        ]
+
+
+def attendee_count(event: Event) -> int:
+    return (
+        db.session.scalar(select(func.count(Attendee.id)).where(Attendee.event_id == event.id)) or 0
+    )
