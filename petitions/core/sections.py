@@ -32,8 +32,6 @@ def register(
 ) -> None:
     """Put `template` in `slot` on this app's pages, among the others by `order`."""
     entries = app.extensions.setdefault(EXTENSION, {}).setdefault(slot, [])
-    if any(s.template == template for s in entries):
-        return  # a blueprint registered twice (another name or prefix) draws its section once
     entries.append(Section(template, order, when))
     entries.sort(key=lambda s: s.order)
 
@@ -46,7 +44,7 @@ def add(
     order: int = 50,
     when: Callable[[], bool] | None = None,
 ) -> None:
-    """Register the section when `bp` is registered on an app."""
+    """Register the section when `bp` is first registered on an app."""
     bp.record_once(lambda state: register(state.app, slot, template, order=order, when=when))
 
 
