@@ -10,6 +10,7 @@ from petitions.core import (
     database,  # noqa: F401  (its engine events tune SQLite)
     paths,
     request_log,
+    sections,
 )
 from petitions.core.assets import fingerprint_static
 from petitions.core.config import DEFAULT_SECRET_KEY, Defaults, env_overrides
@@ -88,6 +89,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     limiter.init_app(app)
     cache.init_app(app)
+    sections.init_app(app)  # sections("slot") in templates; the parts fill the slots
 
     from petitions import models  # noqa: F401  (register the models with the metadata)
 

@@ -20,7 +20,7 @@ from petitions.core.audit import record
 from petitions.core.extensions import db
 from petitions.models import AuditAction
 from petitions.operations.cli import backup_command, restore_command, retention_cli
-from petitions.operations.demo import load_demo
+from petitions.operations.demo import load_demo, load_first_look
 from petitions.packets.cli import packet_command
 from petitions.updates.cli import mail_cli, updates_cli
 
@@ -64,7 +64,8 @@ def users_deactivate(email):
 
 @click.command("bootstrap")
 def bootstrap():
-    """On an empty database: an admin with a random password (printed once) and demo data."""
+    """On an empty database: an admin with a random password (printed once) and the demo,
+    with a few hundred signatures, RSVPs and check-ins to look at."""
     if user_count():
         click.echo("Accounts exist already; nothing to do.")
         return
@@ -75,7 +76,7 @@ def bootstrap():
     click.echo(f"  email:    {user.email}")
     click.echo(f"  password: {password}")
     click.echo("=" * 60)
-    click.echo(load_demo())
+    click.echo(load_first_look(by=user))
 
 
 @click.command("demo")

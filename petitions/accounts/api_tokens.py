@@ -7,10 +7,11 @@ from flask import abort, g, jsonify, request
 from flask_login import current_user
 from sqlalchemy import bindparam, select, update
 
+from petitions.core import audit
 from petitions.core.caching import forget, remember
 from petitions.core.extensions import csrf, db
 from petitions.core.tokens import new_token, token_hash
-from petitions.models import User
+from petitions.models import AuditAction, User
 from petitions.models.api_token import ApiToken
 from petitions.models.base import utcnow
 
@@ -18,13 +19,45 @@ TOKEN_PREFIX = "pt_"
 LAST_USED_GRANULARITY = timedelta(minutes=5)
 
 
-def create_api_token(user: User, name: str = "") -> tuple[ApiToken, str]:
-    """A new token for the user; the clear token is returned once and never stored."""
+def create_api_token(user: User, name: str = "", via: str = "") -> tuple[ApiToken, str]:
+    """A new token for the user, in the audit log; the clear token is returned once and
+    never stored. `via` notes where it was made when no one is logged in ("CLI")."""
     clear = TOKEN_PREFIX + new_token(32)
     row = ApiToken(user_id=user.id, name=name[:120], token_hash=token_hash(clear))
     db.session.add(row)
     db.session.flush()
+    audit.record(
+        AuditAction.API_TOKEN_CREATE,
+        object_type="api_token",
+        object_id=row.id,
+        detail=_detail(f"for {user.email}", row.name, via),
+    )
     return row, clear
+
+
+def revoke_api_token(row: ApiToken, via: str = "") -> bool:
+    """Revoke (in the session, in the audit log); False when it was revoked already. After
+    the commit, forget_token(row) refuses it at once."""
+    if row.revoked_at is not None:
+        return False
+    row.revoked_at = utcnow()
+    audit.record(
+        AuditAction.API_TOKEN_REVOKE,
+        object_type="api_token",
+        object_id=row.id,
+        detail=_detail(f"of {row.user.email}", row.name, via),
+    )
+    return True
+
+
+def _detail(*parts: str) -> str:
+    return "; ".join(p for p in parts if p)
+
+
+def all_api_tokens() -> list[tuple[ApiToken, str]]:
+    """Every token with its owner's email, oldest first (the secret is not stored)."""
+    query = select(ApiToken, User.email).join(User).order_by(ApiToken.id)
+    return [(t, email) for t, email in db.session.execute(query)]
 
 
 def _unauthorized(message: str):

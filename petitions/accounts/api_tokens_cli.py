@@ -1,14 +1,19 @@
-"""`flask --app wsgi api-tokens create|list|revoke`: tokens for scanner devices and scripts."""
+"""`flask --app wsgi api-tokens create|list|revoke`: tokens for scanner devices and scripts
+(the same as the admin's page /manage/api-tokens, and logged in the audit log alike)."""
 
 import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from petitions.accounts.api_tokens import create_api_token, forget_token
+from petitions.accounts.api_tokens import (
+    all_api_tokens,
+    create_api_token,
+    forget_token,
+    revoke_api_token,
+)
 from petitions.core.extensions import db
 from petitions.models import User
 from petitions.models.api_token import ApiToken
-from petitions.models.base import utcnow
 
 api_tokens_cli = AppGroup("api-tokens", help="API tokens for scanner devices and scripts.")
 
@@ -21,7 +26,7 @@ def create(email, name):
     user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None:
         raise click.ClickException(f"No account {email}.")
-    row, clear = create_api_token(user, name)
+    row, clear = create_api_token(user, name, via="CLI")
     db.session.commit()
     click.echo(f"Token {row.id} for {user.email} ({user.role}). Shown only this once:")
     click.echo(clear)
@@ -30,8 +35,7 @@ def create(email, name):
 @api_tokens_cli.command("list")
 def list_tokens():
     """All tokens: id, account, name, created, last used, revoked."""
-    rows = db.session.execute(select(ApiToken, User.email).join(User).order_by(ApiToken.id)).all()
-    for t, email in rows:
+    for t, email in all_api_tokens():
         state = f"revoked {t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else "active"
         used = f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "never"
         click.echo(
@@ -46,8 +50,7 @@ def revoke(token_id):
     row = db.session.get(ApiToken, token_id)
     if row is None:
         raise click.ClickException(f"No token {token_id}.")
-    if row.revoked_at is None:
-        row.revoked_at = utcnow()
+    if revoke_api_token(row, via="CLI"):
         db.session.commit()
         forget_token(row)
     click.echo(f"Token {token_id} revoked.")

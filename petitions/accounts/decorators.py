@@ -30,3 +30,12 @@ organizer_required = role_required(lambda u: u.can_organize)
 admin_required = role_required(lambda u: u.is_admin)
 # Anyone with an account (volunteers included): check-in.
 staff_required = role_required(lambda u: True)
+
+
+# The same roles, asked of whoever is looking (for sections other parts add to a page).
+def viewer_organizes() -> bool:
+    return current_user.is_authenticated and current_user.can_organize
+
+
+def viewer_is_admin() -> bool:
+    return current_user.is_authenticated and current_user.is_admin

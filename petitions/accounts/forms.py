@@ -57,3 +57,14 @@ class InviteForm(FlaskForm):
 
 class RoleForm(FlaskForm):
     role = SelectField("Role", choices=ROLE_CHOICES)
+
+
+class ApiTokenForm(FlaskForm):
+    """A new API token; `owners` are the (active) accounts it may act as."""
+
+    user_id = SelectField("Acts as", coerce=int, validate_choice=True)
+    name = StringField("What it is for", validators=[DataRequired(), Length(max=120)], default="")
+
+    def __init__(self, owners, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user_id.choices = [(u.id, f"{u.email} ({u.role})") for u in owners]

@@ -5,9 +5,15 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from petitions.accounts import services as accounts
-from petitions.accounts.api_tokens import forget_tokens_of
+from petitions.accounts.api_tokens import (
+    all_api_tokens,
+    create_api_token,
+    forget_token,
+    forget_tokens_of,
+    revoke_api_token,
+)
 from petitions.accounts.decorators import admin_required, organizer_required, staff_required
-from petitions.accounts.forms import InviteForm, RoleForm
+from petitions.accounts.forms import ApiTokenForm, InviteForm, RoleForm
 from petitions.accounts.mail import send_invitation
 from petitions.core import audit
 from petitions.core.extensions import db
@@ -15,6 +21,7 @@ from petitions.core.responses import form_page, no_store
 from petitions.core.timezones import utc_to_local
 from petitions.core.urls import public_url
 from petitions.models import AuditAction, Petition, Role, User
+from petitions.models.api_token import ApiToken
 from petitions.petition.dashboard import counted_by_petition
 
 bp = Blueprint("manage", __name__)
@@ -128,6 +135,48 @@ def resend_invite(user_id: int):
     db.session.commit()
     _invite_sent(user, token, again=True)
     return redirect(url_for("manage.users"))
+
+
+def _active_users() -> list[User]:
+    return db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.email)).all()
+
+
+@bp.route("/api-tokens", methods=["GET", "POST"])
+@admin_required
+def api_tokens():
+    """Tokens for scanner devices and scripts, as `flask api-tokens` makes them. A new
+    token's secret is in the answer to its POST only: never stored, never in a redirect."""
+    owners = _active_users()
+    form = ApiTokenForm(owners)
+    secret = None
+    if form.validate_on_submit():
+        owner = db.session.get(User, form.user_id.data)
+        _, secret = create_api_token(owner, form.name.data.strip())
+        db.session.commit()
+        form = ApiTokenForm(owners, formdata=None)  # an empty form for the next one
+    if not form.is_submitted() or secret:
+        form.user_id.data = current_user.id
+    return form_page(
+        "accounts/api_tokens.html",
+        form,
+        status=200 if secret else None,
+        tokens=all_api_tokens(),
+        secret=secret,
+        when=utc_to_local,
+    )
+
+
+@bp.post("/api-tokens/<int:token_id>/revoke")
+@admin_required
+def revoke_api_token_view(token_id: int):
+    row = db.session.get(ApiToken, token_id) if token_id < 2**31 else None
+    if row is None:
+        abort(404)
+    if revoke_api_token(row):
+        db.session.commit()
+        forget_token(row)
+        flash(f"Token {row.id} ({row.name or 'no name'}) revoked: it stops working at once.", "ok")
+    return redirect(url_for("manage.api_tokens"))
 
 
 def _day(name: str) -> date | None:

@@ -16,10 +16,11 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from petitions.accounts.decorators import organizer_required
+from petitions.accounts.decorators import organizer_required, viewer_organizes
 from petitions.badges import services as svc
 from petitions.badges.forms import DesignForm, SheetForm
 from petitions.badges.pdf import render
+from petitions.core import sections
 from petitions.core.content import localized
 from petitions.core.extensions import db
 from petitions.core.i18n import select_locale
@@ -30,6 +31,12 @@ from petitions.models.badge import BadgeSheet
 
 bp = Blueprint("badges", __name__)
 bp.after_request(no_store)  # personal badges and staff pages alike
+sections.add(bp, "manage_nav", "badges/_manage_nav.html", order=30, when=viewer_organizes)
+sections.add(
+    bp, "petition_dashboard", "badges/_petition_panel.html", order=20, when=viewer_organizes
+)
+sections.add(bp, "signature_thanks", "badges/_signature_badge_link.html")
+sections.add(bp, "ticket", "badges/_ticket_badge_link.html")
 
 
 def _pdf_response(buf: io.BytesIO, filename: str):

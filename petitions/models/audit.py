@@ -39,6 +39,8 @@ class AuditAction(enum.StrEnum):
     RETENTION_RUN = "retention.run"
     BACKUP = "backup"
     UPDATE_SEND = "update.send"
+    API_TOKEN_CREATE = "api_token.create"
+    API_TOKEN_REVOKE = "api_token.revoke"
 
 
 class AuditEntry(db.Model):

@@ -17,8 +17,8 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from petitions.accounts.decorators import organizer_required
-from petitions.core import audit
+from petitions.accounts.decorators import organizer_required, viewer_organizes
+from petitions.core import audit, sections
 from petitions.core.errors import render_error
 from petitions.core.exports import log_export
 from petitions.core.extensions import db
@@ -47,6 +47,10 @@ from petitions.packets.forms import (
 
 bp = Blueprint("packets", __name__)
 bp.after_request(no_store)
+sections.add(bp, "manage_nav", "packets/_manage_nav.html", order=20, when=viewer_organizes)
+sections.add(
+    bp, "petition_dashboard", "packets/_petition_panel.html", order=10, when=viewer_organizes
+)
 
 
 def _back(default: str):

@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from petitions.accounts.decorators import organizer_required, staff_required
+from petitions.core import sections
 from petitions.core.extensions import csrf, db
 from petitions.core.loaders import petition_or_404
 from petitions.core.responses import form_page, no_store
@@ -43,6 +44,9 @@ from petitions.petition import counting
 
 bp = Blueprint("paper", __name__)
 bp.after_request(no_store)
+# One template for both: with a petition in scope it links to that petition's paper tools.
+sections.add(bp, "manage_nav", "paper/_manage_nav.html", order=40)
+sections.add(bp, "petition_actions", "paper/_manage_nav.html")
 
 
 @bp.get("/paper")

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
+from typing import NamedTuple
 from urllib.parse import quote_plus
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 
 from petitions.core.extensions import db
+from petitions.core.timezones import local_day_bounds, utc_to_local
 from petitions.core.tokens import is_well_formed, new_token, normalize_token
 from petitions.models import Attendee, Event, EventStatus
 from petitions.models.base import utcnow
@@ -56,6 +58,35 @@ def signin_key_matches(event: Event, key: str) -> bool:
 
 def event_end(event: Event) -> datetime:
     return event.ends_at or event.starts_at + DEFAULT_DURATION
+
+
+class ComingUp(NamedTuple):
+    event: Event
+    today: bool  # under way or starting today, on the event's own clock
+
+
+def coming_up(now: datetime | None = None, limit: int = 10) -> list[ComingUp]:
+    """Published events that have not ended yet, or ended earlier today, soonest first:
+    what a volunteer may be scanning tickets at."""
+    now = now or utcnow()
+    day_start = local_day_bounds(utc_to_local(now).date())[0]  # the site's today
+    ends_today_or_later = or_(
+        Event.ends_at >= day_start,
+        and_(Event.ends_at.is_(None), Event.starts_at >= day_start - DEFAULT_DURATION),
+    )
+    events = db.session.scalars(
+        select(Event)
+        .where(Event.status == EventStatus.PUBLISHED, ends_today_or_later)
+        .order_by(Event.starts_at, Event.id)
+        .limit(limit)
+    )
+    result = []
+    for event in events:
+        today = utc_to_local(now, event.timezone).date()
+        result.append(
+            ComingUp(event, utc_to_local(event.starts_at, event.timezone).date() <= today)
+        )
+    return result
 
 
 def rsvp_count(event: Event) -> int:

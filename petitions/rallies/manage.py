@@ -20,6 +20,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from petitions.accounts.decorators import organizer_required, staff_required
+from petitions.core import sections
 from petitions.core.charts import bar_chart_svg
 from petitions.core.exports import csv_lines, log_export
 from petitions.core.extensions import db
@@ -42,12 +43,20 @@ from petitions.rallies.poster import PAPER, PosterData, render_poster
 
 bp = Blueprint("manage_events", __name__)
 bp.after_request(no_store)
+sections.add(bp, "manage_nav", "rallies/_manage_nav.html", order=10)
+# Every role's landing page: today's and upcoming rallies, each with its scanner.
+sections.add(bp, "manage_index", "rallies/_coming_up.html", order=10)
 
 ATTENDEE_PAGE = 200  # rows on the dashboard list; the CSV has them all
 
 
 def _petitions():
     return db.session.scalars(select(Petition).order_by(Petition.created_at.desc())).all()
+
+
+@bp.app_template_global("rallies_coming_up")
+def coming_up():
+    return rally_events.coming_up()
 
 
 @bp.get("/")

@@ -19,7 +19,8 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import select
 
-from petitions.accounts.decorators import admin_required, organizer_required
+from petitions.accounts.decorators import admin_required, organizer_required, viewer_is_admin
+from petitions.core import sections
 from petitions.core.exports import csv_lines, log_export
 from petitions.core.extensions import db
 from petitions.core.loaders import petition_or_404
@@ -35,6 +36,7 @@ from petitions.updates.forms import SendForm, SuppressionImportForm, TestSendFor
 
 bp = Blueprint("manage_updates", __name__)
 bp.after_request(no_store)
+sections.add(bp, "admin_nav", "updates/_admin_nav.html", when=viewer_is_admin)
 
 
 def _update_or_404(petition, update_id: int) -> Update:
