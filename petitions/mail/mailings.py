@@ -10,8 +10,9 @@ due, make one mailing.
 Each delivery is marked sent in its own small commit right after the server accepted
 the message, so a kill can at most lose the mark of the one message in flight.
 
-Messages go over one SMTP connection per worker run (services.mail.Connection), at
-MAIL_RATE_PER_SECOND at most. No tracking: no pixels, no rewritten links.
+Messages go over one SMTP connection per worker run (petitions.mail.transport.Connection),
+at MAIL_RATE_PER_SECOND at most. No tracking: no pixels, no rewritten links. What each
+kind of mailing says comes from the part that sends it (petitions.mail.registry).
 
 Workers: with REDIS_URL the send is an RQ job on the "mail" queue, run by the
 deployment's worker class, which gives jobs their app (petitions.operations.worker:
@@ -39,7 +40,7 @@ from petitions.core.content import DEFAULT_LANGUAGE, LANGUAGES
 from petitions.core.extensions import db
 from petitions.core.text import normalize_email
 from petitions.core.tokens import new_token
-from petitions.mail.composer import composer_for
+from petitions.mail.registry import composer_for, queue_due
 from petitions.mail.transport import Connection
 from petitions.models import Delivery, DeliveryStatus, Mailing, MailingStatus, Suppression
 from petitions.models.base import utcnow
@@ -345,12 +346,11 @@ def progress(mailing: Mailing) -> dict:
 
 
 def run_due(now: datetime | None = None, clock: Clock | None = None) -> int:
-    """Start everything due at `now`: scheduled mailings, rally reminders, and sends whose
-    worker died. The number of mailings started. Idempotent: safe from several processes."""
-    from petitions.rallies.mail import queue_due_reminders
-
+    """Start everything due at `now`: scheduled mailings, the parts' due mail (rally
+    reminders), and sends whose worker died. The number of mailings started.
+    Idempotent: safe from several processes."""
     now = now or (clock.now() if clock is not None else utcnow())
-    queue_due_reminders(now)
+    queue_due(now)  # the parts' own due mail (rally reminders), queued as mailings
     db.session.commit()
     due = db.session.scalars(
         select(Mailing.id).where(

@@ -3,15 +3,16 @@ and the mail to everyone with an RSVP: reminders before the start, and a notice 
 time or place changes or the event is cancelled.
 
 The ticket and confirmation go out after the RSVP or sign-in is committed; sending
-failures are handled (and logged) by services.mail, and the caller learns of them from
-the False it returns. Reminders and notices are mailings (services.mailings): one
-delivery per attendee, in the language they RSVPed in, sent once."""
+failures are handled (and logged) by petitions.mail.transport, and the caller learns of
+them from the False it returns. Reminders and notices are mailings (petitions.mail.mailings):
+one delivery per attendee, in the language they RSVPed in, sent once. This part registers
+their composer and the due-reminder check with mail/ at app setup (init_app)."""
 
 import hashlib
 import json
 from datetime import datetime, timedelta
 
-from flask import render_template
+from flask import Flask, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -23,6 +24,7 @@ from petitions.core.urls import public_url, share_url
 from petitions.mail import mailings
 from petitions.mail import transport as mail
 from petitions.mail.composer import PLACEHOLDER, personal
+from petitions.mail.registry import register_composer, register_due
 from petitions.models import Attendee, Event, EventStatus, Mailing, MailingKind, MailingStatus
 from petitions.models.base import utcnow
 from petitions.petition import signing
@@ -34,6 +36,12 @@ MAX_REMINDER_HOURS = 14 * 24
 NOTICE_FIELDS = (
     "starts_at", "ends_at", "timezone", "place", "address", "meeting_point", "meeting_point_es",
 )  # fmt: skip
+
+
+def init_app(app: Flask) -> None:
+    for kind in (MailingKind.REMINDER, MailingKind.EVENT_CHANGED, MailingKind.EVENT_CANCELLED):
+        register_composer(app, kind, rally_composer)
+    register_due(app, queue_due_reminders)
 
 
 def ticket_url(token: str) -> str:

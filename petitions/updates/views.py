@@ -27,11 +27,11 @@ from petitions.core.responses import form_page, no_store
 from petitions.core.timezones import utc_to_local
 from petitions.core.tokens import new_token
 from petitions.mail import mailings, suppressions
-from petitions.mail.composer import render_update, update_message
 from petitions.mail.transport import send
 from petitions.models import Suppression, Update
 from petitions.updates import services as service
 from petitions.updates.forms import SendForm, SuppressionImportForm, TestSendForm, UpdateForm
+from petitions.updates.mail import render_update, update_message
 
 bp = Blueprint("manage_updates", __name__)
 bp.after_request(no_store)
