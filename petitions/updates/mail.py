@@ -12,12 +12,19 @@ from petitions.core.content import localized
 from petitions.core.text import html_to_text
 from petitions.core.urls import public_url
 from petitions.mail.composer import PLACEHOLDER, personal
+from petitions.mail.message import MailList
 from petitions.mail.registry import register_composer
 from petitions.models import Mailing, MailingKind, Update
 
 
 def init_app(app: Flask) -> None:
     register_composer(app, MailingKind.UPDATE, update_composer)
+
+
+def mail_list(update: Update, lang: str) -> MailList:
+    """Every update of one petition is one list: `<slug.updates.DOMAIN>`."""
+    petition = update.petition
+    return MailList(f"{petition.slug}.updates", str(localized(petition, "title", lang)))
 
 
 def render_update(update: Update, lang: str) -> tuple[str, str, str]:
@@ -43,18 +50,25 @@ def render_update(update: Update, lang: str) -> tuple[str, str, str]:
         )
 
 
-def update_message(update: Update, to: str, lang: str, token: str) -> EmailMessage:
+def update_message(update: Update, to: str, lang: str, token: str, name: str = "") -> EmailMessage:
     """One recipient's copy (the organizer's test send)."""
-    return personal(to, lang, token, render_update(update, lang))
+    return personal(
+        to, lang, token, render_update(update, lang), mail_list(update, lang), to_name=name
+    )
 
 
 def update_composer(mailing: Mailing):
     update = mailing.update
     cache: dict[str, tuple[str, str, str]] = {}
+    lists: dict[str, MailList] = {}
 
     def compose(row):
-        if row.language not in cache:
-            cache[row.language] = render_update(update, row.language)
-        return personal(row.email, row.language, row.unsubscribe_token, cache[row.language])
+        lang = row.language
+        if lang not in cache:
+            cache[lang] = render_update(update, lang)
+            lists[lang] = mail_list(update, lang)
+        return personal(
+            row.email, lang, row.unsubscribe_token, cache[lang], lists[lang], to_name=row.name
+        )
 
     return compose

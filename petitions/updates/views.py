@@ -173,7 +173,9 @@ def test_send(slug: str, update_id: int):
     form = TestSendForm()
     if not form.validate_on_submit():
         abort(400)
-    message = update_message(update, current_user.email, form.language.data, new_token())
+    message = update_message(
+        update, current_user.email, form.language.data, new_token(), name=current_user.name
+    )
     message.replace_header("Subject", f"[Test] {message['Subject']}")
     db.session.rollback()  # nothing open while the mail server is talked to
     if send(message):
