@@ -104,8 +104,9 @@ def baseline(n: int, port: int) -> dict:
 
     from petitions import create_app
     from petitions.core.extensions import db
-    from petitions.mail.composer import PLACEHOLDER, render_update
+    from petitions.mail.composer import PLACEHOLDER
     from petitions.operations.demo import ensure_demo_petition
+    from petitions.updates.mail import render_update
     from petitions.updates.services import UpdateData, create_update
 
     app = create_app()

@@ -114,9 +114,11 @@ def _register_blueprints(app: Flask) -> None:
     from petitions.petition.manage import bp as manage_petitions_bp
     from petitions.petition.views import bp as public_bp
     from petitions.rallies.api import bp as api_bp
+    from petitions.rallies.mail import init_app as init_rally_mail
     from petitions.rallies.manage import bp as manage_events_bp
     from petitions.rallies.scanner import bp as scanner_bp
     from petitions.rallies.views import bp as events_bp
+    from petitions.updates.mail import init_app as init_update_mail
     from petitions.updates.views import bp as manage_updates_bp
 
     app.register_blueprint(public_bp)
@@ -129,9 +131,11 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(scanner_bp)
     app.register_blueprint(events_bp)
+    init_rally_mail(app)
     app.register_blueprint(badges_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(manage_updates_bp, url_prefix="/manage")
+    init_update_mail(app)
     app.register_blueprint(unsubscribe_bp)
     register_error_handlers(app)
 

@@ -11,6 +11,7 @@ from petitions.core.extensions import db
 from petitions.models import AccountToken, AuditEntry, User
 from petitions.models.base import utcnow
 from tests.conftest import PASSWORD, csrf_from
+from tests.mail_helpers import addressee
 
 NEW_PASSWORD = "paper lanterns over hartford"
 LINK_RE = re.compile(r"http://localhost(/auth/(?:reset|invite)/[0-9A-Z]+)")
@@ -175,7 +176,7 @@ def test_forgot_password_mails_a_single_use_link(app, client, make_user, smtp_se
     stranger = app.test_client()
     r = _form(stranger, "/auth/forgot", email=user.email.upper())
     assert r.status_code == 200
-    assert len(smtp_server) == 1 and smtp_server[0]["To"] == user.email
+    assert len(smtp_server) == 1 and addressee(smtp_server[0]) == user.email
     link = _link(smtp_server[0])
 
     page = stranger.get(link)
@@ -211,7 +212,7 @@ def test_forgot_password_answers_the_same_for_every_address(app, make_user, smtp
     a = known.get_data(as_text=True).replace("known@example.org", "X")
     b = unknown.get_data(as_text=True).replace("other@example.org", "X")
     assert a == b
-    assert [m["To"] for m in smtp_server] == [user.email]
+    assert [addressee(m) for m in smtp_server] == [user.email]
 
 
 def test_forgot_password_is_rate_limited(app, client):
@@ -295,7 +296,7 @@ def test_admin_invites_and_the_invitee_sets_a_password(app, client, make_user, l
     rosa = db.session.scalar(select(User).where(User.email == "rosa@example.org"))
     assert rosa.invited and rosa.role == "organizer"
     assert "invited" in client.get("/manage/users").get_data(as_text=True)
-    assert smtp_server[0]["To"] == "rosa@example.org"
+    assert addressee(smtp_server[0]) == "rosa@example.org"
     link = _link(smtp_server[0])
 
     invitee = app.test_client()

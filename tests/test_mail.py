@@ -1,4 +1,5 @@
 import logging
+import re
 import socket
 
 import pytest
@@ -7,9 +8,15 @@ from sqlalchemy import func, select
 
 from petitions.core import qr
 from petitions.core.extensions import db
-from petitions.mail.transport import send_mail
+from petitions.mail.message import build_message
+from petitions.mail.transport import send
 from petitions.models import Attendee
 from tests.events_helpers import person
+from tests.mail_helpers import addressee
+
+
+def send_mail(to, subject, text, **options) -> bool:
+    return send(build_message(to, subject, text, language="en", **options))
 
 
 def test_mail_goes_over_smtp_with_inline_image(app, smtp_server):
@@ -22,9 +29,12 @@ def test_mail_goes_over_smtp_with_inline_image(app, smtp_server):
     )
     assert len(smtp_server) == 1
     msg = smtp_server[0]
-    assert msg["To"] == "ana@example.org" and msg["Subject"] == "Your ticket"
-    images = [p for p in msg.walk() if p.get_content_type() == "image/png"]
-    assert images and images[0]["Content-ID"] == "<qr>"
+    assert addressee(msg) == "ana@example.org" and msg["Subject"] == "Your ticket"
+    [image] = [p for p in msg.walk() if p.get_content_type() == "image/png"]
+    content_id = re.fullmatch(r"<(qr\.[0-9a-f]{16}@localhost)>", image["Content-ID"])
+    assert content_id, image["Content-ID"]  # RFC 2392: unique, left@right
+    html = msg.get_body(("html",)).get_content()
+    assert f'src="cid:{content_id.group(1)}"' in html and 'src="cid:qr"' not in html
 
 
 def test_mail_without_smtp_goes_to_outbox(app, tmp_path):

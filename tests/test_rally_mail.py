@@ -11,6 +11,7 @@ from petitions.core.extensions import db
 from petitions.mail import mailings
 from petitions.models import Mailing
 from tests.conftest import csrf_from
+from tests.mail_helpers import addressee
 
 START = datetime(2030, 3, 14, 15, 0)  # 11:00 AM in Hartford (EDT)
 
@@ -46,7 +47,7 @@ def test_reminders_go_out_at_their_time_once_in_each_language(
     due_at(START - timedelta(hours=25))
     assert smtp_server == []
     due_at(START - timedelta(hours=23))
-    mail = {m["To"]: m for m in smtp_server}
+    mail = {addressee(m): m for m in smtp_server}
     assert set(mail) == {"ana@example.org", "bo@example.org"}
     ana, bo = mail["ana@example.org"], mail["bo@example.org"]
     assert ana["Subject"] == "Recordatorio: Marcha al Capitolio"
@@ -72,7 +73,7 @@ def test_unsubscribed_attendees_get_no_reminder(make_event, make_attendee, smtp_
     suppress("ANA@example.org")
     db.session.commit()
     due_at(START - timedelta(hours=1))
-    assert [m["To"] for m in smtp_server] == ["bo@example.org"]
+    assert [addressee(m) for m in smtp_server] == ["bo@example.org"]
 
 
 def edit(client, event, **fields):
@@ -105,7 +106,7 @@ def test_a_moved_event_tells_everyone_once(
     edit(client, event)  # nothing an attendee acts on changed
     assert smtp_server == []
     edit(client, event, starts_at="2030-03-14T12:30", ends_at="2030-03-14T14:00")
-    mail = {m["To"]: m for m in smtp_server}
+    mail = {addressee(m): m for m in smtp_server}
     assert set(mail) == {"ana@example.org", "bo@example.org"}
     assert mail["ana@example.org"]["Subject"] == "Cambio: Marcha al Capitolio"
     assert "Cambió la hora" in text_of(mail["ana@example.org"])
@@ -163,7 +164,7 @@ def test_a_reminder_carries_the_attendees_own_ticket_qr(
     ticket_url = f"http://localhost/t/{token}"
     smtp_server.clear()
     due_at(START - timedelta(hours=23))
-    mail = {m["To"]: m for m in smtp_server}
+    mail = {addressee(m): m for m in smtp_server}
     lu, bo = mail["lu@example.org"], mail["bo@example.org"]
     assert ticket_url in text_of(lu) and "muestre su código QR" in text_of(lu)
     [png] = [p for p in lu.walk() if p.get_content_type() == "image/png"]

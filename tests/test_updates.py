@@ -19,6 +19,7 @@ from petitions.models import (
 )
 from petitions.models.base import utcnow
 from tests.conftest import csrf_from
+from tests.mail_helpers import addressee
 
 
 def new_update(client, petition, **fields):
@@ -44,7 +45,7 @@ def send(client, update_url, **fields):
 
 
 def by_recipient(received) -> dict:
-    return {m["To"]: m for m in received}
+    return {addressee(m): m for m in received}
 
 
 @pytest.fixture
@@ -86,7 +87,7 @@ def test_each_signer_gets_the_update_in_their_language(client, organizer, signer
 
 def test_opted_in_audience_only_reaches_those_who_asked(client, organizer, signers, smtp_server):
     send(client, new_update(client, signers, audience="opted_in"))
-    assert [m["To"] for m in smtp_server] == ["ana@example.org"]
+    assert [addressee(m) for m in smtp_server] == ["ana@example.org"]
 
 
 def test_a_double_clicked_send_sends_once(client, organizer, signers, smtp_server):
@@ -155,7 +156,7 @@ def test_one_click_unsubscribe_and_the_next_send_skips_the_address(
     assert again.status_code == 200 and "unsubscribed" in again.get_data(as_text=True)
     smtp_server.clear()
     send(client, new_update(client, signers, subject="Second news"))
-    assert [m["To"] for m in smtp_server] == ["ana@example.org"]
+    assert [addressee(m) for m in smtp_server] == ["ana@example.org"]
 
 
 def test_the_unsubscribe_link_asks_before_acting_on_get(client, organizer, signers, smtp_server):
@@ -191,7 +192,7 @@ def test_preview_in_each_language_and_a_test_to_yourself(client, organizer, sign
     assert client.get(f"{url}/preview/fr").status_code == 404
     token = csrf_from(client.get(url).get_data(as_text=True))
     client.post(f"{url}/test", data={"csrf_token": token, "language": "es"})
-    assert [m["To"] for m in smtp_server] == [organizer.email]
+    assert [addressee(m) for m in smtp_server] == [organizer.email]
     assert smtp_server[0]["Subject"] == "[Test] Entregamos la petición"
     assert db.session.scalar(select(func.count()).select_from(Mailing)) == 0
 
@@ -278,7 +279,7 @@ def test_a_restart_after_a_kill_resumes_without_double_sends(
     # ...and once it ran out (or an operator says the worker is dead), it resumes.
     result = runner.invoke(args=["mail", "resume", str(mailing_id), "--force"])
     assert result.exit_code == 0, result.output
-    recipients = sorted(m["To"] for m in smtp_server)
+    recipients = sorted(addressee(m) for m in smtp_server)
     assert recipients == sorted(f"p{i}@example.org" for i in range(12))
     db.session.rollback()
     statuses = db.session.scalars(
@@ -312,7 +313,7 @@ def test_admins_import_and_export_suppressions(client, make_user, login, signers
     export = client.get("/manage/suppressions.csv").get_data(as_text=True)
     assert "bo@example.org,bounced" in export
     send(client, new_update(client, signers))
-    assert [m["To"] for m in smtp_server] == ["ana@example.org"]
+    assert [addressee(m) for m in smtp_server] == ["ana@example.org"]
 
 
 @pytest.fixture
@@ -340,7 +341,7 @@ def test_with_redis_the_send_runs_on_an_rq_worker(
     send(client, url)  # a second click queues nothing more
     assert queue.count == 1
     SimpleWorker([queue], connection=redis_conn).work(burst=True)
-    assert sorted(m["To"] for m in smtp_server) == ["ana@example.org", "bo@example.org"]
+    assert sorted(addressee(m) for m in smtp_server) == ["ana@example.org", "bo@example.org"]
     progress = client.get(f"{url}/progress.json").get_json()
     assert progress["status"] == "sent" and progress["sent"] == 2 and progress["percent"] == 100
 

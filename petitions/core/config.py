@@ -80,6 +80,9 @@ class Defaults:
     MAIL_USERNAME = None
     MAIL_PASSWORD = None
     MAIL_SENDER = "Petitions <noreply@localhost>"
+    # Where replies go (e.g. "Hartford Parents United <hello@example.org>"), when the
+    # sender's address is one nobody reads; unset: no Reply-To.
+    MAIL_REPLY_TO = None
     OUTBOX_DIR = None  # default: instance/outbox/
     # Bulk mail (updates, rally reminders): messages per second at most (SMTP relays limit
     # senders; 0 = no limit), how long a silent worker keeps its send, how often the app

@@ -10,14 +10,17 @@ due, make one mailing.
 Each delivery is marked sent in its own small commit right after the server accepted
 the message, so a kill can at most lose the mark of the one message in flight.
 
-Messages go over one SMTP connection per worker run (services.mail.Connection), at
-MAIL_RATE_PER_SECOND at most. No tracking: no pixels, no rewritten links.
+Messages go over one SMTP connection per worker run (petitions.mail.transport.Connection),
+at MAIL_RATE_PER_SECOND at most. No tracking: no pixels, no rewritten links. What each
+kind of mailing says comes from the part that sends it (petitions.mail.registry).
 
-Workers: with REDIS_URL the send is an RQ job on the "mail" queue
-(`rq worker mail --with-scheduler --url "$REDIS_URL"`); without it, a thread in the
-app process. Scheduled mail (updates for later, reminders) is started by `run_due`,
-which the app calls about once a minute itself (`make run`), RQ's scheduler calls at
-the times it was given, and `flask --app wsgi mail due` runs from cron if wanted.
+Workers: with REDIS_URL the send is an RQ job on the "mail" queue, run by the
+deployment's worker class, which gives jobs their app (petitions.operations.worker:
+`rq worker --worker-class petitions.operations.worker.Worker mail --with-scheduler`);
+without it, a thread in the app process. Scheduled mail (updates for later, reminders)
+is started by `run_due`, which the app calls about once a minute itself (`make run`),
+RQ's scheduler calls at the times it was given, and `flask --app wsgi mail due` runs
+from cron if wanted.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from flask import current_app, has_app_context, has_request_context, request
+from flask import current_app, has_request_context, request
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -37,7 +40,7 @@ from petitions.core.content import DEFAULT_LANGUAGE, LANGUAGES
 from petitions.core.extensions import db
 from petitions.core.text import normalize_email
 from petitions.core.tokens import new_token
-from petitions.mail.composer import composer_for
+from petitions.mail.registry import composer_for, queue_due
 from petitions.mail.transport import Connection
 from petitions.models import Delivery, DeliveryStatus, Mailing, MailingStatus, Suppression
 from petitions.models.base import utcnow
@@ -144,7 +147,7 @@ def start(mailing_id: int) -> str:
     if redis_url := config.get("REDIS_URL"):
         try:
             _queue(redis_url).enqueue(
-                "petitions.mail.mailings.run_task",
+                "petitions.mail.mailings.run",
                 mailing_id,
                 job_id=f"mailing-{mailing_id}",  # the same send is never queued twice at once
                 job_timeout=24 * 3600,
@@ -196,36 +199,9 @@ def schedule_check(at: datetime) -> None:
     if not redis_url or current_app.config.get("MAIL_JOBS_INLINE"):
         return
     try:
-        _queue(redis_url).enqueue_at(at.replace(tzinfo=UTC), "petitions.mail.mailings.due_task")
+        _queue(redis_url).enqueue_at(at.replace(tzinfo=UTC), "petitions.mail.mailings.run_due")
     except Exception:
         log.exception("could not schedule a due-mail check on RQ")
-
-
-_worker_app = None
-
-
-def _in_worker_app(fn, *args):
-    """RQ entry points run inside an app context if there is one, else the worker's own app."""
-    global _worker_app
-    if has_app_context():
-        return fn(*args)
-    if _worker_app is None:
-        from petitions import create_app
-
-        _worker_app = create_app()
-    with _worker_app.app_context():
-        try:
-            return fn(*args)
-        finally:
-            db.session.remove()
-
-
-def run_task(mailing_id: int) -> str:
-    return _in_worker_app(run, mailing_id)
-
-
-def due_task() -> int:
-    return _in_worker_app(run_due)
 
 
 # --- sending ---------------------------------------------------------------------------
@@ -370,12 +346,11 @@ def progress(mailing: Mailing) -> dict:
 
 
 def run_due(now: datetime | None = None, clock: Clock | None = None) -> int:
-    """Start everything due at `now`: scheduled mailings, rally reminders, and sends whose
-    worker died. The number of mailings started. Idempotent: safe from several processes."""
-    from petitions.rallies.mail import queue_due_reminders
-
+    """Start everything due at `now`: scheduled mailings, the parts' due mail (rally
+    reminders), and sends whose worker died. The number of mailings started.
+    Idempotent: safe from several processes."""
     now = now or (clock.now() if clock is not None else utcnow())
-    queue_due_reminders(now)
+    queue_due(now)  # the parts' own due mail (rally reminders), queued as mailings
     db.session.commit()
     due = db.session.scalars(
         select(Mailing.id).where(

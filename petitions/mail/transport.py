@@ -1,4 +1,5 @@
 """Outgoing mail: SMTP when MAIL_SERVER is set, otherwise .eml files in instance/outbox/.
+Messages are made by petitions.mail.message.build_message.
 
 Sending never raises: a mail server that is down, refuses the login or the address, or
 an outbox that cannot be written is logged here, and the caller gets False. What was
@@ -9,50 +10,11 @@ import logging
 import smtplib
 import uuid
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid, parseaddr
 from pathlib import Path
 
 from flask import current_app
 
 log = logging.getLogger(__name__)
-
-
-def build_message(
-    to: str,
-    subject: str,
-    text: str,
-    html: str | None = None,
-    inline_images: dict[str, bytes] | None = None,
-    *,
-    language: str | None = None,
-    headers: dict[str, str] | None = None,
-) -> EmailMessage:
-    """A plain-text mail with an optional HTML part; inline_images maps a Content-ID
-    (referenced in the HTML as cid:<id>) to PNG bytes. `language` sets Content-Language;
-    `headers` adds others (List-Unsubscribe, ...)."""
-    msg = EmailMessage()
-    msg["From"] = current_app.config["MAIL_SENDER"]
-    msg["To"] = to
-    msg["Subject"] = subject
-    msg["Date"] = formatdate(localtime=False)
-    msg["Message-ID"] = make_msgid(domain=_msgid_domain())
-    for name, value in (headers or {}).items():
-        msg[name] = value
-    msg.set_content(text)
-    if html is not None:
-        msg.add_alternative(html, subtype="html")
-        html_part = msg.get_payload()[-1]
-        for cid, data in (inline_images or {}).items():
-            html_part.add_related(data, maintype="image", subtype="png", cid=f"<{cid}>")
-    if language:  # after the content: setting it clears Content-* headers
-        msg["Content-Language"] = language
-    return msg
-
-
-def _msgid_domain() -> str:
-    """The sender's domain, so Message-IDs look like the site's own."""
-    sender = parseaddr(current_app.config["MAIL_SENDER"])[1]
-    return sender.rpartition("@")[2] or "petitions.local"
 
 
 def _connect() -> smtplib.SMTP:
@@ -132,7 +94,3 @@ def send(msg: EmailMessage) -> bool:
     """Send (or file) one message on a connection of its own; False, logged, when that failed."""
     with Connection() as connection:
         return connection.send(msg)
-
-
-def send_mail(to, subject, text, html=None, inline_images=None) -> bool:
-    return send(build_message(to, subject, text, html, inline_images))

@@ -6,7 +6,8 @@ never through the session that is streaming the rows.
 
 Workers: `rq worker --url "$REDIS_URL" --worker-class petitions.operations.worker.Worker --name NAME
 packets` with the web app's environment (DATABASE_URL, ...) and the same instance/ folder:
-the packet file is written to instance/packets/. See deploy/petitions-worker.service.
+the packet file is written to instance/packets/. See deploy/petitions-worker.service. That
+worker class runs each job inside its app; a thread here runs it inside this one.
 A job whose worker died is retried (RETRIES) from the start, into a new file.
 """
 
@@ -17,7 +18,7 @@ import logging
 import threading
 import time
 
-from flask import current_app, has_app_context
+from flask import current_app
 from sqlalchemy import update
 
 from petitions.core.extensions import db
@@ -30,7 +31,7 @@ from petitions.packets.storage import make_and_store
 
 log = logging.getLogger(__name__)
 QUEUE_NAME = "packets"
-RETRIES = 2  # runs after the first, for a worker killed mid-job (petitions/worker.py)
+RETRIES = 2  # runs after the first, for a worker killed mid-job (operations/worker.py)
 _threads: list[threading.Thread] = []
 
 
@@ -62,7 +63,7 @@ def start_packet_job(petition: Petition, req: PacketRequest, user) -> int:
 
             queue = Queue(QUEUE_NAME, connection=Redis.from_url(redis_url))
             queue.enqueue(
-                "petitions.packets.jobs.run_packet_job_task",
+                "petitions.packets.jobs.run_packet_job",
                 job_id,
                 job_timeout=3600,
                 result_ttl=3600,
@@ -88,25 +89,6 @@ def _run_in_thread(app, job_id: int) -> None:
     with app.app_context():
         try:
             run_packet_job(job_id)
-        finally:
-            db.session.remove()
-
-
-_worker_app = None
-
-
-def run_packet_job_task(job_id: int) -> str:
-    """The RQ entry point: inside an app context if there is one, else in the worker's own app."""
-    global _worker_app
-    if has_app_context():
-        return run_packet_job(job_id)
-    if _worker_app is None:
-        from petitions import create_app
-
-        _worker_app = create_app()
-    with _worker_app.app_context():
-        try:
-            return run_packet_job(job_id)
         finally:
             db.session.remove()
 

@@ -28,7 +28,7 @@ from petitions.core.extensions import db
 from petitions.core.text import clean_line, clean_text, name_key, normalize_email
 from petitions.core.tokens import is_well_formed, new_token, normalize_token
 from petitions.core.urls import public_url, share_url
-from petitions.mail.transport import build_message
+from petitions.mail.message import build_message
 from petitions.models import ROLES, Petition, PetitionStatus, Signature
 from petitions.models.base import utcnow
 from petitions.petition import counting, fast_sign
@@ -276,4 +276,6 @@ def confirmation_message(signature: Signature, lang: str | None = None) -> Email
             subject = _("Thank you for signing: %(title)s", title=title)
         text = render_template("petition/mail/signature.txt", **context)
         html = render_template("petition/mail/signature.html", **context)
-    return build_message(signature.email, subject, text, html)
+    return build_message(
+        signature.email, subject, text, html, language=lang, to_name=signature.full_name
+    )

@@ -3,26 +3,29 @@ and the mail to everyone with an RSVP: reminders before the start, and a notice 
 time or place changes or the event is cancelled.
 
 The ticket and confirmation go out after the RSVP or sign-in is committed; sending
-failures are handled (and logged) by services.mail, and the caller learns of them from
-the False it returns. Reminders and notices are mailings (services.mailings): one
-delivery per attendee, in the language they RSVPed in, sent once."""
+failures are handled (and logged) by petitions.mail.transport, and the caller learns of
+them from the False it returns. Reminders and notices are mailings (petitions.mail.mailings):
+one delivery per attendee, in the language they RSVPed in, sent once. This part registers
+their composer and the due-reminder check with mail/ at app setup (init_app)."""
 
 import hashlib
 import json
 from datetime import datetime, timedelta
 
-from flask import render_template
+from flask import Flask, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from petitions.core import qr
-from petitions.core.content import localized
+from petitions.core.content import current_language, localized
 from petitions.core.extensions import db
 from petitions.core.urls import public_url, share_url
 from petitions.mail import mailings
-from petitions.mail import transport as mail
 from petitions.mail.composer import PLACEHOLDER, personal
+from petitions.mail.message import MailList, build_message
+from petitions.mail.registry import register_composer, register_due
+from petitions.mail.transport import send
 from petitions.models import Attendee, Event, EventStatus, Mailing, MailingKind, MailingStatus
 from petitions.models.base import utcnow
 from petitions.petition import signing
@@ -34,6 +37,12 @@ MAX_REMINDER_HOURS = 14 * 24
 NOTICE_FIELDS = (
     "starts_at", "ends_at", "timezone", "place", "address", "meeting_point", "meeting_point_es",
 )  # fmt: skip
+
+
+def init_app(app: Flask) -> None:
+    for kind in (MailingKind.REMINDER, MailingKind.EVENT_CHANGED, MailingKind.EVENT_CANCELLED):
+        register_composer(app, kind, rally_composer)
+    register_due(app, queue_due_reminders)
 
 
 def ticket_url(token: str) -> str:
@@ -54,20 +63,23 @@ def send_ticket(event: Event, attendee: Attendee, token: str, resent: bool = Fal
         event_url=share_url("events.event_page", slug=event.slug),
         resent=resent,
     )
-    return mail.send_mail(
+    message = build_message(
         attendee.email,
         _("Your ticket: %(name)s", name=localized(event, "name")),
         render_template("rallies/mail/ticket.txt", **context),
         render_template("rallies/mail/ticket.html", **context),
+        language=current_language(),
+        to_name=attendee.name,
         inline_images={"qr": qr.png(url)},
     )
+    return send(message)
 
 
 def send_signature_confirmation(result: RsvpResult, lang: str) -> bool:
     """The confirm link, when signing the linked petition with the RSVP waits for one."""
     if result.sign_status != "pending" or result.signature is None:
         return True
-    return mail.send(signing.confirmation_message(result.signature, lang))
+    return send(signing.confirmation_message(result.signature, lang))
 
 
 # --- reminders and notices to everyone with an RSVP --------------------------------------
@@ -219,6 +231,11 @@ def _ticket_of(row) -> str | None:
     return tickets.unseal(attendee.ticket_sealed)
 
 
+def mail_list(event: Event, lang: str) -> MailList:
+    """Everything sent to one event's attendees is one list: `<slug.rally.DOMAIN>`."""
+    return MailList(f"{event.slug}.rally", str(localized(event, "name", lang)))
+
+
 def rally_composer(mailing: Mailing):
     event = db.session.get(Event, mailing.event_id)
     cache: dict[tuple[str, bool], tuple[str, str, str]] = {}
@@ -232,19 +249,16 @@ def rally_composer(mailing: Mailing):
         key = (row.language, ticket is not None)
         if key not in cache:
             cache[key] = render_rally_mail(mailing, event, *key)
-        if ticket is None:
-            return personal(row.email, row.language, row.unsubscribe_token, cache[key])
-        # A reminder of one's own: the ticket's link and QR code.
-        url = ticket_url(ticket)
         subject, text, html = cache[key]
-        rendered = (
-            subject,
-            text.replace(TICKET_PLACEHOLDER, url),
-            html.replace(TICKET_PLACEHOLDER, url),
-        )
+        images = None
+        if ticket is not None:  # a reminder of one's own: the ticket's link and QR code
+            url = ticket_url(ticket)
+            text = text.replace(TICKET_PLACEHOLDER, url)
+            html = html.replace(TICKET_PLACEHOLDER, url)
+            images = {"qr": qr.png(url)}
         return personal(
-            row.email, row.language, row.unsubscribe_token, rendered,
-            inline_images={"qr": qr.png(url)},
+            row.email, row.language, row.unsubscribe_token, (subject, text, html),
+            mail_list(event, row.language), to_name=row.name, inline_images=images,
         )  # fmt: skip
 
     return compose

@@ -91,7 +91,8 @@ def for_editing(update: Update) -> tuple[str, str]:
 
 
 def audience_query(petition_id: int, audience: str):
-    """(email_key, email, language, given_name) of each address the audience reaches."""
+    """(email_key, email, language, name) of each address the audience reaches; the name,
+    of one of the people signing with it, is the one the mail's To shows."""
     conditions = [
         Signature.petition_id == petition_id,
         Signature.counted,
@@ -105,7 +106,7 @@ def audience_query(petition_id: int, audience: str):
             Signature.email_key,
             func.min(Signature.email),
             func.max(Signature.language),
-            func.min(Signature.given_name),
+            func.min(Signature.given_name + " " + Signature.family_name),
         )
         .where(*conditions)
         .group_by(Signature.email_key)

@@ -28,11 +28,11 @@ from petitions.core.responses import form_page, no_store
 from petitions.core.timezones import utc_to_local
 from petitions.core.tokens import new_token
 from petitions.mail import mailings, suppressions
-from petitions.mail.composer import render_update, update_message
 from petitions.mail.transport import send
 from petitions.models import Suppression, Update
 from petitions.updates import services as service
 from petitions.updates.forms import SendForm, SuppressionImportForm, TestSendForm, UpdateForm
+from petitions.updates.mail import render_update, update_message
 
 bp = Blueprint("manage_updates", __name__)
 bp.after_request(no_store)
@@ -175,7 +175,9 @@ def test_send(slug: str, update_id: int):
     form = TestSendForm()
     if not form.validate_on_submit():
         abort(400)
-    message = update_message(update, current_user.email, form.language.data, new_token())
+    message = update_message(
+        update, current_user.email, form.language.data, new_token(), name=current_user.name
+    )
     message.replace_header("Subject", f"[Test] {message['Subject']}")
     db.session.rollback()  # nothing open while the mail server is talked to
     if send(message):
