@@ -23,7 +23,7 @@ from petitions.core import qr
 from petitions.core.content import current_language, localized
 from petitions.core.extensions import csrf, db, limiter
 from petitions.core.extensions import login as login_manager
-from petitions.core.i18n import localized_route
+from petitions.core.i18n import localized_route, switching_language
 from petitions.core.loaders import event_or_404
 from petitions.core.responses import private, shared
 from petitions.core.tokens import normalize_token
@@ -118,6 +118,8 @@ def event_page(slug: str):
             return _event_page(event, state, form, 409)
         if not form.validate_on_submit():
             return _event_page(event, state, form, 400)
+        if switching_language():  # the form's language button: shown again, nothing sent
+            return _event_page(event, state, form)
         result = rallies.rsvp(event, language=current_language(), **form.attendee())
         if result.status in (RsvpStatus.FULL, RsvpStatus.CLOSED):
             db.session.rollback()
@@ -205,6 +207,8 @@ def signin(slug: str, key: str):
             return _signin_page(event, state, form, 409)
         if not form.validate_on_submit():
             return _signin_page(event, state, form, 400)
+        if switching_language():  # the form's language button: shown again, nobody signed in
+            return _signin_page(event, state, form)
         result = rallies.sign_in(event, language=current_language(), **form.attendee())
         if result.status == RsvpStatus.CLOSED:
             db.session.rollback()
