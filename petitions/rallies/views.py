@@ -161,8 +161,12 @@ def sent(slug: str):
     return render_template("rallies/sent.html", event=event, failed=bool(request.args.get("failed")))
 
 
-@bp.get("/e/<slug>.ics")
+@localized_route(bp, "/e/<slug>.ics", methods=["GET"])
+@shared()
 def event_ics(slug: str):
+    """The calendar file, in the language of its URL (`/es/e/<slug>.ics`), a shared page
+    like the event page: `/e/<slug>.ics`, which calendars already subscribe to, follows
+    Accept-Language as /e/<slug> does."""
     event = _load_public(slug)
     if event.status == EventStatus.DRAFT:
         abort(404)
@@ -180,10 +184,7 @@ def event_ics(slug: str):
     return Response(
         body,
         mimetype="text/calendar",
-        headers={
-            "Content-Disposition": f'attachment; filename="{event.slug}.ics"',
-            "Cache-Control": "public, max-age=300",
-        },
+        headers={"Content-Disposition": f'attachment; filename="{event.slug}.ics"'},
     )
 
 
