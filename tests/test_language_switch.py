@@ -205,3 +205,15 @@ def test_get_pages_keep_their_language_urls_and_alternates(client, make_petition
     assert header_link(html) == "/es/p/seats"
     assert "http://localhost/es/p/seats" in alternates(html)
     assert "language-switch" not in html and 'name="lang"' not in html
+
+
+def test_an_organizer_page_answering_a_post_links_to_the_get_page_of_its_url(
+    client, organizer, csrf, make_petition
+):
+    make_petition(slug="seats")
+    url = "/manage/p/seats/import"  # GET shows the form, POST (another view) checks a file
+    page = client.post(url, data={"csrf_token": csrf(url)})
+    assert page.status_code == 400
+    assert alternates(page.text) == [] and header_link(page.text) == f"{url}?lang=es"
+    spanish = client.get(header_link(page.text))
+    assert spanish.status_code == 200 and '<html lang="es">' in spanish.text

@@ -21,6 +21,7 @@ from functools import lru_cache
 from flask import current_app, g, request, url_for
 from flask_babel import force_locale, get_locale, lazy_gettext
 from werkzeug.datastructures import LanguageAccept
+from werkzeug.exceptions import HTTPException
 from werkzeug.http import parse_accept_header
 from werkzeug.routing import BaseConverter, ValidationError
 
@@ -100,8 +101,8 @@ def select_locale() -> str:
 
 def language_page(endpoint: str, **values) -> None:
     """Name the GET page a page answering a POST links to in the other languages (the
-    petition page for the sign form's answers). Without it, the same URL's GET page, or
-    the home page where the URL takes only POST."""
+    petition page for the sign form's answers). Without it, the GET page of the same URL,
+    or the home page where the URL takes only POST."""
     g.language_page = (endpoint, values)
 
 
@@ -113,9 +114,12 @@ def _page_for_languages() -> tuple[str | None, dict]:
         return endpoint, values
     if page := g.get("language_page"):
         return page
-    if any("GET" in rule.methods for rule in current_app.url_map.iter_rules(endpoint)):
-        return endpoint, values
-    return "public.index", {}
+    try:
+        endpoint, values = current_app.create_url_adapter(request).match(request.path, method="GET")
+    except HTTPException:  # 405 (or a redirect): the URL has no GET page
+        return "public.index", {}
+    values.pop("lang_code", None)
+    return endpoint, values
 
 
 def _has_language_urls(endpoint: str | None) -> bool:
