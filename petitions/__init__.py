@@ -19,6 +19,7 @@ from petitions.core.extensions import babel, cache, csrf, db, limiter, login, mi
 from petitions.core.i18n import (
     LanguageConverter,
     alternate_urls,
+    form_language_switch,
     keep_page_language,
     language_url,
     remember_language,
@@ -159,7 +160,10 @@ SECURITY_HEADERS = (
 
 def _register_hooks(app: Flask) -> None:
     app.jinja_env.globals.update(
-        get_locale=get_locale, language_url=language_url, alternate_urls=alternate_urls
+        get_locale=get_locale,
+        language_url=language_url,
+        alternate_urls=alternate_urls,
+        form_language_switch=form_language_switch,
     )
     app.url_value_preprocessor(take_page_language)
     app.url_defaults(keep_page_language)

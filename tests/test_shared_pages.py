@@ -33,7 +33,8 @@ def _shared(response):
 
 SHARED_URLS = (
     "/p/surge", "/en/p/surge", "/es/p/surge", "/p/surge.json",
-    "/e/surge-rally", "/es/e/surge-rally", "/", "/es/",
+    "/e/surge-rally", "/es/e/surge-rally", "/e/surge-rally.ics", "/es/e/surge-rally.ics",
+    "/", "/es/",
 )  # fmt: skip
 
 
@@ -86,6 +87,32 @@ def test_language_switch_and_alternates_name_the_other_language_url(app, page):
     # The form on the Spanish page posts to the Spanish URL; shared links stay neutral.
     assert 'action="/es/p/surge/sign"' in html
     assert '<meta property="og:url" content="http://localhost/p/surge">' in html
+
+
+def test_the_calendar_file_has_a_url_per_language(app, page):
+    client = app.test_client()
+    # The URL calendars subscribe to keeps working and, like the event page, follows the
+    # phone's language: the one answer a cache keeps for it says it varies by that.
+    english = _shared(client.get("/e/surge-rally.ics", headers={"Accept-Language": "en"}))
+    assert english.status_code == 200 and english.mimetype == "text/calendar"
+    assert english.headers["Vary"] == "Accept-Language"
+    assert english.headers["Content-Disposition"] == 'attachment; filename="surge-rally.ics"'
+    assert "SUMMARY:Rally for magnet school seats" in english.get_data(as_text=True)
+    spanish = _shared(client.get("/e/surge-rally.ics", headers=ES))
+    assert spanish.status_code == 302 and spanish.headers["Location"] == "/es/e/surge-rally.ics"
+    assert spanish.headers["Vary"] == "Accept-Language"
+    old_link = client.get("/e/surge-rally.ics?lang=es", headers={"Accept-Language": "en"})
+    assert old_link.status_code == 302 and old_link.headers["Location"] == "/es/e/surge-rally.ics"
+    # A language URL fixes the language: nothing to vary on.
+    es = _shared(client.get("/es/e/surge-rally.ics", headers={"Accept-Language": "en"}))
+    assert es.status_code == 200 and "Vary" not in es.headers
+    assert "Punto de encuentro: North entrance steps" in es.get_data(as_text=True)
+    en = _shared(client.get("/en/e/surge-rally.ics", headers=ES))
+    assert "Vary" not in en.headers and "Meeting point: North" in en.get_data(as_text=True)
+    # Each event page links to the file in its own language.
+    for url, ics in (("/es/e/surge-rally", "/es/e/surge-rally.ics"),
+                     ("/e/surge-rally", "/en/e/surge-rally.ics")):  # fmt: skip
+        assert f'href="{ics}" download' in client.get(url).get_data(as_text=True), url
 
 
 def test_old_lang_links_go_to_the_language_url(app, page):

@@ -145,7 +145,7 @@ def test_event_page_and_ics_in_spanish(client, make_event):
     assert "Escalones de la entrada norte" in html
     assert "Únase a nosotros." in html
     assert '<p class="pre-line" lang="en">Gather at 10:30' in html
-    ics = client.get(f"/e/{event.slug}.ics?lang=es").get_data(as_text=True)
+    ics = client.get(f"/es/e/{event.slug}.ics").get_data(as_text=True)
     assert "SUMMARY:Marcha por los asientos" in ics
     assert "Escalones de la entrada norte" in ics.replace("\r\n ", "")
 

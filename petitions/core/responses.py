@@ -1,8 +1,9 @@
 """Answers every blueprint gives the same way: how pages may be cached, invalid forms.
 
-Shared pages (`@shared`: a petition or event page, its JSON) are the same for every
-anonymous visitor of one URL: no cookie, `Cache-Control: public`, kept rendered in
-Flask-Caching for PUBLIC_CACHE_SECONDS, so nginx or a CDN in front can serve a surge.
+Shared pages (`@shared`: a petition or event page, its JSON, the event's calendar file)
+are the same for every anonymous visitor of one URL: no cookie, `Cache-Control: public`,
+kept rendered in Flask-Caching for PUBLIC_CACHE_SECONDS, so nginx or a CDN in front can
+serve a surge.
 A visitor who brings a session (an organizer, a signer part-way through) gets the page
 made for them, private.
 
@@ -124,7 +125,9 @@ def _render(view, args, kwargs) -> tuple[int, bytes, list]:
 
 
 # What a shared page keeps of the view's own headers (the rest is set on every answer).
-KEPT_HEADERS = frozenset({"Content-Type", "ETag", "Location", "Access-Control-Allow-Origin"})
+KEPT_HEADERS = frozenset(
+    {"Content-Type", "Content-Disposition", "ETag", "Location", "Access-Control-Allow-Origin"}
+)
 
 
 def _public(response: Response, seconds: float, *, vary_language: bool) -> Response:

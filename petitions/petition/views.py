@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from petitions.core.content import current_language, localized
 from petitions.core.extensions import csrf, db, limiter
-from petitions.core.i18n import localized_route
+from petitions.core.i18n import language_page, localized_route, switching_language
 from petitions.core.loaders import public_petition_or_404
 from petitions.core.qr import svg
 from petitions.core.responses import private, shared
@@ -112,6 +112,7 @@ def _many_from_this_address() -> bool:
 @limiter.limit(_sign_limits, key_func=get_remote_address)
 @limiter.limit(_petition_limits, key_func=_petition_key)
 def sign(slug):
+    language_page("public.petition", slug=slug)  # what this POST's answers link to
     petition = public_petition_or_404(slug)
     if not petition.is_open():
         return render_template("petition/closed.html", petition=petition), 409
@@ -123,6 +124,9 @@ def sign(slug):
     if not form.validate_on_submit():
         flash(_("Please correct the marked fields below."), "error")
         return render_petition_page(petition, form), 400
+    if switching_language():
+        # The form's language button: the form again in this URL's language, not signed.
+        return render_petition_page(petition, form)
     flagged = "many signatures from one address" if _many_from_this_address() else ""
 
     result = signing.sign_petition(
@@ -305,6 +309,11 @@ def remove(token):
             slug = signature.petition.slug
             signing.remove_signature(token)
             db.session.commit()
+        # This URL's GET is 404 from now on: the other language links to the petition.
+        if slug:
+            language_page("public.petition", slug=slug)
+        else:
+            language_page("public.index")
         # Removing twice (a double tap, the link opened again) lands on the same page.
         return render_template("petition/removed.html", slug=slug)
     if signature is None:

@@ -23,7 +23,7 @@ from petitions.core import qr
 from petitions.core.content import current_language, localized
 from petitions.core.extensions import csrf, db, limiter
 from petitions.core.extensions import login as login_manager
-from petitions.core.i18n import localized_route
+from petitions.core.i18n import localized_route, switching_language
 from petitions.core.loaders import event_or_404
 from petitions.core.responses import private, shared
 from petitions.core.tokens import normalize_token
@@ -120,6 +120,8 @@ def event_page(slug: str):
             return _event_page(event, state, form, 409)
         if not form.validate_on_submit():
             return _event_page(event, state, form, 400)
+        if switching_language():  # the form's language button: shown again, nothing sent
+            return _event_page(event, state, form)
         result = rsvps.rsvp(event, language=current_language(), **form.attendee())
         if result.status in (RsvpStatus.FULL, RsvpStatus.CLOSED):
             db.session.rollback()
@@ -163,8 +165,12 @@ def sent(slug: str):
     )
 
 
-@bp.get("/e/<slug>.ics")
+@localized_route(bp, "/e/<slug>.ics", methods=["GET"])
+@shared()
 def event_ics(slug: str):
+    """The calendar file, in the language of its URL (`/es/e/<slug>.ics`), a shared page
+    like the event page: `/e/<slug>.ics`, which calendars already subscribe to, follows
+    Accept-Language as /e/<slug> does."""
     event = _load_public(slug)
     if event.status == EventStatus.DRAFT:
         abort(404)
@@ -180,10 +186,7 @@ def event_ics(slug: str):
     return Response(
         body,
         mimetype="text/calendar",
-        headers={
-            "Content-Disposition": f'attachment; filename="{event.slug}.ics"',
-            "Cache-Control": "public, max-age=300",
-        },
+        headers={"Content-Disposition": f'attachment; filename="{event.slug}.ics"'},
     )
 
 
@@ -207,6 +210,8 @@ def signin(slug: str, key: str):
             return _signin_page(event, state, form, 409)
         if not form.validate_on_submit():
             return _signin_page(event, state, form, 400)
+        if switching_language():  # the form's language button: shown again, nobody signed in
+            return _signin_page(event, state, form)
         result = rsvps.sign_in(event, language=current_language(), **form.attendee())
         if result.status == RsvpStatus.CLOSED:
             db.session.rollback()
