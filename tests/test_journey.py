@@ -76,6 +76,11 @@ NOT_LINKED = {
 NOT_LINKED_PREFIXES = {
     "/api/": "the check-in API: JSON for the scanner and scripts",
 }
+# Single URLs of an endpoint whose other URLs are linked.
+NOT_LINKED_RULES = {
+    "/e/<slug>.ics": "kept for calendars subscribed before the language URLs; the event "
+    "page links the file of its own language",
+}
 
 
 class _Links(HTMLParser):
@@ -173,6 +178,8 @@ def _pages_the_role_opens(app, client, values) -> dict[str, str]:
     opens = {}
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods or rule.endpoint in NOT_LINKED:
+            continue
+        if rule.rule in NOT_LINKED_RULES:
             continue
         if any(rule.rule.startswith(p) for p in NOT_LINKED_PREFIXES):
             continue

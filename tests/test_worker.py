@@ -60,7 +60,6 @@ def test_restarted_worker_retries_the_job_its_killed_run_left(queue, redis_url, 
 def test_worker_runs_mail_and_packet_jobs_under_new_and_old_names(
     app, client, organizer, redis_url, procs, tmp_path, make_petition, make_signature, smtp_server
 ):
-    from petitions.packets.services import PacketRequest
     from redis import Redis
     from rq import Queue
     from sqlalchemy import select
@@ -68,6 +67,7 @@ def test_worker_runs_mail_and_packet_jobs_under_new_and_old_names(
     from petitions.core.extensions import db
     from petitions.models import Delivery, Mailing, PacketJob
     from petitions.models.packet import SCOPE_EVERYONE
+    from petitions.packets.build import PacketRequest
     from petitions.updates.services import UpdateData, create_update, send_update
     from tests.conftest import csrf_from
     from tests.mail_helpers import addressee
