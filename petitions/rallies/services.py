@@ -23,18 +23,21 @@ from petitions.core.extensions import db
 from petitions.core.text import clean_line, name_key, normalize_email
 from petitions.core.timezones import utc_to_local, zone
 from petitions.core.tokens import is_well_formed, new_token, normalize_token, token_hash
-from petitions.models import Attendee, CheckIn, Event, EventStatus, Petition, Signature
+from petitions.models import (
+    Attendee,
+    CheckIn,
+    Event,
+    EventState,
+    EventStatus,
+    Petition,
+    Signature,
+)
 from petitions.models.base import utcnow
 from petitions.petition.signing import SignStatus, sign_petition
 from petitions.rallies import tickets
 
 SIGNIN_KEY_LENGTH = 8  # 40 bits: printed on posters, only retires old ones
 RESERVED_SLUGS = frozenset({"new"})
-# RSVP stays open until the event ends; without an end time, this long after the start.
-DEFAULT_DURATION = timedelta(hours=3)
-# The poster's sign-in form takes people from this long before the start to this long after the end.
-SIGNIN_EARLY = timedelta(hours=12)
-SIGNIN_LATE = timedelta(hours=12)
 BUCKET = timedelta(minutes=5)
 MAX_BUCKETS = 96  # 8 hours of 5-minute bars
 
@@ -69,52 +72,6 @@ def rotate_signin_key(event: Event) -> str:
 def signin_key_matches(event: Event, key: str) -> bool:
     key = normalize_token(key)
     return is_well_formed(key, SIGNIN_KEY_LENGTH) and secrets.compare_digest(key, event.signin_key)
-
-
-def event_end(event: Event) -> datetime:
-    return event.ends_at or event.starts_at + DEFAULT_DURATION
-
-
-def rsvp_count(event: Event) -> int:
-    """RSVPs that hold a place (walk-ups and revoked tickets do not)."""
-    return (
-        db.session.scalar(
-            select(func.count(Attendee.id)).where(
-                Attendee.event_id == event.id,
-                Attendee.walk_up.is_(False),
-                Attendee.revoked.is_(False),
-            )
-        )
-        or 0
-    )
-
-
-def rsvp_state(event: Event, now: datetime | None = None) -> str:
-    """open, draft, cancelled, ended or full."""
-    now = now or utcnow()
-    if event.status == EventStatus.CANCELLED:
-        return "cancelled"
-    if event.status != EventStatus.PUBLISHED:
-        return "draft"
-    if now >= event_end(event):
-        return "ended"
-    if event.capacity is not None and rsvp_count(event) >= event.capacity:
-        return "full"
-    return "open"
-
-
-def signin_state(event: Event, now: datetime | None = None) -> str:
-    """open, draft, cancelled, early or ended (capacity does not turn people away at the door)."""
-    now = now or utcnow()
-    if event.status == EventStatus.CANCELLED:
-        return "cancelled"
-    if event.status != EventStatus.PUBLISHED:
-        return "draft"
-    if now < event.starts_at - SIGNIN_EARLY:
-        return "early"
-    if now >= event_end(event) + SIGNIN_LATE:
-        return "ended"
-    return "open"
 
 
 def map_url(event: Event) -> str | None:
@@ -208,8 +165,7 @@ def rsvp(
     event: Event, *, sign: bool = False, now: datetime | None = None, **person: Unpack[Person]
 ) -> RsvpResult:
     now = now or utcnow()
-    state = rsvp_state(event, now)
-    if state not in ("open", "full"):
+    if event.rsvp_state(now) not in (EventState.OPEN, EventState.FULL):
         return RsvpResult(RsvpStatus.CLOSED)
     _lock_event(event)
     existing = find_attendee(event, person["email"])
@@ -218,7 +174,7 @@ def rsvp(
             return RsvpResult(RsvpStatus.REVOKED, existing)
         # Never show someone else's ticket: the fresh link goes to the address on the RSVP.
         return RsvpResult(RsvpStatus.DUPLICATE, existing, reissue_ticket(existing))
-    if event.capacity is not None and rsvp_count(event) >= event.capacity:
+    if event.capacity is not None and event.rsvp_count >= event.capacity:
         return RsvpResult(RsvpStatus.FULL)
     attendee, token = _new_attendee(event, person, now)
     db.session.flush()
@@ -236,7 +192,7 @@ def sign_in(
     status: checked_in (new check-in), already (was checked in before), revoked, closed.
     A fresh ticket token is issued either way (only hashes are stored)."""
     now = now or utcnow()
-    if signin_state(event, now) != "open":
+    if event.signin_state(now) != EventState.OPEN:
         return RsvpResult(RsvpStatus.CLOSED)
     _lock_event(event)
     attendee = find_attendee(event, person["email"])
@@ -535,7 +491,7 @@ def ics(
         f"UID:event-{event.id}@{host}",
         f"DTSTAMP:{_ics_time(now)}",
         f"DTSTART:{_ics_time(event.starts_at)}",
-        f"DTEND:{_ics_time(event_end(event))}",
+        f"DTEND:{_ics_time(event.end)}",
         f"SUMMARY:{_ics_escape(name or event.name)}",
         f"LOCATION:{_ics_escape(location)}" if location else None,
         f"DESCRIPTION:{_ics_escape(description)}" if description else None,
