@@ -9,7 +9,6 @@ drawn; `generate_packet` renders it to a file object, hashing as it writes;
 from __future__ import annotations
 
 import hashlib
-import html
 import re
 import secrets
 from collections import Counter
@@ -18,13 +17,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-import nh3
 from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import case, func, select
 
 from petitions.core.extensions import db
-from petitions.core.text import clean_text
+from petitions.core.text import clean_text, html_to_text
 from petitions.core.timezones import utc_to_local, zone
 from petitions.models import ROLE_LABELS, Attendee, Event, Petition, Signature
 from petitions.models.base import utcnow
@@ -180,14 +178,6 @@ def set_story_excluded(petition: Petition, signature_id: int, excluded: bool) ->
 # --- building a packet -----------------------------------------------------------------
 
 
-def plain_text(body_html: str) -> str:
-    text = re.sub(r"(?i)<br\s*/?>|</li>", "\n", body_html or "")
-    text = re.sub(r"(?i)</(p|h2|h3|blockquote|ul|ol)>", "\n\n", text)
-    text = re.sub(r"(?i)<li[^>]*>", "• ", text)
-    text = html.unescape(nh3.clean(text, tags=set()))
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(line.strip() for line in text.split("\n"))).strip()
-
-
 def fill_letter(template: str, values: dict[str, str]) -> str:
     """Replace known {placeholders}; anything else in braces is left as written."""
     return re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), m.group(0)), template)
@@ -322,7 +312,7 @@ def _section(petition, settings, official, scope, sort_order, tz, today) -> Sect
     values = {
         "official": _addressee(official, petition),
         "title": petition.title,
-        "ask": plain_text(petition.body) or petition.summary,
+        "ask": html_to_text(petition.body) or petition.summary,
         "summary": petition.summary,
         "sponsors": _sponsors_text(petition),
         "signers": signers,
