@@ -31,6 +31,11 @@ def clean_text(text: str | None) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
+def full_name(given: str | None, family: str | None) -> str:
+    """Given and family name as one line, as an attendee's name and a badge show it."""
+    return clean_line(f"{clean_line(given)} {clean_line(family)}")
+
+
 def name_key(given: str, family: str) -> str:
     """What makes two signatures the same person (with the email)."""
     return unicodedata.normalize("NFKC", f"{clean_line(given)} {clean_line(family)}").casefold()
