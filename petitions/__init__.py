@@ -26,6 +26,7 @@ from petitions.core.i18n import (
     select_locale,
     take_page_language,
 )
+from petitions.core.limits import LIMITS
 from petitions.core.origin import refuse_forgery
 from petitions.core.responses import SessionInterface, revalidate_by_default
 from petitions.core.timezones import zone
@@ -171,6 +172,7 @@ def _register_hooks(app: Flask) -> None:
     app.before_request(refuse_forgery)
     app.jinja_env.globals["tr"] = localized
     app.jinja_env.globals["lang_attr"] = lang_attr
+    app.jinja_env.globals["limits"] = LIMITS  # every form's maxlength
     app.after_request(remember_language)
 
     @app.after_request

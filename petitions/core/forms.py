@@ -1,7 +1,6 @@
 """Form pieces shared by the public forms: the petition's sign form and the rally's RSVP /
-"I'm here" form ask for a person the same way (OSDI field names)."""
-
-import re
+"I'm here" form ask for a person the same way (OSDI field names), within the field
+limits of core.limits and by the ZIP rule of core.places."""
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -9,14 +8,20 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, StringField
 from wtforms.validators import Email, InputRequired, Length, ValidationError
 
-from petitions.core import waitlist
-from petitions.core.text import clean_line
+from petitions.core import places, waitlist
+from petitions.core.limits import LIMITS
+from petitions.core.text import clean_line, full_name
 
 # Lazy strings count as safe markup in templates (flask_babel's LazyString has __html__):
 # messages that show a "<" use gettext at validation time, so they are escaped.
 
-ZIP_RE = re.compile(r"^[0-9]{5}(-?[0-9]{4})?$")
-NAME_MAX = 100
+
+def within_limit(field_name: str, message=None) -> Length:
+    """The length check of a field, from the one table of limits (core.limits)."""
+    return Length(
+        max=LIMITS[field_name],
+        message=message or _l("Please keep this under %(max)d characters."),
+    )
 
 
 def strip(value):
@@ -28,14 +33,9 @@ def no_markup(field):
         raise ValidationError(_("Please leave out the < and > characters."))
 
 
-def _name(label, missing):
+def _name(field_name, label, missing):
     return StringField(
-        label,
-        filters=[strip],
-        validators=[
-            InputRequired(missing),
-            Length(max=NAME_MAX, message=_l("Please keep this under %(max)d characters.")),
-        ],
+        label, filters=[strip], validators=[InputRequired(missing), within_limit(field_name)]
     )
 
 
@@ -48,14 +48,14 @@ class PersonForm(FlaskForm):
     class Meta:
         csrf = False
 
-    given_name = _name(_l("First name"), _l("Please enter your first name."))
-    family_name = _name(_l("Last name"), _l("Please enter your last name."))
+    given_name = _name("given_name", _l("First name"), _l("Please enter your first name."))
+    family_name = _name("family_name", _l("Last name"), _l("Please enter your last name."))
     email = EmailField(
         _l("Email"),
         filters=[strip],
         validators=[
             InputRequired(_l("Please enter your email address.")),
-            Length(max=254, message=_l("Please keep this under %(max)d characters.")),
+            within_limit("email"),
             Email(_l("Please check your email address; it should look like name@example.com.")),
         ],
     )
@@ -64,7 +64,7 @@ class PersonForm(FlaskForm):
         filters=[strip],
         validators=[
             InputRequired(_l("Please enter your ZIP code.")),
-            Length(max=10, message=_l("Please enter a 5-digit ZIP code.")),
+            within_limit("postal_code", _l("Please enter a 5-digit ZIP code.")),
         ],
     )
 
@@ -73,9 +73,13 @@ class PersonForm(FlaskForm):
 
     def validate_family_name(self, field):
         _check_name(field, _l("Please enter your last name."))
+        # Both names together within their limit, as every way in checks them.
+        room = LIMITS["full_name"] - len(full_name(self.given_name.data, "")) - 1
+        if len(full_name(self.given_name.data, field.data)) > LIMITS["full_name"]:
+            raise ValidationError(_("Please keep this under %(max)d characters.", max=room))
 
     def validate_postal_code(self, field):
-        if not ZIP_RE.match(field.data or ""):
+        if places.zip5(field.data) is None:
             raise ValidationError(_l("Please enter a 5-digit ZIP code, like 06106."))
 
 

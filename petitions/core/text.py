@@ -31,6 +31,11 @@ def clean_text(text: str | None) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
+def full_name(given: str | None, family: str | None) -> str:
+    """Given and family name as one line, as an attendee's name and a badge show it."""
+    return clean_line(f"{clean_line(given)} {clean_line(family)}")
+
+
 def name_key(given: str, family: str) -> str:
     """What makes two signatures the same person (with the email)."""
     return unicodedata.normalize("NFKC", f"{clean_line(given)} {clean_line(family)}").casefold()
@@ -77,8 +82,9 @@ _BREAKS = re.compile(r"<br\s*/?>|</(?:p|li|h2|h3|blockquote)>", re.I)
 
 
 def html_to_text(html: str) -> str:
-    """Sanitized HTML (sanitize_html's subset) as the plain-text part of a mail: paragraphs
-    at blank lines, list items on lines of their own, links as "text (url)"."""
+    """Sanitized HTML (sanitize_html's subset) as plain text, for the plain-text part of a
+    mail and the petition's text in a packet's letter: paragraphs at blank lines, list
+    items on lines of their own, links as "text (url)"."""
     from html import unescape
 
     html = _LINK.sub(lambda m: f"{m.group(2)} ({m.group(1)})" if m.group(1) != m.group(2)

@@ -3,7 +3,7 @@ forms, paper entry and its CSV import, signing the petition at a rally)."""
 
 from flask_babel import gettext as _
 
-MAX_DIGITS = 9
+from petitions.core.limits import LIMITS
 
 
 class WaitlistError(ValueError):
@@ -19,7 +19,7 @@ def parse(value: str, low: int | None, high: int | None) -> int | None:
     """The number as typed ("" → None): digits only, within the organizer's range."""
     if not value:
         return None
-    if not value.isascii() or not value.isdigit() or len(value) > MAX_DIGITS:
+    if not value.isascii() or not value.isdigit() or len(value) > LIMITS["waitlist_number"]:
         raise WaitlistError(_("Please use digits only, like 1234."))
     number = int(value)
     if in_range(number, low, high):

@@ -4,7 +4,7 @@ from petitions.models.account import AccountToken, RecoveryCode, TokenPurpose
 from petitions.models.api_token import ApiToken
 from petitions.models.audit import AuditAction, AuditEntry
 from petitions.models.badge import BadgeCalibration, BadgeDesign, BadgePrint, BadgeSheet
-from petitions.models.event import Attendee, CheckIn, Event, EventStatus
+from petitions.models.event import Attendee, CheckIn, Event, EventState, EventStatus
 from petitions.models.mailing import (
     Audience,
     Delivery,
@@ -44,6 +44,7 @@ __all__ = [
     "BadgeSheet",
     "CheckIn",
     "Event",
+    "EventState",
     "EventStatus",
     "ExportLog",
     "Official",

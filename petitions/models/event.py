@@ -1,7 +1,7 @@
 import enum
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from petitions.core.extensions import db
@@ -13,6 +13,24 @@ class EventStatus(enum.StrEnum):
     DRAFT = "draft"
     PUBLISHED = "published"
     CANCELLED = "cancelled"
+
+
+# An event without an end time is over this long after its start.
+DEFAULT_DURATION = timedelta(hours=3)
+# The poster's sign-in takes people from this long before the start to this long after the end.
+SIGNIN_EARLY = timedelta(hours=12)
+SIGNIN_LATE = timedelta(hours=12)
+
+
+class EventState(enum.StrEnum):
+    """Whether an event takes RSVPs (Event.rsvp_state) or sign-ins (Event.signin_state)."""
+
+    OPEN = "open"
+    DRAFT = "draft"
+    CANCELLED = "cancelled"
+    EARLY = "early"  # sign-in only: too long before the start
+    ENDED = "ended"
+    FULL = "full"  # RSVP only: every place is held (the door turns nobody away)
 
 
 class Event(db.Model):
@@ -51,6 +69,57 @@ class Event(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     petition: Mapped[Petition | None] = relationship()
+
+    @property
+    def end(self) -> datetime:
+        """When the event is over (naive UTC): its end time, or DEFAULT_DURATION after its
+        start. RSVPs close then, sign-ins SIGNIN_LATE later, the calendar file ends then and
+        the retention clock of its attendees' data starts then."""
+        return self.ends_at or self.starts_at + DEFAULT_DURATION
+
+    @property
+    def rsvp_count(self) -> int:
+        """RSVPs that hold a place (walk-ups and revoked tickets do not)."""
+        return (
+            db.session.scalar(
+                select(func.count(Attendee.id)).where(
+                    Attendee.event_id == self.id,
+                    Attendee.walk_up.is_(False),
+                    Attendee.revoked.is_(False),
+                )
+            )
+            or 0
+        )
+
+    def _closed_state(self) -> EventState | None:
+        if self.status == EventStatus.CANCELLED:
+            return EventState.CANCELLED
+        if self.status != EventStatus.PUBLISHED:
+            return EventState.DRAFT
+        return None
+
+    def rsvp_state(self, now: datetime | None = None) -> EventState:
+        """open, draft, cancelled, ended (at `end`) or full (capacity reached)."""
+        now = now or utcnow()
+        if (closed := self._closed_state()) is not None:
+            return closed
+        if now >= self.end:
+            return EventState.ENDED
+        if self.capacity is not None and self.rsvp_count >= self.capacity:
+            return EventState.FULL
+        return EventState.OPEN
+
+    def signin_state(self, now: datetime | None = None) -> EventState:
+        """open, draft, cancelled, early or ended: from SIGNIN_EARLY before the start to
+        SIGNIN_LATE after the end (capacity does not turn people away at the door)."""
+        now = now or utcnow()
+        if (closed := self._closed_state()) is not None:
+            return closed
+        if now < self.starts_at - SIGNIN_EARLY:
+            return EventState.EARLY
+        if now >= self.end + SIGNIN_LATE:
+            return EventState.ENDED
+        return EventState.OPEN
 
 
 class Attendee(db.Model):

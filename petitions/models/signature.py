@@ -1,10 +1,20 @@
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, ForeignKey, Index, String, Text, UniqueConstraint, and_
+from sqlalchemy import (
+    ColumnElement,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+    func,
+)
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from petitions.core import places
 from petitions.core.extensions import db
 from petitions.models.base import utcnow
 from petitions.models.petition import Petition
@@ -86,6 +96,48 @@ class Signature(db.Model):
     @classmethod
     def _pending_expression(cls) -> ColumnElement[bool]:
         return and_(cls.hidden.is_(False), cls.confirmed_at.is_(None))
+
+    @hybrid_property
+    def counted_at(self) -> datetime | None:
+        """When a counted signature started counting, the day charts and packets put it
+        on: its confirmation. Signing sets that at the moment of signing when nothing is
+        to be confirmed (paper, imports, petitions without email confirmation), and on
+        the confirmation otherwise, which can be days after `created_at`. As SQL it
+        stays inside ix_signatures_petition_counted."""
+        return self.confirmed_at
+
+    @counted_at.inplace.expression
+    @classmethod
+    def _counted_at_expression(cls) -> ColumnElement[datetime]:
+        return cls.confirmed_at
+
+    @hybrid_property
+    def zip5(self) -> str:
+        """The five-digit ZIP officials are matched on (core.places: the stored form, and
+        the first five digits of a ZIP+4 stored before)."""
+        return (self.postal_code or "")[:5]
+
+    @zip5.inplace.expression
+    @classmethod
+    def _zip5_expression(cls) -> ColumnElement[str]:
+        return func.substr(cls.postal_code, 1, 5)
+
+    @hybrid_property
+    def town_key(self) -> str:
+        """The town as counts group it and officials' towns match it: "HARTFORD",
+        "hartford " and "Hartford" are one town (core.places.town_key)."""
+        return places.town_key(self.town)
+
+    @town_key.inplace.expression
+    @classmethod
+    def _town_key_expression(cls) -> ColumnElement[str]:
+        return func.lower(func.trim(cls.town))
+
+    @classmethod
+    def town_group(cls) -> tuple[ColumnElement[str], ColumnElement[str]]:
+        """(key, spelling) for counting by town: GROUP BY the key, and show each group
+        as core.places.town_label(spelling)."""
+        return cls.town_key, func.max(cls.town)
 
 
 class ExportLog(db.Model):

@@ -27,7 +27,7 @@ from petitions.models.base import utcnow
 from petitions.models.official import Official
 from petitions.packets.officials import OfficialData, parse_areas, set_targets, targets
 from petitions.petition.signing import signature_row
-from petitions.rallies.events import event_end, new_signin_key
+from petitions.rallies.events import new_signin_key
 
 DEMO_SLUG = "demo"
 
@@ -215,7 +215,7 @@ def add_fake_checkins(event: Event, n: int, by: User | None = None, seed: int = 
     ).all()
     chosen = sorted(rng.sample(waiting, min(n, len(waiting))))
     now = utcnow()
-    last = min(now, event_end(event))
+    last = min(now, event.end)
     first = min(event.starts_at - timedelta(minutes=30), last - timedelta(hours=1))
     peak = min(max(event.starts_at, first), last)  # the doors open: most people come then
     span, mode = (last - first).total_seconds(), (peak - first).total_seconds()

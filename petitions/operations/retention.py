@@ -2,8 +2,8 @@
 
 A petition ends when it stops taking signatures (closed, archived, or its deadline
 passed); if its packet was delivered later than that, the clock starts at the delivery,
-since the organizer needs the names until then. An event ends when it is over (its end,
-or its start when it has none). Each keeps its personal data for its own
+since the organizer needs the names until then. An event ends when it is over
+(Event.end). Each keeps its personal data for its own
 `retention_days`, or the site's RETENTION_DAYS.
 
 Removal blanks names, emails, phones, postal codes, comments and waitlist numbers, and
@@ -73,7 +73,7 @@ def petition_ended_at(petition: Petition, now: datetime | None = None) -> dateti
 
 
 def event_ended_at(event: Event, now: datetime | None = None) -> datetime | None:
-    end = event.ends_at or event.starts_at
+    end = event.end
     return end if end <= (now or utcnow()) else None
 
 

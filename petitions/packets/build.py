@@ -18,6 +18,8 @@ from flask_babel import force_locale
 from sqlalchemy import case, func, select
 
 from petitions.core.extensions import db
+from petitions.core.places import town_label
+from petitions.core.text import html_to_text
 from petitions.core.timezones import utc_to_local, zone
 from petitions.models import ROLE_LABELS, Attendee, Event, Petition, Signature
 from petitions.models.official import Official
@@ -30,7 +32,7 @@ from petitions.models.packet import (
     StoryExclusion,
 )
 from petitions.packets import officials as officials_service
-from petitions.packets.letter import DEFAULT_LETTER, fill_letter, plain_text
+from petitions.packets.letter import DEFAULT_LETTER, fill_letter
 from petitions.packets.pdf import (
     PAPER,
     PacketDocument,
@@ -80,25 +82,25 @@ def _sponsors_text(petition: Petition) -> str:
 
 def _order(sort_order: str):
     if sort_order == SORT_DATE:
-        return (Signature.created_at, Signature.id)
-    town = func.lower(func.trim(Signature.town))
+        return (Signature.counted_at, Signature.id)
+    town = Signature.town_key
     return (case((town == "", 1), else_=0), town, func.lower(Signature.family_name),
-            func.lower(Signature.given_name), Signature.created_at, Signature.id)  # fmt: skip
+            func.lower(Signature.given_name), Signature.counted_at, Signature.id)  # fmt: skip
 
 
 def _summary(petition: Petition, where, total: int, tz) -> Summary:
     first, last, with_waitlist = db.session.execute(
         select(
-            func.min(Signature.created_at),
-            func.max(Signature.created_at),
+            func.min(Signature.counted_at),
+            func.max(Signature.counted_at),
             func.count(Signature.waitlist_number),
         ).where(where)  # fmt: skip
     ).one()
-    town_key = func.lower(func.trim(Signature.town))
+    town_key, spelling = Signature.town_group()
     by_town = [
-        (town, n)
+        (town_label(town), n)
         for town, n in db.session.execute(
-            select(func.min(func.trim(Signature.town)), func.count())
+            select(spelling, func.count())
             .where(where)
             .group_by(town_key)
             .order_by(func.count().desc(), town_key)
@@ -114,12 +116,13 @@ def _summary(petition: Petition, where, total: int, tz) -> Summary:
                 .order_by(func.count().desc())
             )
         ]
-    # Signatures per local day: only the timestamps, streamed, bucketed here (time zones).
+    # Signatures per local day (the day each started counting, as on the dashboard): only
+    # the timestamps, streamed, bucketed here (time zones).
     days: Counter = Counter()
-    for (created,) in db.session.execute(
-        select(Signature.created_at).where(where).execution_options(yield_per=5000)
+    for (counted_at,) in db.session.execute(
+        select(Signature.counted_at).where(where).execution_options(yield_per=5000)
     ):
-        days[utc_to_local(created, tz).date()] += 1
+        days[utc_to_local(counted_at, tz).date()] += 1
     attendance = []
     for event in db.session.scalars(
         select(Event).where(Event.petition_id == petition.id).order_by(Event.starts_at)
@@ -143,7 +146,7 @@ def _stories(petition: Petition, where) -> list[Story]:
         .where(where, consented_story(), Signature.id.not_in(excluded))
         .order_by(*_order(SORT_TOWN))
     )
-    return [Story(f"{g} {f}".strip(), (t or "").strip(), c.strip()) for g, f, t, c in rows]
+    return [Story(f"{g} {f}".strip(), town_label(t), c.strip()) for g, f, t, c in rows]
 
 
 def _rows_query(where, sort_order: str):
@@ -152,7 +155,7 @@ def _rows_query(where, sort_order: str):
             Signature.given_name,
             Signature.family_name,
             Signature.town,
-            Signature.created_at,
+            Signature.counted_at,
             Signature.waitlist_number,
         )  # fmt: skip
         .where(where)
@@ -198,7 +201,7 @@ def _section(petition, settings, official, scope, sort_order, tz, today) -> Sect
     values = {
         "official": _addressee(official, petition),
         "title": petition.title,
-        "ask": plain_text(petition.body) or petition.summary,
+        "ask": html_to_text(petition.body) or petition.summary,
         "summary": petition.summary,
         "sponsors": _sponsors_text(petition),
         "signers": signers,

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import html
 import re
-
-import nh3
 
 from petitions.core.text import clean_text
 
@@ -39,14 +36,6 @@ def clean_letter(text: str | None) -> str:
     """The organizer's letter, tidied; the standard letter is stored as "" so it stays current."""
     text = clean_text(text)
     return "" if text == clean_text(DEFAULT_LETTER) else text
-
-
-def plain_text(body_html: str) -> str:
-    text = re.sub(r"(?i)<br\s*/?>|</li>", "\n", body_html or "")
-    text = re.sub(r"(?i)</(p|h2|h3|blockquote|ul|ol)>", "\n\n", text)
-    text = re.sub(r"(?i)<li[^>]*>", "• ", text)
-    text = html.unescape(nh3.clean(text, tags=set()))
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(line.strip() for line in text.split("\n"))).strip()
 
 
 def fill_letter(template: str, values: dict[str, str]) -> str:

@@ -1,8 +1,9 @@
 """Officials directory: areas, matching signers to officials, CSV import/export.
 
-A signer is a constituent of an official when the first five digits of their postal
-code are one of the official's ZIP codes, or their town is one of the official's
-towns (case-insensitive). Both are plain SQL joins on official_areas.
+A signer is a constituent of an official when their five-digit ZIP (Signature.zip5) is
+one of the official's ZIP codes, or their town (Signature.town_key: case and
+surrounding spaces aside) is one of the official's towns. Both are plain SQL joins on
+official_areas, whose keys are made by the same rules (core.places).
 """
 
 import csv
@@ -15,6 +16,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import and_, exists, func, or_, select, union
 from sqlalchemy.orm import selectinload
 
+from petitions.core import places
 from petitions.core.exports import _FORMULA_START, csv_lines
 from petitions.core.extensions import db
 from petitions.core.text import clean_line
@@ -25,7 +27,6 @@ from petitions.petition.counting import counted
 CSV_HEADER = ["id", "name", "title", "body", "district", "towns", "zip_codes", "email", "phone",
               "address"]  # fmt: skip
 MAX_IMPORT_ROWS = 5000
-_ZIP = re.compile(r"^(\d{5})(?:-?\d{4})?$")
 
 
 class OfficialError(ValueError):
@@ -35,20 +36,16 @@ class OfficialError(ValueError):
 # --- areas -----------------------------------------------------------------------------
 
 
-def town_key(town: str) -> str:
-    return clean_line(town).lower()
-
-
 def split_list(text: str) -> list[str]:
     """Towns / ZIP codes as typed: separated by ';', ',' or new lines."""
     return [clean_line(p) for p in re.split(r"[;,\n]", text or "") if clean_line(p)]
 
 
 def parse_zip(value: str) -> str:
-    m = _ZIP.match(value.strip())
-    if not m:
+    code = places.zip5(value)
+    if code is None:
         raise OfficialError(f"“{value}” is not a 5-digit ZIP code.")
-    return m.group(1)
+    return code
 
 
 def parse_areas(towns: Iterable[str], zips: Iterable[str]) -> list[tuple[str, str, str]]:
@@ -57,7 +54,7 @@ def parse_areas(towns: Iterable[str], zips: Iterable[str]) -> list[tuple[str, st
     for town in towns:
         if len(town) > 100:
             raise OfficialError(f"Town name too long: “{town[:40]}…”.")
-        out.setdefault((AREA_TOWN, town_key(town)), town)
+        out.setdefault((AREA_TOWN, places.town_key(town)), town)
     for z in zips:
         code = parse_zip(z)
         out.setdefault((AREA_ZIP, code), code)
@@ -117,12 +114,8 @@ def natural_key(name: str, body: str, district: str) -> tuple[str, str, str]:
 # --- matching --------------------------------------------------------------------------
 
 
-# What a signature is matched on, per kind of area: the first five digits of its postal
-# code, or its town (case-insensitive).
-_SIGNATURE_KEY = {
-    AREA_ZIP: func.substr(Signature.postal_code, 1, 5),
-    AREA_TOWN: func.lower(func.trim(Signature.town)),
-}
+# What a signature is matched on, per kind of area (the model's rules).
+_SIGNATURE_KEY = {AREA_ZIP: Signature.zip5, AREA_TOWN: Signature.town_key}
 
 
 def constituent_clause(official_id: int):

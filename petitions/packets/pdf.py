@@ -22,6 +22,7 @@ from reportlab.pdfbase import pdfmetrics
 from petitions.core.pdf import fonts
 from petitions.core.pdf.fonts import BOLD, REGULAR, draw_right, draw_string
 from petitions.core.pdf.text import truncate, wrap
+from petitions.core.places import town_key, town_label
 from petitions.core.timezones import utc_to_local
 
 PAPER = {"letter": LETTER, "a4": A4}
@@ -40,7 +41,8 @@ MUTED = (0.35, 0.38, 0.42)
 RULE = (0.78, 0.8, 0.83)
 BRAND = (0.04, 0.36, 0.68)
 
-Row = tuple  # (given_name, family_name, town, created_at (naive UTC), waitlist_number)
+# (given_name, family_name, town, counted_at (naive UTC: Signature.counted_at), waitlist_number)
+Row = tuple
 
 
 @dataclass
@@ -499,20 +501,20 @@ def _draw_list(c, lay: _Layout, doc, s: Section, part: _Part, level, state, fini
             out.append(t)
         return out
 
-    for given, family, town, created_at, waitlist in rows:
+    for given, family, town, counted_at, waitlist in rows:
         if on_page == 0:
             column_header(page_no == 0)
             cols = new_page_columns()
             y = lay.list_top - ROW_H + 3
         n += 1
-        town = town or ""
-        tkey = town.strip().lower()
+        town = town_label(town)  # one spelling per town, as in the summary
+        tkey = town_key(town)
         if by_town and tkey != current_town:
             current_town = tkey
             towns_seen += 1
             bm = f"{part.section}-t{towns_seen}"
             c.bookmarkHorizontal(bm, x0, y + ROW_H)
-            c.addOutlineEntry(truncate(town.strip() or "(no town given)", 300, 9), bm, level)
+            c.addOutlineEntry(truncate(town or "(no town given)", 300, 9), bm, level)
             if on_page:
                 c.setStrokeColorRGB(*MUTED)
                 c.line(x0, y + ROW_H - 3, x0 + lay.width, y + ROW_H - 3)
@@ -526,7 +528,7 @@ def _draw_list(c, lay: _Layout, doc, s: Section, part: _Part, level, state, fini
         if len(town) > safe_town:
             town = truncate(town, lay.town_w, ROW_SIZE)
         _line(cols[2], town)
-        day = utc_to_local(created_at, tz).date()
+        day = utc_to_local(counted_at, tz).date()
         label = date_cache.get(day)
         if label is None:
             label = date_cache[day] = f"{day:%Y-%m-%d}"
@@ -534,7 +536,7 @@ def _draw_list(c, lay: _Layout, doc, s: Section, part: _Part, level, state, fini
         if wait_r:
             w = "" if waitlist is None else str(waitlist)[-wait_digits:]
             cols[4].textLine(FIGURE_SPACE * (wait_digits - len(w)) + w if w else "")
-        page_label = town.strip() if by_town else label
+        page_label = town if by_town else label
         if on_page == 0:
             first_label = page_label
         last_label = page_label

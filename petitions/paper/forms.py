@@ -4,6 +4,7 @@ from wtforms import BooleanField, HiddenField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 
+from petitions.core.limits import LIMITS
 from petitions.models import ROLE_LABELS
 from petitions.paper.services import ROLE_LETTERS
 
@@ -23,7 +24,7 @@ class PaperEntryForm(FlaskForm):
     """One row of a paper sheet. Checking happens in services.paper.check_fields, shared
     with the CSV import; the form carries CSRF and keeps what was typed."""
 
-    sheet_number = StringField("Sheet no.", validators=[Length(max=20)])
+    sheet_number = StringField("Sheet no.", validators=[Length(max=LIMITS["sheet_number"])])
     given_name = StringField("Given name")
     family_name = StringField("Family name")
     email = StringField("Email")

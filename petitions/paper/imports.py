@@ -220,7 +220,7 @@ def analyse(petition: Petition, data: bytes) -> Report:
     households: Counter[str] = Counter()
     household_max = int(current_app.config["SIGN_HOUSEHOLD_MAX"])
     for email, email_key, nkey, postal in db.session.execute(
-        select(Signature.email, Signature.email_key, Signature.name_key, Signature.postal_code)
+        select(Signature.email, Signature.email_key, Signature.name_key, Signature.zip5)
         .where(Signature.petition_id == petition.id)
         .execution_options(yield_per=5000)
     ):

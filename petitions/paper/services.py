@@ -14,7 +14,6 @@ suffix ("@no-email:06106:2").
 """
 
 import html
-import re
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from html.parser import HTMLParser
@@ -22,24 +21,13 @@ from html.parser import HTMLParser
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import or_, select
 
-from petitions.core import waitlist
+from petitions.core import places, waitlist
 from petitions.core.extensions import db
-from petitions.core.text import clean_line, clean_text, name_key, normalize_email
+from petitions.core.limits import LIMITS
+from petitions.core.text import clean_line, clean_text, full_name, name_key, normalize_email
 from petitions.models import ROLES, Petition, PetitionStatus, Signature
 from petitions.models.base import utcnow
-from petitions.petition.signing import (
-    SignStatus,
-    no_email_key,
-    sign_petition,
-    signature_row,
-    tidy_town,
-)
-
-NAME_MAX = 100
-TOWN_MAX = 100
-COMMENT_MAX = 5000
-SHEET_MAX = 20
-ZIP_RE = re.compile(r"^(\d{5})(?:-?\d{4})?$")
+from petitions.petition.signing import SignStatus, no_email_key, sign_petition, signature_row
 
 # The letter for each role on the sheet's role column, the same in every language: the
 # stored value's initial. The sheet's legend and the entry form spell out each letter with
@@ -75,16 +63,6 @@ def normalize_role(value: str) -> str | None:
     if v.upper() in _ROLE_BY_LETTER:
         return _ROLE_BY_LETTER[v.upper()]
     return _ROLE_WORDS.get(v)
-
-
-def normalize_zip(value: str, *, pad: bool = False) -> str | None:
-    """Five-digit ZIP ('06106-1234' → '06106'); None when not a ZIP. With pad, a
-    spreadsheet-mangled Connecticut ZIP ('6106') gets its leading zero back."""
-    v = clean_line(value).replace(" ", "")
-    if pad and re.fullmatch(r"\d{4}", v):
-        v = "0" + v
-    m = ZIP_RE.match(v)
-    return m.group(1) if m else None
 
 
 @dataclass
@@ -137,7 +115,8 @@ def parse_language(value: str) -> str | None:
 def check_fields(
     petition: Petition, raw: dict, *, pad_zip: bool = False
 ) -> tuple[Entry, dict[str, str]]:
-    """Clean and check one signer's fields. Returns (entry, {field: message})."""
+    """Clean and check one signer's fields. Returns (entry, {field: message}). The limits
+    are the sign form's (core.limits): what it refuses, paper and imports refuse too."""
     errors: dict[str, str] = {}
     e = Entry()
     e.given_name = clean_line(raw.get("given_name"))
@@ -146,8 +125,12 @@ def check_fields(
         value = getattr(e, key)
         if not value:
             errors[key] = f"{label} is missing."
-        elif len(value) > NAME_MAX:
-            errors[key] = f"{label} is longer than {NAME_MAX} characters."
+        elif len(value) > LIMITS[key]:
+            errors[key] = f"{label} is longer than {LIMITS[key]} characters."
+    if not errors and len(full_name(e.given_name, e.family_name)) > LIMITS["full_name"]:
+        errors["family_name"] = (
+            f"Given and family name are longer than {LIMITS['full_name']} characters together."
+        )
 
     email = clean_line(raw.get("email"))
     if email:
@@ -156,15 +139,15 @@ def check_fields(
         except EmailNotValidError:
             errors["email"] = f"“{email[:60]}” is not an email address."
         else:
-            if len(e.email) > 254:
-                errors["email"] = "Email address is too long."
+            if len(e.email) > LIMITS["email"]:
+                errors["email"] = f"Email address is longer than {LIMITS['email']} characters."
 
-    e.town = tidy_town(raw.get("town") or "")
-    if len(e.town) > TOWN_MAX:
-        errors["town"] = f"Town is longer than {TOWN_MAX} characters."
+    e.town = places.tidy_town(raw.get("town"))
+    if len(e.town) > LIMITS["town"]:
+        errors["town"] = f"Town is longer than {LIMITS['town']} characters."
     postal = clean_line(raw.get("postal_code"))
     if postal:
-        zip5 = normalize_zip(postal, pad=pad_zip)
+        zip5 = places.zip5(postal, pad=pad_zip)
         if zip5 is None:
             errors["postal_code"] = f"“{postal[:20]}” is not a ZIP code (5 digits)."
         else:
@@ -190,8 +173,8 @@ def check_fields(
         errors["waitlist_number"] = f"Waitlist number: {problem}"
 
     e.comment = clean_text(raw.get("comment"))
-    if len(e.comment) > COMMENT_MAX:
-        errors["comment"] = f"Comment is longer than {COMMENT_MAX} characters."
+    if len(e.comment) > LIMITS["comment"]:
+        errors["comment"] = f"Comment is longer than {LIMITS['comment']} characters."
     e.show_name = bool(raw.get("show_name"))
     e.opt_in = bool(raw.get("opt_in"))
     language = parse_language(raw.get("language") or "")
@@ -200,8 +183,8 @@ def check_fields(
     else:
         e.language = language
     sheet = clean_line(raw.get("sheet_number"))
-    if len(sheet) > SHEET_MAX:
-        errors["sheet_number"] = f"Sheet number is longer than {SHEET_MAX} characters."
+    if len(sheet) > LIMITS["sheet_number"]:
+        errors["sheet_number"] = f"Sheet number is longer than {LIMITS['sheet_number']} characters."
     e.sheet_number = sheet or None
     return e, errors
 
@@ -230,7 +213,7 @@ class PaperResult:
 
 def find_matches(petition: Petition, entry: Entry) -> list[Match]:
     """Signatures with the same dedupe key, or the same name in the same ZIP (or town)."""
-    near = [Signature.email_key == entry.email_key, Signature.postal_code == entry.postal_code]
+    near = [Signature.email_key == entry.email_key, Signature.zip5 == entry.postal_code]
     rows = db.session.scalars(
         select(Signature)
         .where(Signature.petition_id == petition.id, Signature.name_key == entry.name_key)

@@ -23,6 +23,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from petitions.accounts.decorators import organizer_required, staff_required
 from petitions.core import sections
 from petitions.core.extensions import csrf, db
+from petitions.core.limits import LIMITS
 from petitions.core.loaders import petition_or_404
 from petitions.core.responses import form_page, no_store
 from petitions.core.urls import share_url
@@ -104,7 +105,7 @@ def entry(slug: str):
     petition = petition_or_404(slug)
     form = PaperEntryForm()
     if request.method == "GET":
-        form.sheet_number.data = request.args.get("sheet", "")[:20]
+        form.sheet_number.data = request.args.get("sheet", "")[: LIMITS["sheet_number"]]
     matches = []
     status = None  # form_page's: 400 when a submitted form has errors
     if not accepts_paper(petition):

@@ -18,6 +18,7 @@ from sqlalchemy import and_, func, select
 from petitions.core import caching
 from petitions.core.caching import remember
 from petitions.core.extensions import db
+from petitions.core.places import town_label
 from petitions.models import Petition, Signature
 
 KINDS = ("count", "towns", "recent")
@@ -46,18 +47,20 @@ def signature_count(petition: Petition) -> int:
 
 
 def counts_by_town(petition: Petition) -> list[dict]:
-    """[{"town": "Hartford", "count": 120}, ...], largest first; signatures without a town
+    """[{"town": "Hartford", "count": 120}, ...], largest first; towns group by
+    Signature.town_key, as on the dashboard and in the packet. Signatures without a town
     are left out (they are in signature_count)."""
 
     def compute() -> list[dict]:
         n = func.count(Signature.id)
+        town_key, spelling = Signature.town_group()
         rows = db.session.execute(
-            select(Signature.town, n)
-            .where(counted(petition.id), Signature.town != "")
-            .group_by(Signature.town)
-            .order_by(n.desc(), Signature.town)
+            select(spelling, n)
+            .where(counted(petition.id), town_key != "")
+            .group_by(town_key)
+            .order_by(n.desc(), town_key)
         ).all()
-        return [{"town": town, "count": int(count)} for town, count in rows]
+        return [{"town": town_label(town), "count": int(count)} for town, count in rows]
 
     return _cached("towns", petition, compute)
 
@@ -72,6 +75,6 @@ def recent_supporters(petition: Petition, limit: int = 8) -> list[dict]:
             .order_by(Signature.created_at.desc(), Signature.id.desc())
             .limit(limit)
         ).all()
-        return [{"name": name, "town": town} for name, town in rows]
+        return [{"name": name, "town": town_label(town)} for name, town in rows]
 
     return _cached("recent", petition, compute)

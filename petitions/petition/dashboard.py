@@ -15,6 +15,7 @@ from flask_babel import force_locale
 from sqlalchemy import and_, case, func, or_, select
 
 from petitions.core.extensions import db
+from petitions.core.places import town_label
 from petitions.core.timezones import iso_utc, local_day_bounds, utc_to_local
 from petitions.models import ROLE_LABELS, ROLES, ExportLog, Petition, PetitionStatus, Signature
 from petitions.models.base import utcnow
@@ -95,12 +96,13 @@ def _as_datetime(value) -> datetime:
 def per_day(
     petition: Petition, zone: ZoneInfo, now: datetime | None = None
 ) -> list[tuple[str, int]]:
-    """Counted signatures per local day (the day each was counted: signed, or confirmed by
-    email), up to CHART_MAX_DAYS ending today (or, for a closed petition, on its last
-    signature), with empty days included. Reads only ix_signatures_petition_counted."""
+    """Counted signatures per local day (Signature.counted_at: the day each started
+    counting, as in the packet), up to CHART_MAX_DAYS ending today (or, for a closed
+    petition, on its last signature), with empty days included. Reads only
+    ix_signatures_petition_counted."""
     now = now or utcnow()
     first, last = db.session.execute(
-        select(func.min(Signature.confirmed_at), func.max(Signature.confirmed_at)).where(
+        select(func.min(Signature.counted_at), func.max(Signature.counted_at)).where(
             Signature.petition_id == petition.id, Signature.counted
         )
     ).one()
@@ -118,14 +120,14 @@ def per_day(
 
     since = local_day_bounds(start, zone)[0]
     until = local_day_bounds(end, zone)[1]
-    bucket = _hour_bucket(Signature.confirmed_at).label("hour")
+    bucket = _hour_bucket(Signature.counted_at).label("hour")
     rows = db.session.execute(
         select(bucket, func.count(Signature.id))
         .where(
             Signature.petition_id == petition.id,
             Signature.counted,
-            Signature.confirmed_at >= since,
-            Signature.confirmed_at < until,
+            Signature.counted_at >= since,
+            Signature.counted_at < until,
         )
         .group_by(bucket)
     )
@@ -152,15 +154,16 @@ class Overview:
 def overview(petition: Petition, town_limit: int = 20) -> Overview:
     """The dashboard's numbers with two reads: the status counts from the covering index and
     one pass over the petition's visible rows for towns, roles and flags (counted
-    signatures only for towns and roles). Town spellings differing only in case are one town."""
+    signatures only for towns and roles). Towns group by Signature.town_key, as in the
+    packet and the public JSON."""
     counted, pending, hidden = _status_counts(petition)
-    town_key = func.lower(Signature.town)
+    town_key, spelling = Signature.town_group()
     is_counted = Signature.counted
     is_flagged = Signature.flagged != ""
     rows = db.session.execute(
         select(
             town_key,
-            func.max(Signature.town),
+            spelling,
             Signature.role,
             is_counted,
             is_flagged,
@@ -170,7 +173,7 @@ def overview(petition: Petition, town_limit: int = 20) -> Overview:
         .group_by(town_key, Signature.role, is_counted, is_flagged)
     ).all()
     towns: Counter[str] = Counter()
-    spelling: dict[str, str] = {}
+    spellings: dict[str, str] = {}
     roles: Counter[str] = Counter()
     flagged = 0
     for key, town, role, row_counted, row_flagged, n in rows:
@@ -178,10 +181,11 @@ def overview(petition: Petition, town_limit: int = 20) -> Overview:
             flagged += n
         if row_counted:
             towns[key or ""] += n
-            spelling.setdefault(key or "", town)
+            # One spelling for the group, the same whichever of its rows comes first.
+            spellings[key or ""] = max(spellings.get(key or "", ""), town or "")
             roles[role] += n
     ordered = sorted(towns.items(), key=lambda kv: (-kv[1], kv[0]))
-    top = [(spelling[k] or "(no town given)", n) for k, n in ordered[:town_limit]]
+    top = [(town_label(spellings[k]) or "(no town given)", n) for k, n in ordered[:town_limit]]
     rest = ordered[town_limit:]
     order = list(ROLES) + sorted(r for r in roles if r not in ROLES)
     with force_locale("en"):  # organizer pages are not translated

@@ -3,10 +3,11 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, Optional, ValidationError
+from wtforms.validators import Optional, ValidationError
 
 from petitions.core.content import localized
-from petitions.core.forms import NAME_MAX, PersonForm, no_markup, strip, waitlist_number
+from petitions.core.forms import PersonForm, no_markup, strip, waitlist_number, within_limit
+from petitions.core.text import clean_text
 from petitions.models import ROLE_LABELS, ROLES
 
 ROLE_CHOICES = [
@@ -14,17 +15,12 @@ ROLE_CHOICES = [
     *(SelectChoice(role, ROLE_LABELS[role]) for role in ROLES),
 ]
 
-COMMENT_MAX = 2000
-
 
 class SignForm(PersonForm):
     town = StringField(
         _l("Town or city"),
         filters=[strip],
-        validators=[
-            Optional(),
-            Length(max=NAME_MAX, message=_l("Please keep this under %(max)d characters.")),
-        ],
+        validators=[Optional(), within_limit("town")],
     )
     role = SelectField(
         _l("I am a…"),
@@ -35,10 +31,9 @@ class SignForm(PersonForm):
     waitlist_number = StringField(_l("Waitlist number"), filters=[strip])
     comment = TextAreaField(
         _l("Why this matters to you (optional)"),
-        validators=[
-            Optional(),
-            Length(max=COMMENT_MAX, message=_l("Please keep this under %(max)d characters.")),
-        ],
+        # Checked as it is stored: a line break sent as CR LF counts once, as in the browser.
+        filters=[clean_text],
+        validators=[Optional(), within_limit("comment")],
     )
     show_name = BooleanField(_l("Show my first name and town on this page as a supporter"))
     opt_in = BooleanField(_l("Send me updates about this campaign"))

@@ -23,9 +23,11 @@ from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from petitions.core import places
 from petitions.core.content import LANGUAGES, localized
 from petitions.core.extensions import db
-from petitions.core.text import clean_line, clean_text, name_key, normalize_email
+from petitions.core.limits import too_long
+from petitions.core.text import clean_line, clean_text, full_name, name_key, normalize_email
 from petitions.core.tokens import is_well_formed, new_token, normalize_token
 from petitions.core.urls import public_url, share_url
 from petitions.mail.message import build_message
@@ -37,17 +39,8 @@ SOURCES = ("online", "rally", "paper", "import")
 # Sources a person submits themselves: these wait for email confirmation when asked.
 SELF_SERVICE = ("online", "rally")
 
-# Column limits (see models.signature); the forms check them with clear messages,
-# the service refuses anything longer rather than let the database cut or fail.
-LIMITS = {
-    "given_name": 100,
-    "family_name": 100,
-    "email": 254,
-    "postal_code": 10,
-    "town": 100,
-    "comment": 5000,
-    "flagged": 100,
-}
+# The review note is written by the code, not typed: kept to its column.
+FLAGGED_MAX = 100
 
 
 class SigningError(ValueError):
@@ -90,15 +83,6 @@ def no_email_key(postal_code: str) -> str:
     return f"@no-email:{postal_code.strip().upper()}"
 
 
-def tidy_town(town: str) -> str:
-    """'HARTFORD' / 'west hartford' → 'Hartford' / 'West Hartford', so towns group together.
-    Mixed case and non-Latin scripts are kept exactly as typed."""
-    town = clean_line(town)
-    if town.isascii() and (town.islower() or town.isupper()):
-        return town.title()
-    return town
-
-
 def signature_row(
     petition_id: int,
     *,
@@ -121,21 +105,26 @@ def signature_row(
 ) -> dict:
     """The columns of a new signature: cleaned, checked, with its dedupe keys and token.
     Every way in (the sign form, rallies, paper, CSV import, demo data) builds its rows
-    here. Raises SigningError for what cannot be stored."""
+    here. Raises SigningError for what cannot be stored: longer than its field's limit
+    (core.limits, the forms' limits), or a postal code that is no ZIP code; a ZIP code is
+    stored as its five digits (core.places)."""
     if source not in SOURCES:
         raise SigningError(f"unknown source {source!r}")
+    zip_code = places.zip5(postal_code) if clean_line(postal_code) else ""
+    if zip_code is None:
+        raise SigningError("postal_code is not a ZIP code")
     values = {
         "given_name": clean_line(given_name),
         "family_name": clean_line(family_name),
         "email": (email or "").strip(),
-        "postal_code": clean_line(postal_code).upper(),
-        "town": tidy_town(town),
+        "postal_code": zip_code,
+        "town": places.tidy_town(town),
         "comment": clean_text(comment),
-        "flagged": clean_line(flagged)[: LIMITS["flagged"]],
+        "flagged": clean_line(flagged)[:FLAGGED_MAX],
     }
-    for field, limit in LIMITS.items():
-        if len(values[field]) > limit:
-            raise SigningError(f"{field} is longer than {limit} characters")
+    whole = full_name(values["given_name"], values["family_name"])
+    for field, limit in too_long(dict(values, full_name=whole)).items():
+        raise SigningError(f"{field} is longer than {limit} characters")
     if not values["given_name"] and not values["family_name"]:
         raise SigningError("a name is required")
     if role and role not in ROLES:

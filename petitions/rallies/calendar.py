@@ -6,7 +6,6 @@ from datetime import datetime
 
 from petitions.models import Event, EventStatus
 from petitions.models.base import utcnow
-from petitions.rallies.events import event_end
 
 
 def _ics_escape(text: str) -> str:
@@ -61,7 +60,7 @@ def ics(
         f"UID:event-{event.id}@{host}",
         f"DTSTAMP:{_ics_time(now)}",
         f"DTSTART:{_ics_time(event.starts_at)}",
-        f"DTEND:{_ics_time(event_end(event))}",
+        f"DTEND:{_ics_time(event.end)}",
         f"SUMMARY:{_ics_escape(name or event.name)}",
         f"LOCATION:{_ics_escape(location)}" if location else None,
         f"DESCRIPTION:{_ics_escape(description)}" if description else None,

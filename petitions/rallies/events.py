@@ -6,25 +6,21 @@ No request objects in here: views pass plain values, and the caller commits once
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import NamedTuple
 from urllib.parse import quote_plus
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, or_, select
 
 from petitions.core.extensions import db
 from petitions.core.timezones import local_day_bounds, utc_to_local
 from petitions.core.tokens import is_well_formed, new_token, normalize_token
-from petitions.models import Attendee, Event, EventStatus
+from petitions.models import Event, EventStatus
 from petitions.models.base import utcnow
+from petitions.models.event import DEFAULT_DURATION
 
 SIGNIN_KEY_LENGTH = 8  # 40 bits: printed on posters, only retires old ones
 RESERVED_SLUGS = frozenset({"new"})
-# RSVP stays open until the event ends; without an end time, this long after the start.
-DEFAULT_DURATION = timedelta(hours=3)
-# The poster's sign-in form takes people from this long before the start to this long after the end.
-SIGNIN_EARLY = timedelta(hours=12)
-SIGNIN_LATE = timedelta(hours=12)
 
 
 def new_signin_key() -> str:
@@ -56,10 +52,6 @@ def signin_key_matches(event: Event, key: str) -> bool:
     return is_well_formed(key, SIGNIN_KEY_LENGTH) and secrets.compare_digest(key, event.signin_key)
 
 
-def event_end(event: Event) -> datetime:
-    return event.ends_at or event.starts_at + DEFAULT_DURATION
-
-
 class ComingUp(NamedTuple):
     event: Event
     today: bool  # under way or starting today, on the event's own clock
@@ -87,48 +79,6 @@ def coming_up(now: datetime | None = None, limit: int = 10) -> list[ComingUp]:
             ComingUp(event, utc_to_local(event.starts_at, event.timezone).date() <= today)
         )
     return result
-
-
-def rsvp_count(event: Event) -> int:
-    """RSVPs that hold a place (walk-ups and revoked tickets do not)."""
-    return (
-        db.session.scalar(
-            select(func.count(Attendee.id)).where(
-                Attendee.event_id == event.id,
-                Attendee.walk_up.is_(False),
-                Attendee.revoked.is_(False),
-            )
-        )
-        or 0
-    )
-
-
-def rsvp_state(event: Event, now: datetime | None = None) -> str:
-    """open, draft, cancelled, ended or full."""
-    now = now or utcnow()
-    if event.status == EventStatus.CANCELLED:
-        return "cancelled"
-    if event.status != EventStatus.PUBLISHED:
-        return "draft"
-    if now >= event_end(event):
-        return "ended"
-    if event.capacity is not None and rsvp_count(event) >= event.capacity:
-        return "full"
-    return "open"
-
-
-def signin_state(event: Event, now: datetime | None = None) -> str:
-    """open, draft, cancelled, early or ended (capacity does not turn people away at the door)."""
-    now = now or utcnow()
-    if event.status == EventStatus.CANCELLED:
-        return "cancelled"
-    if event.status != EventStatus.PUBLISHED:
-        return "draft"
-    if now < event.starts_at - SIGNIN_EARLY:
-        return "early"
-    if now >= event_end(event) + SIGNIN_LATE:
-        return "ended"
-    return "open"
 
 
 def map_url(event: Event) -> str | None:

@@ -21,7 +21,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from petitions.core.forms import PersonForm, strip, waitlist_number
+from petitions.core.forms import PersonForm, strip, waitlist_number, within_limit
 from petitions.core.timezones import BadLocalTime, local_to_utc, valid_timezone
 from petitions.petition.lifecycle import RETENTION_MAX
 from petitions.rallies.events import slug_taken
@@ -37,7 +37,7 @@ class AttendForm(PersonForm):
     phone = StringField(
         _l("Mobile phone (optional)"),
         filters=[strip],
-        validators=[Optional(), Length(max=25, message=_l("Please enter a phone number."))],
+        validators=[Optional(), within_limit("phone", _l("Please enter a phone number."))],
     )
     waitlist_number = StringField(_l("Your child's waitlist number (optional)"), filters=[strip])
     sign = BooleanField(_l("Also sign the petition"))

@@ -15,16 +15,16 @@ from typing import Required, TypedDict, Unpack
 
 from sqlalchemy import select
 
-from petitions.core import waitlist
+from petitions.core import places, waitlist
 from petitions.core.extensions import db
-from petitions.core.text import clean_line, name_key, normalize_email
+from petitions.core.limits import too_long
+from petitions.core.text import clean_line, full_name, name_key, normalize_email
 from petitions.core.tokens import is_well_formed, new_token, normalize_token, token_hash
-from petitions.models import Attendee, Event, Petition, Signature
+from petitions.models import Attendee, Event, EventState, Petition, Signature
 from petitions.models.base import utcnow
 from petitions.petition.signing import SignStatus, sign_petition
 from petitions.rallies import tickets
 from petitions.rallies.checkin import mark_checked_in
-from petitions.rallies.events import rsvp_count, rsvp_state, signin_state
 
 
 class RsvpStatus(StrEnum):
@@ -91,10 +91,6 @@ def reissue_ticket(attendee: Attendee) -> str:
     return token
 
 
-def full_name(given_name: str, family_name: str) -> str:
-    return clean_line(f"{clean_line(given_name)} {clean_line(family_name)}")
-
-
 def same_person(attendee: Attendee, given_name: str, family_name: str) -> bool:
     return name_key(attendee.name, "").strip() == name_key(given_name, family_name).strip()
 
@@ -108,8 +104,8 @@ def rsvp(
     event: Event, *, sign: bool = False, now: datetime | None = None, **person: Unpack[Person]
 ) -> RsvpResult:
     now = now or utcnow()
-    state = rsvp_state(event, now)
-    if state not in ("open", "full"):
+    values = attendee_values(person)
+    if event.rsvp_state(now) not in (EventState.OPEN, EventState.FULL):
         return RsvpResult(RsvpStatus.CLOSED)
     _lock_event(event)
     existing = find_attendee(event, person["email"])
@@ -118,9 +114,9 @@ def rsvp(
             return RsvpResult(RsvpStatus.REVOKED, existing)
         # Never show someone else's ticket: the fresh link goes to the address on the RSVP.
         return RsvpResult(RsvpStatus.DUPLICATE, existing, reissue_ticket(existing))
-    if event.capacity is not None and rsvp_count(event) >= event.capacity:
+    if event.capacity is not None and event.rsvp_count >= event.capacity:
         return RsvpResult(RsvpStatus.FULL)
-    attendee, token = _new_attendee(event, person, now)
+    attendee, token = _new_attendee(event, values, now)
     db.session.flush()
     result = RsvpResult(RsvpStatus.CREATED, attendee, token)
     if sign:
@@ -136,22 +132,22 @@ def sign_in(
     status: checked_in (new check-in), already (was checked in before), revoked, closed.
     A fresh ticket token is issued either way (only hashes are stored)."""
     now = now or utcnow()
-    if signin_state(event, now) != "open":
+    values = attendee_values(person)
+    if event.signin_state(now) != EventState.OPEN:
         return RsvpResult(RsvpStatus.CLOSED)
     _lock_event(event)
     attendee = find_attendee(event, person["email"])
     if attendee is not None and attendee.revoked:
         return RsvpResult(RsvpStatus.REVOKED, attendee)
     if attendee is None:
-        attendee, token = _new_attendee(event, person, now)
+        attendee, token = _new_attendee(event, values, now)
         attendee.walk_up = True
     else:
         token = reissue_ticket(attendee)
-        phone, number = person.get("phone", ""), person.get("waitlist_number")
-        if phone and not attendee.phone:
-            attendee.phone = clean_line(phone)[:40]
-        if number is not None and attendee.waitlist_number is None:
-            attendee.waitlist_number = number
+        if values["phone"] and not attendee.phone:
+            attendee.phone = values["phone"]
+        if values["waitlist_number"] is not None and attendee.waitlist_number is None:
+            attendee.waitlist_number = values["waitlist_number"]
     db.session.flush()
     status = RsvpStatus.CHECKED_IN if mark_checked_in(attendee, now) else RsvpStatus.ALREADY
     result = RsvpResult(status, attendee, token)
@@ -160,22 +156,40 @@ def sign_in(
     return result
 
 
-def _new_attendee(event: Event, person: Person, now: datetime) -> tuple[Attendee, str]:
-    """A new attendee in the session, with the clear token of their ticket (only its
-    hash is stored)."""
+class AttendeeError(ValueError):
+    """Details the service cannot store (the form should have caught them)."""
+
+
+def attendee_values(person: Person) -> dict:
+    """The attendee's columns from `person`, cleaned and checked against the field limits
+    (core.limits), as signing checks a signature's: raises AttendeeError, never cuts."""
+    values = {
+        "name": full_name(person["given_name"], person["family_name"]),
+        "email": person["email"].strip(),
+        "phone": clean_line(person.get("phone", "")),
+        "postal_code": places.zip5(person["postal_code"]),
+        "waitlist_number": person.get("waitlist_number"),
+        "language": person.get("language") or "en",
+    }
+    if values["postal_code"] is None:
+        raise AttendeeError("postal_code is not a ZIP code")
+    checked = {"full_name": values["name"], "email": values["email"], "phone": values["phone"]}
+    for field, limit in too_long(checked).items():
+        raise AttendeeError(f"{field} is longer than {limit} characters")
+    return values
+
+
+def _new_attendee(event: Event, values: dict, now: datetime) -> tuple[Attendee, str]:
+    """A new attendee in the session (from attendee_values), with the clear token of
+    their ticket (only its hash is stored)."""
     token = new_token()
     attendee = Attendee(
         event_id=event.id,
         token_hash=token_hash(token),
         ticket_sealed=tickets.seal(token),
-        name=full_name(person["given_name"], person["family_name"])[:200],
-        email=person["email"].strip()[:254],
-        email_key=normalize_email(person["email"])[:254],
-        phone=clean_line(person.get("phone", ""))[:40],
-        postal_code=clean_line(person["postal_code"])[:10],
-        waitlist_number=person.get("waitlist_number"),
-        language=person.get("language") or "en",
+        email_key=normalize_email(values["email"]),
         created_at=now,
+        **values,
     )
     db.session.add(attendee)
     return attendee, token

@@ -28,7 +28,7 @@ from petitions.core.loaders import event_or_404
 from petitions.core.responses import private, shared
 from petitions.core.tokens import normalize_token
 from petitions.core.urls import share_url
-from petitions.models import Event, EventStatus
+from petitions.models import Event, EventState, EventStatus
 from petitions.petition.signing import SignStatus
 from petitions.rallies import checkin
 from petitions.rallies import events as rally_events
@@ -113,10 +113,10 @@ def _sent(event: Event, sent_ok: bool):
 @limiter.limit(_rsvp_limit, exempt_when=_is_not_post)
 def event_page(slug: str):
     event = _load_public(slug)
-    state = rally_events.rsvp_state(event)
+    state = event.rsvp_state()
     form = AttendForm(event=event)
     if request.method == "POST":
-        if state not in ("open", "full"):
+        if state not in (EventState.OPEN, EventState.FULL):
             return _event_page(event, state, form, 409)
         if not form.validate_on_submit():
             return _event_page(event, state, form, 400)
@@ -125,7 +125,7 @@ def event_page(slug: str):
         result = rsvps.rsvp(event, language=current_language(), **form.attendee())
         if result.status in (RsvpStatus.FULL, RsvpStatus.CLOSED):
             db.session.rollback()
-            return _event_page(event, rally_events.rsvp_state(event), form, 409)
+            return _event_page(event, event.rsvp_state(), form, 409)
         if result.status == RsvpStatus.REVOKED:
             db.session.rollback()
             flash(_("This RSVP was cancelled by the organizers. Please contact them."), "error")
@@ -203,10 +203,10 @@ def signin(slug: str, key: str):
         abort(404)
     if not rally_events.signin_key_matches(event, key):
         return render_template("rallies/outdated.html", event=event), 410
-    state = rally_events.signin_state(event)
+    state = event.signin_state()
     form = AttendForm(event=event)
     if request.method == "POST":
-        if state != "open":
+        if state != EventState.OPEN:
             return _signin_page(event, state, form, 409)
         if not form.validate_on_submit():
             return _signin_page(event, state, form, 400)
@@ -215,7 +215,7 @@ def signin(slug: str, key: str):
         result = rsvps.sign_in(event, language=current_language(), **form.attendee())
         if result.status == RsvpStatus.CLOSED:
             db.session.rollback()
-            return _signin_page(event, rally_events.signin_state(event), form, 409)
+            return _signin_page(event, event.signin_state(), form, 409)
         if result.status == RsvpStatus.REVOKED:
             db.session.rollback()
             flash(_("This RSVP was cancelled by the organizers. Please see the welcome table."))
