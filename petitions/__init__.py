@@ -95,50 +95,29 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from petitions import models  # noqa: F401  (register the models with the metadata)
 
-    _register_blueprints(app)
+    _register_parts(app)
     _register_hooks(app)
 
-    from petitions.cli import register_cli
-
-    register_cli(app)
     return app
 
 
-def _register_blueprints(app: Flask) -> None:
-    from petitions.accounts.manage import bp as manage_bp
-    from petitions.accounts.views import bp as auth_bp
-    from petitions.badges.views import bp as badges_bp
+def _register_parts(app: Flask) -> None:
+    from petitions import (
+        accounts,
+        badges,
+        mail,
+        operations,
+        packets,
+        paper,
+        petition,
+        rallies,
+        updates,
+    )
     from petitions.core.errors import register_error_handlers
-    from petitions.mail.unsubscribe import bp as unsubscribe_bp
-    from petitions.operations.views import bp as health_bp
-    from petitions.packets.views import bp as packets_bp
-    from petitions.paper.views import bp as paper_bp
-    from petitions.petition.manage import bp as manage_petitions_bp
-    from petitions.petition.views import bp as public_bp
-    from petitions.rallies.api import bp as api_bp
-    from petitions.rallies.mail import init_app as init_rally_mail
-    from petitions.rallies.manage import bp as manage_events_bp
-    from petitions.rallies.scanner import bp as scanner_bp
-    from petitions.rallies.views import bp as events_bp
-    from petitions.updates.mail import init_app as init_update_mail
-    from petitions.updates.views import bp as manage_updates_bp
 
-    app.register_blueprint(public_bp)
-    app.register_blueprint(auth_bp, url_prefix="/auth")
-    app.register_blueprint(manage_bp, url_prefix="/manage")
-    app.register_blueprint(manage_petitions_bp, url_prefix="/manage")
-    app.register_blueprint(manage_events_bp, url_prefix="/manage/e")
-    app.register_blueprint(packets_bp, url_prefix="/manage")
-    app.register_blueprint(paper_bp, url_prefix="/manage")
-    app.register_blueprint(api_bp, url_prefix="/api/v1")
-    app.register_blueprint(scanner_bp)
-    app.register_blueprint(events_bp)
-    init_rally_mail(app)
-    app.register_blueprint(badges_bp)
-    app.register_blueprint(health_bp)
-    app.register_blueprint(manage_updates_bp, url_prefix="/manage")
-    init_update_mail(app)
-    app.register_blueprint(unsubscribe_bp)
+    # One part each: its blueprints, CLI commands, mail composers and page sections.
+    for part in (petition, accounts, rallies, packets, paper, badges, operations, updates, mail):
+        part.init_app(app)
     register_error_handlers(app)
 
 

@@ -24,10 +24,11 @@ from petitions.core import sections
 from petitions.core.content import localized
 from petitions.core.extensions import db
 from petitions.core.i18n import select_locale
-from petitions.core.loaders import event_or_404, petition_or_404
 from petitions.core.responses import form_page, no_store
 from petitions.models import Event, Petition
 from petitions.models.badge import BadgeSheet
+from petitions.petition.loaders import petition_or_404
+from petitions.rallies.loaders import event_or_404
 
 bp = Blueprint("badges", __name__)
 bp.after_request(no_store)  # personal badges and staff pages alike

@@ -1,12 +1,15 @@
-"""Operations commands: `retention run`, `backup -o FILE`, `restore FILE`."""
+"""Operations commands: `bootstrap`, `demo`, `retention run`, `backup -o FILE`,
+`restore FILE`."""
 
 import click
 from flask.cli import AppGroup
 
+from petitions.accounts.services import create_user, user_count
 from petitions.core import audit
 from petitions.core.extensions import db
 from petitions.models import AuditAction
 from petitions.operations import backups, retention
+from petitions.operations.demo import load_demo, load_first_look
 
 retention_cli = AppGroup("retention", help="Removing personal data after petitions and events end.")
 
@@ -63,3 +66,28 @@ def restore_command(file, force):
             f"Schema revision {summary.revision}: run `flask --app wsgi db upgrade` "
             "when this code is newer than the backup."
         )
+
+
+@click.command("bootstrap")
+def bootstrap():
+    """On an empty database: an admin with a random password (printed once) and the demo,
+    with a few hundred signatures, RSVPs and check-ins to look at."""
+    if user_count():
+        click.echo("Accounts exist already; nothing to do.")
+        return
+    user, password = create_user("admin@example.org", "admin", name="Admin")
+    db.session.commit()
+    click.echo("=" * 60)
+    click.echo("Created the first admin account. This password is shown only once:")
+    click.echo(f"  email:    {user.email}")
+    click.echo(f"  password: {password}")
+    click.echo("=" * 60)
+    click.echo(load_first_look(by=user))
+
+
+@click.command("demo")
+@click.option("--signatures", default=0, show_default=True, help="Fake signatures to add.")
+@click.option("--attendees", default=0, show_default=True, help="Fake rally RSVPs to add.")
+def demo(signatures, attendees):
+    """Demo data (idempotent): petition `demo`, rally `demo-rally`."""
+    click.echo(load_demo(signatures=signatures, attendees=attendees))

@@ -22,7 +22,6 @@ from petitions.core import audit, sections
 from petitions.core.errors import render_error
 from petitions.core.exports import log_export
 from petitions.core.extensions import db
-from petitions.core.loaders import petition_or_404
 from petitions.core.responses import form_page, no_store
 from petitions.models import AuditAction, Petition
 from petitions.models.official import Official
@@ -44,6 +43,7 @@ from petitions.packets.forms import (
     StoryForm,
     TargetsForm,
 )
+from petitions.petition.loaders import petition_or_404
 
 bp = Blueprint("packets", __name__)
 bp.after_request(no_store)

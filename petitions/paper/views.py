@@ -24,7 +24,6 @@ from petitions.accounts.decorators import organizer_required, staff_required
 from petitions.core import sections
 from petitions.core.extensions import csrf, db
 from petitions.core.limits import LIMITS
-from petitions.core.loaders import petition_or_404
 from petitions.core.responses import form_page, no_store
 from petitions.core.urls import share_url
 from petitions.models import ROLE_LABELS, Petition, PetitionStatus, Signature
@@ -42,6 +41,7 @@ from petitions.paper.services import (
 )
 from petitions.paper.sheet import MAX_ROWS, PAPER_SIZES, SheetData, SheetLabels, render_sheet
 from petitions.petition import counting
+from petitions.petition.loaders import petition_or_404
 
 bp = Blueprint("paper", __name__)
 bp.after_request(no_store)

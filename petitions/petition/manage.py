@@ -28,7 +28,6 @@ from petitions.core import audit
 from petitions.core.charts import bar_chart_svg
 from petitions.core.exports import csv_lines, log_export
 from petitions.core.extensions import db
-from petitions.core.loaders import petition_or_404
 from petitions.core.responses import form_page, no_store
 from petitions.core.text import clean_line
 from petitions.core.timezones import utc_to_local, zone
@@ -37,6 +36,7 @@ from petitions.models.base import utcnow
 from petitions.operations import retention
 from petitions.petition import counting, dashboard
 from petitions.petition import lifecycle as service
+from petitions.petition.loaders import petition_or_404
 from petitions.petition.manage_forms import ConfirmForm, PetitionForm
 from petitions.petition.views import render_petition_page
 

@@ -23,7 +23,6 @@ from sqlalchemy import select
 from petitions.core.content import current_language, localized
 from petitions.core.extensions import csrf, db, limiter
 from petitions.core.i18n import language_page, localized_route, switching_language
-from petitions.core.loaders import public_petition_or_404
 from petitions.core.qr import svg
 from petitions.core.responses import private, shared
 from petitions.core.timezones import iso_utc
@@ -32,6 +31,7 @@ from petitions.mail import transport as mail
 from petitions.models import Petition, PetitionStatus, Signature
 from petitions.petition import counting, signing
 from petitions.petition.forms import SignForm
+from petitions.petition.loaders import public_petition_or_404
 from petitions.petition.signing import SignStatus
 from petitions.updates.services import delivered_at, published_updates
 

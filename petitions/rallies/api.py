@@ -4,11 +4,11 @@ from flask_wtf.csrf import generate_csrf
 
 from petitions.accounts.api_tokens import api_user, touch_api_token
 from petitions.core.extensions import csrf, db, limiter
-from petitions.core.loaders import event_or_404
 from petitions.core.responses import no_store
 from petitions.core.timezones import iso_utc
 from petitions.models.base import utcnow
 from petitions.rallies import checkin as svc
+from petitions.rallies.loaders import event_or_404
 
 bp = Blueprint("api", __name__)
 bp.after_request(no_store)

@@ -24,7 +24,6 @@ from petitions.core import sections
 from petitions.core.charts import bar_chart_svg
 from petitions.core.exports import csv_lines, log_export
 from petitions.core.extensions import db
-from petitions.core.loaders import event_or_404
 from petitions.core.responses import form_page, no_store
 from petitions.core.text import sanitize_html
 from petitions.core.timezones import iso_utc, utc_to_local
@@ -38,6 +37,7 @@ from petitions.rallies import rsvp as rsvps
 from petitions.rallies import stats as rally_stats
 from petitions.rallies.dates import when_text
 from petitions.rallies.forms import EventForm
+from petitions.rallies.loaders import event_or_404
 from petitions.rallies.mail import signin_url
 from petitions.rallies.poster import PAPER, PosterData, render_poster
 

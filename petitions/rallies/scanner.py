@@ -8,10 +8,10 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from petitions.accounts.decorators import staff_required
-from petitions.core.loaders import event_or_404
 from petitions.core.responses import private
 from petitions.core.timezones import format_local
 from petitions.rallies import checkin as svc
+from petitions.rallies.loaders import event_or_404
 
 bp = Blueprint("scanner", __name__)
 

@@ -24,7 +24,6 @@ from petitions.core.content import current_language, localized
 from petitions.core.extensions import csrf, db, limiter
 from petitions.core.extensions import login as login_manager
 from petitions.core.i18n import localized_route, switching_language
-from petitions.core.loaders import event_or_404
 from petitions.core.responses import private, shared
 from petitions.core.tokens import normalize_token
 from petitions.core.urls import share_url
@@ -37,6 +36,7 @@ from petitions.rallies import rsvp as rsvps
 from petitions.rallies.calendar import ics
 from petitions.rallies.dates import local_time, when_text
 from petitions.rallies.forms import AttendForm
+from petitions.rallies.loaders import event_or_404
 from petitions.rallies.rsvp import RsvpStatus
 from petitions.rallies.scanner_forms import TicketCheckInForm
 

@@ -23,13 +23,13 @@ from petitions.accounts.decorators import admin_required, organizer_required, vi
 from petitions.core import sections
 from petitions.core.exports import csv_lines, log_export
 from petitions.core.extensions import db
-from petitions.core.loaders import petition_or_404
 from petitions.core.responses import form_page, no_store
 from petitions.core.timezones import utc_to_local
 from petitions.core.tokens import new_token
 from petitions.mail import mailings, suppressions
 from petitions.mail.transport import send
 from petitions.models import Suppression, Update
+from petitions.petition.loaders import petition_or_404
 from petitions.updates import services as service
 from petitions.updates.forms import SendForm, SuppressionImportForm, TestSendForm, UpdateForm
 from petitions.updates.mail import render_update, update_message
