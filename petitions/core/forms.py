@@ -33,9 +33,12 @@ def no_markup(field):
         raise ValidationError(_("Please leave out the < and > characters."))
 
 
-def _name(field_name, label, missing):
+def _name(field_name, label, missing, autocomplete):
     return StringField(
-        label, filters=[strip], validators=[InputRequired(missing), within_limit(field_name)]
+        label,
+        filters=[strip],
+        validators=[InputRequired(missing), within_limit(field_name)],
+        render_kw={"autocomplete": autocomplete, "required": True, "maxlength": LIMITS[field_name]},
     )
 
 
@@ -48,8 +51,14 @@ class PersonForm(FlaskForm):
     class Meta:
         csrf = False
 
-    given_name = _name("given_name", _l("First name"), _l("Please enter your first name."))
-    family_name = _name("family_name", _l("Last name"), _l("Please enter your last name."))
+    # A field's HTML attributes (render_kw) and hint (description) live with the field, so a
+    # template can show a form's questions in a loop (templates/petition/petition.html).
+    given_name = _name(
+        "given_name", _l("First name"), _l("Please enter your first name."), "given-name"
+    )
+    family_name = _name(
+        "family_name", _l("Last name"), _l("Please enter your last name."), "family-name"
+    )
     email = EmailField(
         _l("Email"),
         filters=[strip],
@@ -58,6 +67,13 @@ class PersonForm(FlaskForm):
             within_limit("email"),
             Email(_l("Please check your email address; it should look like name@example.com.")),
         ],
+        description=_l("We send nothing you did not ask for, and never show it."),
+        render_kw={
+            "autocomplete": "email",
+            "inputmode": "email",
+            "required": True,
+            "maxlength": LIMITS["email"],
+        },
     )
     postal_code = StringField(
         _l("ZIP code"),
@@ -66,6 +82,12 @@ class PersonForm(FlaskForm):
             InputRequired(_l("Please enter your ZIP code.")),
             within_limit("postal_code", _l("Please enter a 5-digit ZIP code.")),
         ],
+        render_kw={
+            "autocomplete": "postal-code",
+            "inputmode": "numeric",
+            "required": True,
+            "maxlength": LIMITS["postal_code"],
+        },
     )
 
     def validate_given_name(self, field):

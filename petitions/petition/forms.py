@@ -7,6 +7,7 @@ from wtforms.validators import Optional, ValidationError
 
 from petitions.core.content import localized
 from petitions.core.forms import PersonForm, no_markup, strip, waitlist_number, within_limit
+from petitions.core.limits import LIMITS
 from petitions.core.text import clean_text
 from petitions.models import ROLE_LABELS, ROLES
 
@@ -21,6 +22,7 @@ class SignForm(PersonForm):
         _l("Town or city"),
         filters=[strip],
         validators=[Optional(), within_limit("town")],
+        render_kw={"autocomplete": "address-level2", "maxlength": LIMITS["town"]},
     )
     role = SelectField(
         _l("I am a…"),
@@ -28,17 +30,28 @@ class SignForm(PersonForm):
         default="",
         validate_choice=False,  # checked below with a message of our own
     )
-    waitlist_number = StringField(_l("Waitlist number"), filters=[strip])
+    waitlist_number = StringField(
+        _l("Waitlist number"),
+        filters=[strip],
+        description=_l("Optional. Kept private: only organizers see it."),
+        render_kw={
+            "inputmode": "numeric",
+            "autocomplete": "off",
+            "maxlength": LIMITS["waitlist_number"],
+        },
+    )
     comment = TextAreaField(
         _l("Why this matters to you (optional)"),
         # Checked as it is stored: a line break sent as CR LF counts once, as in the browser.
         filters=[clean_text],
         validators=[Optional(), within_limit("comment")],
+        render_kw={"maxlength": LIMITS["comment"], "rows": 3},
     )
     show_name = BooleanField(_l("Show my first name and town on this page as a supporter"))
     opt_in = BooleanField(_l("Send me updates about this campaign"))
     # Honeypot: hidden from people by CSS (.hp); bots fill every field they see.
     website = StringField("Website")
+    NOT_QUESTIONS = frozenset({"website"})
 
     def __init__(self, *args, petition=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -66,6 +79,19 @@ class SignForm(PersonForm):
     def waitlist_value(self) -> int | None:
         field = getattr(self, "waitlist_number", None)
         return getattr(field, "number", None) if field is not None else None
+
+    def questions(self):
+        """The fields a signer fills in, in order: the template shows them in a loop."""
+        return [f for f in self if f.name not in self.NOT_QUESTIONS]
+
+    def signer(self) -> dict:
+        """What the signer gave, as signing.sign_petition takes it."""
+        values = {f.name: f.data for f in self.questions()}
+        if "waitlist_number" in values:
+            values["waitlist_number"] = self.waitlist_value
+        for name in ("town", "role", "comment"):
+            values[name] = values[name] or ""
+        return values
 
     @property
     def is_bot(self) -> bool:

@@ -131,16 +131,7 @@ def sign(slug):
 
     result = signing.sign_petition(
         petition,
-        given_name=form.given_name.data,
-        family_name=form.family_name.data,
-        email=form.email.data,
-        postal_code=form.postal_code.data,
-        town=form.town.data or "",
-        role=form.role.data or "",
-        waitlist_number=form.waitlist_value,
-        comment=form.comment.data or "",
-        show_name=form.show_name.data,
-        opt_in=form.opt_in.data,
+        **form.signer(),
         language=current_language(),
         source="online",
         flagged=flagged,
