@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import String, and_, cast, func, literal, null, select, update
+from sqlalchemy import and_, func, select, update
 
 from petitions.core.extensions import db
 from petitions.models import (
@@ -32,13 +32,12 @@ from petitions.models import (
     PetitionStatus,
     Signature,
 )
-from petitions.models.base import utcnow
+from petitions.models.base import removed, utcnow
 from petitions.packets.storage import stored_file
 from petitions.petition import counting
 
 # Blanked keys and secrets are made from the row id, so they stay unique, and are not
 # well-formed tokens (services.tokens), so no link or ticket can find the row again.
-REMOVED = "removed:"
 
 
 class RetentionError(ValueError):
@@ -92,17 +91,13 @@ def event_removal_date(
     return None if end is None else end + timedelta(days=days_for(event, days))
 
 
-def _removed(column) -> object:
-    return literal(REMOVED) + cast(column, String)
-
-
 def _signature_rows(petition_id: int):
     """The petition's rows that still hold personal data."""
-    return and_(Signature.petition_id == petition_id, Signature.email_key != _removed(Signature.id))
+    return and_(Signature.petition_id == petition_id, Signature.email_key != removed(Signature.id))
 
 
 def _attendee_rows(event_id: int):
-    return and_(Attendee.event_id == event_id, Attendee.email_key != _removed(Attendee.id))
+    return and_(Attendee.event_id == event_id, Attendee.email_key != removed(Attendee.id))
 
 
 @dataclass
@@ -149,19 +144,7 @@ def remove_petition_data(petition: Petition) -> tuple[int, int]:
     rows = db.session.execute(
         update(Signature)
         .where(_signature_rows(petition.id))
-        .values(
-            given_name="",
-            family_name="",
-            email="",
-            email_key=_removed(Signature.id),
-            name_key="",
-            postal_code="",
-            waitlist_number=null(),
-            comment="",
-            show_name=False,
-            opt_in=False,
-            token=_removed(Signature.id),
-        )
+        .values(Signature.personal_data_removed())
         .execution_options(synchronize_session=False)
     ).rowcount
     files = 0
@@ -187,16 +170,7 @@ def remove_event_data(event: Event) -> int:
     rows = db.session.execute(
         update(Attendee)
         .where(_attendee_rows(event.id))
-        .values(
-            name="",
-            email="",
-            email_key=_removed(Attendee.id),
-            phone="",
-            postal_code="",
-            waitlist_number=null(),
-            token_hash=_removed(Attendee.id),
-            ticket_sealed="",
-        )
+        .values(Attendee.personal_data_removed())
         .execution_options(synchronize_session=False)
     ).rowcount
     if rows or event.personal_data_removed_at is None:
