@@ -12,17 +12,16 @@ from petitions.accounts.api_tokens import (
     forget_tokens_of,
     revoke_api_token,
 )
-from petitions.accounts.decorators import admin_required, organizer_required, staff_required
 from petitions.accounts.forms import ApiTokenForm, InviteForm, RoleForm
 from petitions.accounts.mail import send_invitation
 from petitions.core import audit
+from petitions.core.access import admin_required, organizer_required, staff_required
 from petitions.core.extensions import db
 from petitions.core.responses import form_page, no_store
 from petitions.core.timezones import utc_to_local
 from petitions.core.urls import public_url
 from petitions.models import AuditAction, Petition, Role, User
 from petitions.models.api_token import ApiToken
-from petitions.petition.dashboard import counted_by_petition
 
 bp = Blueprint("manage", __name__)
 bp.after_request(no_store)
@@ -31,15 +30,8 @@ bp.after_request(no_store)
 @bp.get("/")
 @staff_required
 def index():
-    petitions, counts = [], {}
-    if current_user.can_organize:
-        petitions = db.session.scalars(
-            select(Petition).order_by(  # archived ones last
-                Petition.archived_at.is_not(None), Petition.created_at.desc()
-            )
-        ).all()
-        counts = counted_by_petition([p.id for p in petitions])
-    return render_template("accounts/index.html", petitions=petitions, counts=counts)
+    # What each role starts with comes from the parts (core.sections "manage_index").
+    return render_template("accounts/index.html")
 
 
 def _invite_sent(user: User, token: str, again: bool = False) -> None:

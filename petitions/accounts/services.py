@@ -311,12 +311,3 @@ def recovery_codes_left(user: User) -> int:
         )
         or 0
     )
-
-
-def must_enrol_two_factor(user: User) -> bool:
-    """Admins need two-factor when REQUIRE_2FA_FOR_ADMINS is on; others may choose it."""
-    return (
-        user.is_admin
-        and not user.two_factor_enabled
-        and bool(current_app.config["REQUIRE_2FA_FOR_ADMINS"])
-    )

@@ -31,6 +31,7 @@ from petitions.accounts.forms import (
 )
 from petitions.accounts.mail import send_reset
 from petitions.core import audit, qr
+from petitions.core.access import must_enrol_two_factor
 from petitions.core.extensions import db, limiter
 from petitions.core.extensions import login as login_manager
 from petitions.core.responses import form_page, no_store
@@ -88,7 +89,7 @@ def _finish_login(user: User, remember: bool, target: str | None, how: str = "")
     db.session.commit()
     session.pop(ENROLLING, None)
     login_user(user, remember=remember)
-    if accounts.must_enrol_two_factor(user):
+    if must_enrol_two_factor(user):
         flash("Admins need two-factor sign-in here: set it up now.", "error")
         return redirect(url_for("auth.two_factor_setup"))
     return redirect(_safe_next(target))

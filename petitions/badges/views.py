@@ -16,11 +16,11 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from petitions.accounts.decorators import organizer_required, viewer_organizes
 from petitions.badges import services as svc
 from petitions.badges.forms import DesignForm, SheetForm
 from petitions.badges.pdf import render
 from petitions.core import sections
+from petitions.core.access import organizer_required, viewer_organizes
 from petitions.core.content import localized
 from petitions.core.extensions import db
 from petitions.core.i18n import select_locale

@@ -17,8 +17,8 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from petitions.accounts.decorators import organizer_required, viewer_organizes
 from petitions.core import audit, sections
+from petitions.core.access import organizer_required, viewer_organizes
 from petitions.core.errors import render_error
 from petitions.core.exports import log_export
 from petitions.core.extensions import db

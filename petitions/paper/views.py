@@ -20,8 +20,8 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from petitions.accounts.decorators import organizer_required, staff_required
 from petitions.core import sections
+from petitions.core.access import organizer_required, staff_required
 from petitions.core.extensions import csrf, db
 from petitions.core.limits import LIMITS
 from petitions.core.responses import form_page, no_store

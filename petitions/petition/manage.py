@@ -21,17 +21,18 @@ from flask import (
 )
 from flask_babel import force_locale
 from flask_login import current_user
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from petitions.accounts.decorators import organizer_required
-from petitions.core import audit
+from petitions.core import audit, sections
+from petitions.core.access import organizer_required, viewer_organizes
 from petitions.core.charts import bar_chart_svg
 from petitions.core.exports import csv_lines, log_export
 from petitions.core.extensions import db
 from petitions.core.responses import form_page, no_store
 from petitions.core.text import clean_line
 from petitions.core.timezones import utc_to_local, zone
-from petitions.models import AuditAction, Signature
+from petitions.models import AuditAction, Petition, Signature
 from petitions.models.base import utcnow
 from petitions.operations import retention
 from petitions.petition import counting, dashboard
@@ -42,6 +43,18 @@ from petitions.petition.views import render_petition_page
 
 bp = Blueprint("manage_petitions", __name__)
 bp.after_request(no_store)
+# On the /manage/ landing page of organizers and admins: "New petition" and the list.
+sections.add(bp, "manage_nav", "petition/_manage_nav.html", order=0, when=viewer_organizes)
+sections.add(bp, "manage_index", "petition/_manage_list.html", order=20, when=viewer_organizes)
+
+
+@bp.app_template_global("petitions_to_manage")
+def petitions_to_manage() -> tuple[list[Petition], dict[int, int]]:
+    """Every petition, archived ones last, with its counted signatures."""
+    petitions = db.session.scalars(
+        select(Petition).order_by(Petition.archived_at.is_not(None), Petition.created_at.desc())
+    ).all()
+    return petitions, dashboard.counted_by_petition([p.id for p in petitions])
 
 
 def _when(value: datetime | None, tz, fmt: str = "%b %-d, %Y %-I:%M %p") -> str:

@@ -19,8 +19,8 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import select
 
-from petitions.accounts.decorators import organizer_required, staff_required
 from petitions.core import sections
+from petitions.core.access import organizer_required, staff_required
 from petitions.core.charts import bar_chart_svg
 from petitions.core.exports import csv_lines, log_export
 from petitions.core.extensions import db

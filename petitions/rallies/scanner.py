@@ -7,7 +7,7 @@ from flask import Blueprint, Response, current_app, render_template, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
-from petitions.accounts.decorators import staff_required
+from petitions.core.access import staff_required
 from petitions.core.responses import private
 from petitions.core.timezones import format_local
 from petitions.rallies import checkin as svc

@@ -19,8 +19,8 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import select
 
-from petitions.accounts.decorators import admin_required, organizer_required, viewer_is_admin
 from petitions.core import sections
+from petitions.core.access import admin_required, organizer_required, viewer_is_admin
 from petitions.core.exports import csv_lines, log_export
 from petitions.core.extensions import db
 from petitions.core.responses import form_page, no_store

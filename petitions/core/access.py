@@ -1,9 +1,19 @@
+"""Who may open an organizer page: the role decorators every part's views use, and the
+same questions asked of whoever is looking (for sections one part adds to another's page)."""
+
 from functools import wraps
 
-from flask import abort, flash, redirect, url_for
+from flask import abort, current_app, flash, redirect, url_for
 from flask_login import current_user, login_required
 
-from petitions.accounts.services import must_enrol_two_factor
+
+def must_enrol_two_factor(user) -> bool:
+    """Admins need two-factor when REQUIRE_2FA_FOR_ADMINS is on; others may choose it."""
+    return (
+        user.is_admin
+        and not user.two_factor_enabled
+        and bool(current_app.config["REQUIRE_2FA_FOR_ADMINS"])
+    )
 
 
 def role_required(check):
