@@ -64,9 +64,15 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from petitions import create_app
-from petitions.core.extensions import db
+try:  # the tree at --ab REV may be from before the regroup by part
+    from petitions.core.extensions import db
+except ImportError:
+    from petitions.extensions import db
 from petitions.models import Attendee, Event
-from petitions.core.tokens import new_token, token_hash
+try:
+    from petitions.core.tokens import new_token, token_hash
+except ImportError:
+    from petitions.services.tokens import new_token, token_hash
 n, out = int(sys.argv[1]), Path(sys.argv[2])
 app = create_app()
 with app.app_context():

@@ -48,7 +48,10 @@ from bench.harness import (  # noqa: E402
 CONNECTIONS = 16
 SEED_PETITION = """
 from petitions import create_app
-from petitions.core.extensions import db
+try:  # the tree at --ab REV may be from before the regroup by part
+    from petitions.core.extensions import db
+except ImportError:
+    from petitions.extensions import db
 from petitions.models import Petition
 app = create_app()
 with app.app_context():
