@@ -34,6 +34,41 @@ def remember(key: str, compute: Callable[[], Any], seconds: float | None = None)
     return value
 
 
+def remember_or_last(
+    key: str,
+    compute: Callable[[], Any],
+    seconds: float,
+    last_seconds: float,
+    unavailable: Callable[[BaseException], bool],
+) -> Any:
+    """remember(), and when compute() fails with an error `unavailable` accepts (the
+    database away), the last value computed within `last_seconds` instead of the error.
+    Each value computed is also kept, under a key of its own, that much longer."""
+    if seconds <= 0:
+        return compute()
+
+    def compute_and_keep():
+        value = compute()
+        try:
+            cache.set(f"last:{key}", value, timeout=max(1, round(last_seconds)))
+        except Exception:
+            current_app.logger.warning("cache unavailable; %s not kept", key, exc_info=True)
+        return value
+
+    try:
+        return remember(key, compute_and_keep, seconds)
+    except Exception as e:
+        if not unavailable(e):
+            raise
+        try:
+            last = cache.get(f"last:{key}")
+        except Exception:
+            last = None
+        if last is None:
+            raise
+        return last
+
+
 def forget(*keys: str) -> None:
     """Drop kept values at once (they would expire within their seconds anyway)."""
     if not keys:
