@@ -30,6 +30,7 @@ from petitions.models import Petition, PetitionStatus, Signature
 from tests.conftest import USE_POSTGRES, _test_config
 from tests.deploy_helpers import ROOT, exec_start
 from tests.processes import Processes, free_port, wait_for
+from tests.test_html_valid import check, vnu  # noqa: F401  (vnu: the validator fixture)
 
 pytestmark = pytest.mark.skipif(
     not USE_POSTGRES, reason="the restart tests run in the PostgreSQL pass (TEST_DB=postgres)"
@@ -226,7 +227,7 @@ def test_restart_under_load_answers_503_and_loses_nothing_acknowledged(cluster, 
     assert log.count("database unavailable") == log.count("database available again") <= 2 * 2
 
 
-def test_database_stopped(cluster):
+def test_database_stopped(cluster, vnu, tmp_path):  # noqa: F811
     """Shared pages from their last rendering (old count); forms, JSON and /healthz 503."""
     app = cluster.app
     visitor = app.test_client()
@@ -268,6 +269,8 @@ def test_database_stopped(cluster):
     r = visitor.get("/es/")  # a page never kept: the short page, in the visitor's language
     assert r.status_code == 503
     assert "no puede conectarse a su base de datos" in r.get_data(as_text=True)
+    pages = {"send again": html, "unavailable": r.get_data(as_text=True)}
+    assert check(vnu, pages, tmp_path) == []
 
     cluster.start()
     assert visitor.get("/healthz").status_code == 200

@@ -103,6 +103,7 @@ class Outage:
 
 DATABASE = Outage("database")
 REDIS = Outage("redis")
+CACHE = Outage("cache")  # Flask-Caching's store: Redis with REDIS_URL
 
 
 @event.listens_for(Engine, "after_cursor_execute")
