@@ -20,8 +20,9 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from petitions.core.extensions import db
 from petitions.core.outage import DATABASE, database_unavailable
 
-# Fields never sent back in a page: secrets, and the honeypot a person never fills.
-NOT_ECHOED = frozenset({"csrf_token", "password", "password2", "website", "token"})
+# Never sent back in a page: the honeypot a person never fills, and any password or token.
+HONEYPOT = "website"
+SECRETS = ("password", "token")
 
 
 def _wants_json() -> bool:
@@ -76,7 +77,7 @@ def _retry_page():
     fields = [
         (name, value)
         for name, values in request.form.lists()
-        if name not in NOT_ECHOED and "password" not in name and "token" not in name
+        if name != HONEYPOT and not any(secret in name for secret in SECRETS)
         for value in values
     ]
     html = render_template("unavailable.html", action=request.url, fields=fields)
