@@ -7,7 +7,8 @@ from flask_babel import get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from petitions.core import (
-    database,  # noqa: F401  (its engine events tune SQLite)
+    database,  # its engine events tune SQLite
+    outage,  # noqa: F401  (its engine event logs the database's recovery)
     paths,
     request_log,
     sections,
@@ -15,6 +16,7 @@ from petitions.core import (
 from petitions.core.assets import fingerprint_static
 from petitions.core.config import DEFAULT_SECRET_KEY, Defaults, env_overrides
 from petitions.core.content import lang_attr, localized
+from petitions.core.errors import keep_retry_after
 from petitions.core.extensions import babel, cache, csrf, db, limiter, login, migrate
 from petitions.core.i18n import (
     LanguageConverter,
@@ -55,6 +57,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"] = (
             f"sqlite:///{Path(app.instance_path) / 'petitions.sqlite3'}"
         )
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = database.engine_options(app.config)
     if app.debug or app.testing:
         app.config["SESSION_COOKIE_SECURE"] = False
         app.config["REMEMBER_COOKIE_SECURE"] = False
@@ -89,6 +92,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         # The app's one catalog: petitions/translations (README, "Translations").
         default_translation_directories=str(Path(__file__).parent / "translations"),
     )
+    app.after_request(keep_retry_after)  # before Flask-Limiter's hook, so it runs after it
     limiter.init_app(app)
     cache.init_app(app)
     sections.init_app(app)  # sections("slot") in templates; the parts fill the slots

@@ -2,7 +2,8 @@
 REDIS_URL, so every worker and app host shares them).
 
 A cache that is down (Redis unreachable) only costs the work it would have saved, as in
-Flask-Caching's own decorators: the value is computed and the failure logged."""
+Flask-Caching's own decorators: the value is computed, and the outage logged when it
+begins and when it ends (core.outage), not on every request."""
 
 from collections.abc import Callable
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 from flask import current_app
 
 from petitions.core.extensions import cache
+from petitions.core.outage import CACHE
 
 
 def remember(key: str, compute: Callable[[], Any], seconds: float | None = None) -> Any:
@@ -21,17 +23,54 @@ def remember(key: str, compute: Callable[[], Any], seconds: float | None = None)
         return compute()
     try:
         value = cache.get(key)
-    except Exception:
-        current_app.logger.warning("cache unavailable; computing %s directly", key, exc_info=True)
+    except Exception as e:
+        CACHE.failed(e)
         return compute()
+    CACHE.recovered()
     if value is None:
         value = compute()
         if value is not None:
             try:
                 cache.set(key, value, timeout=max(1, round(seconds)))
-            except Exception:
-                current_app.logger.warning("cache unavailable; %s not kept", key, exc_info=True)
+            except Exception as e:
+                CACHE.failed(e)
     return value
+
+
+def remember_or_last(
+    key: str,
+    compute: Callable[[], Any],
+    seconds: float,
+    last_seconds: float,
+    unavailable: Callable[[BaseException], bool],
+) -> Any:
+    """remember(), and when compute() fails with an error `unavailable` accepts (the
+    database away), the last value computed within `last_seconds` instead of the error.
+    Each value computed is also kept, under a key of its own, that much longer."""
+    if seconds <= 0:
+        return compute()
+
+    def compute_and_keep():
+        value = compute()
+        try:
+            cache.set(f"last:{key}", value, timeout=max(1, round(last_seconds)))
+        except Exception as e:
+            CACHE.failed(e)
+        return value
+
+    try:
+        return remember(key, compute_and_keep, seconds)
+    except Exception as e:
+        if not unavailable(e):
+            raise
+        try:
+            last = cache.get(f"last:{key}")
+        except Exception as cache_error:
+            CACHE.failed(cache_error)
+            last = None
+        if last is None:
+            raise
+        return last
 
 
 def forget(*keys: str) -> None:
@@ -40,5 +79,5 @@ def forget(*keys: str) -> None:
         return
     try:
         cache.delete_many(*keys)
-    except Exception:
-        current_app.logger.warning("cache unavailable; %s not forgotten", keys, exc_info=True)
+    except Exception as e:
+        CACHE.failed(e)

@@ -9,7 +9,11 @@ DEFAULT_SECRET_KEY = "dev-only-change-me"
 class Defaults:
     SECRET_KEY = DEFAULT_SECRET_KEY
     SQLALCHEMY_DATABASE_URI = None  # set in create_app: SQLite file in instance/
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}  # added to petitions/core/database.py's own
+    # How long a SQLite writer waits for another's lock before the answer is a 503.
+    SQLITE_BUSY_TIMEOUT_SECONDS = 10.0
+    # The 503's Retry-After when the database is away: about what a restart or failover takes.
+    RETRY_AFTER_SECONDS = 5
     MAX_CONTENT_LENGTH = 1024 * 1024  # 1 MB: every form here is far smaller
     MAX_FORM_MEMORY_SIZE = 1024 * 1024
     WTF_CSRF_TIME_LIMIT = None  # a sign page left open on a phone for hours still works
@@ -99,6 +103,11 @@ class Defaults:
     # Public petition and event pages (and their JSON), for anonymous visitors: rendered
     # pages kept this long here, and by shared caches in front (Cache-Control: public).
     PUBLIC_CACHE_SECONDS = 5.0
+    # While the database is away, a shared page is served from its last rendering (its
+    # count as it was) if that is at most this old; older, or never kept, it is a 503.
+    # Long enough to ride out a restart or a failover, short enough that a petition
+    # closed or edited an hour ago is not shown as it was.
+    STALE_PAGE_SECONDS = 900
     # Flask-Caching: in this process by default; in Redis with REDIS_URL, shared by every
     # worker and app host. Prefix of this site's keys (several sites may share one Redis).
     CACHE_TYPE = "SimpleCache"

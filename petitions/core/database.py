@@ -15,7 +15,13 @@ database, taken just before that first write and let go when the connection goes
 to the pool. SQLite's own busy handler polls, sleeping a millisecond or more each time it
 finds the lock taken, far longer than a signature holds it; the file lock wakes the next
 writer as soon as the last one is done. SQLite's locking still decides; the queue only
-saves the sleeping.
+saves the sleeping. A writer that still finds the lock taken after
+SQLITE_BUSY_TIMEOUT_SECONDS fails with "database is locked", which the app answers with a
+503 (petitions/core/outage.py).
+
+PostgreSQL connections are pinged as they leave the pool (`pool_pre_ping`): after a
+restart, the pool's dead connections are replaced instead of failing the first request
+that draws each one.
 """
 
 import fcntl
@@ -33,6 +39,18 @@ def _is_sqlite(dbapi_connection) -> bool:
     return type(dbapi_connection).__module__.split(".")[0] in ("sqlite3", "pysqlite2")
 
 
+def engine_options(config) -> dict:
+    """SQLALCHEMY_ENGINE_OPTIONS with this module's tuning (what the config sets wins)."""
+    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # sqlite3's timeout is SQLite's busy timeout; no ping: a file does not go away.
+        connect_args = {"timeout": float(config["SQLITE_BUSY_TIMEOUT_SECONDS"])}
+        options["connect_args"] = connect_args | options.get("connect_args", {})
+    else:
+        options.setdefault("pool_pre_ping", True)
+    return options
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_on_connect(dbapi_connection, _record):
     if not _is_sqlite(dbapi_connection):
@@ -41,7 +59,6 @@ def _sqlite_on_connect(dbapi_connection, _record):
     cur = dbapi_connection.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA busy_timeout=10000")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
 

@@ -3,7 +3,8 @@
 Shared pages (`@shared`: a petition or event page, its JSON, the event's calendar file)
 are the same for every anonymous visitor of one URL: no cookie, `Cache-Control: public`,
 kept rendered in Flask-Caching for PUBLIC_CACHE_SECONDS, so nginx or a CDN in front can
-serve a surge.
+serve a surge. While the database is away, the last rendering (at most STALE_PAGE_SECONDS
+old) is served instead of an error.
 A visitor who brings a session (an organizer, a signer part-way through) gets the page
 made for them, private.
 
@@ -31,8 +32,10 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_wtf import FlaskForm
 from werkzeug.exceptions import HTTPException
 
-from petitions.core.caching import remember
+from petitions.core.caching import remember_or_last
+from petitions.core.extensions import db
 from petitions.core.i18n import asked_language, negotiated_language
+from petitions.core.outage import DATABASE, database_unavailable
 
 PRIVATE = "private, no-store"
 REVALIDATE = "private, no-cache"
@@ -100,7 +103,13 @@ def shared(*, by_language: bool = True):
                     return _public(response, seconds, vary_language=not chosen)
                 g.page_language = language
             key = f"page:{g.get('page_language', '')}:{request.endpoint}:{sorted(kwargs.items())}"
-            status, body, headers = remember(key, lambda: _render(view, args, kwargs), seconds)
+            status, body, headers = remember_or_last(
+                key,
+                lambda: _render(view, args, kwargs),
+                seconds,
+                float(current_app.config["STALE_PAGE_SECONDS"]),
+                _database_away,
+            )
             response = _public(Response(body, status, headers), seconds, vary_language=negotiated)
             if "If-None-Match" in request.headers or "If-Modified-Since" in request.headers:
                 return response.make_conditional(request)
@@ -109,6 +118,14 @@ def shared(*, by_language: bool = True):
         return wrapped
 
     return decorate
+
+
+def _database_away(error: BaseException) -> bool:
+    if not database_unavailable(error):
+        return False
+    DATABASE.failed(error)
+    db.session.rollback()
+    return True
 
 
 def _render(view, args, kwargs) -> tuple[int, bytes, list]:

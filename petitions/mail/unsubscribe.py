@@ -8,6 +8,7 @@ cross-site check (petitions/origin.py): the token authenticates it."""
 
 from flask import Blueprint, render_template, request
 
+from petitions.core.errors import PRESS_AGAIN, keeps_form
 from petitions.core.extensions import csrf, db
 from petitions.core.origin import allow_cross_site
 from petitions.core.responses import private
@@ -20,6 +21,7 @@ bp = Blueprint("unsubscribe", __name__)
 @private
 @csrf.exempt
 @allow_cross_site
+@keeps_form(lambda token: render_template("mail/unsubscribe.html", token=token), PRESS_AGAIN)
 def unsubscribe(token: str):
     delivery = suppressions.delivery_by_token(token)
     if delivery is None:

@@ -1,17 +1,17 @@
 """Is this app host able to serve? What a load balancer or monitor asks GET /healthz.
 
 Each check answers ok or failed, never why: the reason (a host name, a driver message)
-goes to the log, not to whoever can reach the URL."""
+goes to the log, not to whoever can reach the URL, and only when the dependency goes
+down and when it comes back (core.outage), not once per probe."""
 
-import logging
 from enum import StrEnum
 
 from flask import current_app
 from sqlalchemy import select
 
 from petitions.core.extensions import db
+from petitions.core.outage import DATABASE, REDIS
 
-log = logging.getLogger(__name__)
 # Long enough for a busy Redis, short enough that a probe never hangs.
 REDIS_TIMEOUT_SECONDS = 2
 
@@ -27,8 +27,8 @@ def database() -> Check:
     try:
         with db.engine.connect() as conn:
             conn.scalar(select(1))
-    except Exception:
-        log.warning("health check: the database did not answer", exc_info=True)
+    except Exception as e:  # whatever the reason, this host cannot serve
+        DATABASE.failed(e)
         return Check.FAILED
     return Check.OK
 
@@ -39,9 +39,10 @@ def redis() -> Check:
         return Check.NOT_CONFIGURED
     try:
         _redis_client(url).ping()
-    except Exception:
-        log.warning("health check: Redis did not answer", exc_info=True)
+    except Exception as e:
+        REDIS.failed(e)
         return Check.FAILED
+    REDIS.recovered()
     return Check.OK
 
 

@@ -1,7 +1,5 @@
 """`flask --app wsgi packet SLUG [--official ID] [--paper letter|a4] -o FILE.pdf`"""
 
-import os
-import tempfile
 from pathlib import Path
 
 import click
@@ -11,7 +9,7 @@ from petitions.core.extensions import db
 from petitions.models import Petition
 from petitions.models.packet import SCOPE_CONSTITUENTS, SCOPE_EVERYONE
 from petitions.packets.build import PacketError, PacketRequest, generate_packet
-from petitions.packets.storage import record_packet
+from petitions.packets.storage import record_packet, written_whole
 
 
 @click.command("packet")
@@ -35,17 +33,11 @@ def packet_command(slug, official_id, everyone, paper, sort_order, output):
     output = output.expanduser().resolve()
     if not output.parent.is_dir():
         raise click.ClickException(f"Folder {output.parent} does not exist.")
-    # Write beside the target and rename at the end: no half-written packet on failure.
-    fd, tmp = tempfile.mkstemp(prefix=".packet-", suffix=".pdf", dir=output.parent)
     try:
-        with os.fdopen(fd, "wb") as f:
+        with written_whole(output) as f:
             gen = generate_packet(petition, req, f)
-        os.replace(tmp, output)
     except PacketError as e:
         raise click.ClickException(str(e)) from e
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     record_packet(petition, gen, str(output), "cli")
     db.session.commit()
     click.echo(

@@ -3,7 +3,12 @@ who, when, what and the SHA-256."""
 
 from __future__ import annotations
 
+import errno
+import os
 import secrets
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from flask import current_app
@@ -13,7 +18,14 @@ from petitions.core.extensions import db
 from petitions.models import Petition
 from petitions.models.base import utcnow
 from petitions.models.packet import PacketRecord
-from petitions.packets.build import GeneratedPacket, PacketRequest, generate_packet
+from petitions.packets.build import GeneratedPacket, PacketError, PacketRequest, generate_packet
+
+# Writes that fail because of where the file goes, not because of the packet.
+DISK_ERRORS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EIO})
+DISK_FULL = (
+    "The packet could not be saved: the server's disk is full (or refuses writes). "
+    "Nothing was kept. Free some space, or ask the site's administrator, then try again."
+)
 
 
 def packets_dir() -> Path:
@@ -60,18 +72,34 @@ def record_packet(petition: Petition, gen: GeneratedPacket, file_path: str, sour
     return record
 
 
+@contextmanager
+def written_whole(final: Path) -> Iterator:
+    """A file to write that appears under `final` only once complete: it is written
+    beside it and renamed at the end, so a full disk or a killed process never leaves a
+    half-written packet under its final name. A write the disk refuses is a PacketError
+    with a message that says so."""
+    fd, tmp = tempfile.mkstemp(prefix=".packet-", suffix=".part", dir=final.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            yield f
+        os.replace(tmp, final)
+    except OSError as e:
+        if e.errno in DISK_ERRORS:
+            raise PacketError(DISK_FULL) from e
+        raise
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
 def make_and_store(petition: Petition, req: PacketRequest, user=None, source="web",
                    progress=None, total_cb=None) -> PacketRecord:  # fmt: skip
     """Render into instance/packets/ and record it (the caller commits). On a PacketError
-    no file is left behind."""
+    (a full disk included) no file is left behind."""
     path, name = new_packet_path(petition)
     author = (user.name or user.email) if user is not None else ""
-    try:
-        with open(path, "wb") as f:
-            gen = generate_packet(petition, req, f, progress, total_cb, author=author)
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
+    with written_whole(path) as f:
+        gen = generate_packet(petition, req, f, progress, total_cb, author=author)
     return record_packet(petition, gen, name, source, user)
 
 

@@ -21,6 +21,7 @@ from limits import parse_many
 from sqlalchemy import select
 
 from petitions.core.content import current_language, localized
+from petitions.core.errors import PRESS_AGAIN, keeps_form
 from petitions.core.extensions import csrf, db, limiter
 from petitions.core.i18n import language_page, localized_route, switching_language
 from petitions.core.qr import svg
@@ -106,11 +107,20 @@ def _many_from_this_address() -> bool:
     return not ok
 
 
+def _sign_form_again(slug):
+    """The petition page with the sign form as the signer filled it (not the honeypot)."""
+    petition = public_petition_or_404(slug)
+    form = SignForm(request.form, petition=petition)
+    form.website.data = ""
+    return render_petition_page(petition, form)
+
+
 @localized_route(bp, "/p/<slug>/sign", methods=["POST"])
 @private
 @csrf.exempt  # a public form: refused from other sites by petitions/origin.py instead
 @limiter.limit(_sign_limits, key_func=get_remote_address)
 @limiter.limit(_petition_limits, key_func=_petition_key)
+@keeps_form(_sign_form_again)
 def sign(slug):
     language_page("public.petition", slug=slug)  # what this POST's answers link to
     petition = public_petition_or_404(slug)
@@ -292,6 +302,7 @@ def confirm(token):
 @localized_route(bp, "/s/<token>/remove", methods=["GET", "POST"])
 @private
 @csrf.exempt  # the token in the URL is the proof; other sites are refused by origin.py
+@keeps_form(lambda token: _remove_page(signing.by_token(token)), PRESS_AGAIN)
 def remove(token):
     signature = signing.by_token(token)
     if request.method == "POST":
@@ -307,6 +318,10 @@ def remove(token):
             language_page("public.index")
         # Removing twice (a double tap, the link opened again) lands on the same page.
         return render_template("petition/removed.html", slug=slug)
+    return _remove_page(signature)
+
+
+def _remove_page(signature: Signature | None):
     if signature is None:
         abort(404)
     return render_template("petition/remove.html", petition=signature.petition, signature=signature)

@@ -21,6 +21,7 @@ from flask_login import current_user
 
 from petitions.core import qr
 from petitions.core.content import current_language, localized
+from petitions.core.errors import SEND_AGAIN, keeps_form
 from petitions.core.extensions import csrf, db, limiter
 from petitions.core.extensions import login as login_manager
 from petitions.core.i18n import localized_route, switching_language
@@ -107,10 +108,16 @@ def _sent(event: Event, sent_ok: bool):
 # --- event page, RSVP, calendar -----------------------------------------------------------
 
 
+def _rsvp_form_again(slug: str):
+    event = _load_public(slug)
+    return _event_page(event, event.rsvp_state(), AttendForm(event=event))
+
+
 @localized_route(bp, "/e/<slug>", methods=["GET", "POST"])
 @shared()
 @csrf.exempt  # a public form: refused from other sites by petitions/origin.py instead
 @limiter.limit(_rsvp_limit, exempt_when=_is_not_post)
+@keeps_form(_rsvp_form_again, SEND_AGAIN)
 def event_page(slug: str):
     event = _load_public(slug)
     state = event.rsvp_state()
@@ -193,10 +200,16 @@ def event_ics(slug: str):
 # --- poster sign-in ("I'm here") ---------------------------------------------------------
 
 
+def _signin_form_again(slug: str, key: str):
+    event = event_or_404(slug)
+    return _signin_page(event, event.signin_state(), AttendForm(event=event))
+
+
 @localized_route(bp, "/e/<slug>/here/<key>", methods=["GET", "POST"])
 @shared()
 @csrf.exempt  # a public form: refused from other sites by petitions/origin.py instead
 @limiter.limit(_signin_limit, exempt_when=_is_not_post)
+@keeps_form(_signin_form_again, SEND_AGAIN)
 def signin(slug: str, key: str):
     event = event_or_404(slug)
     if event.status == EventStatus.DRAFT:
