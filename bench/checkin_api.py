@@ -64,15 +64,16 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from petitions import create_app
-try:  # the tree at --ab REV may be from before the regroup by part
-    from petitions.core.extensions import db
-except ImportError:
+try:  # the tree at --ab REV may be from before the regroup by part (asked first: the
+    # venv's editable install would lend an old tree the new package's core/)
     from petitions.extensions import db
+except ImportError:
+    from petitions.core.extensions import db
 from petitions.models import Attendee, Event
 try:
-    from petitions.core.tokens import new_token, token_hash
-except ImportError:
     from petitions.services.tokens import new_token, token_hash
+except ImportError:
+    from petitions.core.tokens import new_token, token_hash
 n, out = int(sys.argv[1]), Path(sys.argv[2])
 app = create_app()
 with app.app_context():

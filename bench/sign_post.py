@@ -48,10 +48,11 @@ from bench.harness import (  # noqa: E402
 CONNECTIONS = 16
 SEED_PETITION = """
 from petitions import create_app
-try:  # the tree at --ab REV may be from before the regroup by part
-    from petitions.core.extensions import db
-except ImportError:
+try:  # the tree at --ab REV may be from before the regroup by part (asked first: the
+    # venv's editable install would lend an old tree the new package's core/)
     from petitions.extensions import db
+except ImportError:
+    from petitions.core.extensions import db
 from petitions.models import Petition
 app = create_app()
 with app.app_context():
