@@ -96,6 +96,14 @@ class Defaults:
     MAIL_LEASE_SECONDS = 120
     MAIL_DUE_CHECK_SECONDS = 60
     MAIL_JOBS_INLINE = False
+    # A mail server that is down, times out or answers "try later" (4xx): the deliveries
+    # it did not take stay queued and are tried again after MAIL_RETRY_SECONDS, doubling
+    # each time up to MAIL_RETRY_MAX_SECONDS; after MAIL_RETRY_ATTEMPTS tries, or
+    # MAIL_RETRY_FOR_SECONDS after the send started, they are failed with the last reason.
+    MAIL_RETRY_SECONDS = 120
+    MAIL_RETRY_MAX_SECONDS = 4 * 3600
+    MAIL_RETRY_ATTEMPTS = 12
+    MAIL_RETRY_FOR_SECONDS = 24 * 3600
 
     # Absolute base URL for links in mail, QR codes and PDFs (e.g. https://act.example.org).
     PUBLIC_BASE_URL = None

@@ -18,6 +18,11 @@ def report(mailing_id: int) -> None:
         f"Delivered {progress['sent']:,}, failed {progress['failed']:,}, "
         f"skipped {progress['skipped']:,}, still queued {progress['queued']:,}."
     )
+    if progress["waiting"]:
+        click.echo(
+            f"{progress['waiting']:,} waiting to retry, next try at "
+            f"{progress['next_try']:%Y-%m-%d %H:%M} UTC: {progress['last_error']}."
+        )
 
 
 @mail_cli.command("due")

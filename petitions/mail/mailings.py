@@ -33,11 +33,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app, has_request_context, request
-from sqlalchemy import func, select, update
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import OperationalError
 
 from petitions.core.content import DEFAULT_LANGUAGE, LANGUAGES
 from petitions.core.extensions import db
+from petitions.core.outage import DATABASE, database_unavailable
 from petitions.core.text import normalize_email
 from petitions.core.tokens import new_token
 from petitions.mail.registry import composer_for, queue_due
@@ -246,15 +248,90 @@ def _mark(delivery_id: int, status: str, now: datetime, error: str = "") -> None
         )
 
 
+def _mark_sent(delivery_id: int, clock: Clock) -> None:
+    """Mark a delivery the server has taken. Its mail is out: losing the mark would send
+    it twice on resuming, so a database that is away is waited for (up to half the lease,
+    during which no other worker can take the send), not given up on at once."""
+    give_up = clock.monotonic() + _lease().total_seconds() / 2
+    while True:
+        try:
+            _mark(delivery_id, DeliveryStatus.SENT, clock.now())
+            return
+        except OperationalError as e:
+            if not database_unavailable(e) or clock.monotonic() >= give_up:
+                raise
+            DATABASE.failed(e)
+            clock.sleep(1.0)
+
+
+def _retry_delay(attempts: int) -> timedelta:
+    """How long a delivery waits after its `attempts`-th failed try: doubling, capped."""
+    config = current_app.config
+    base = float(config["MAIL_RETRY_SECONDS"])
+    return timedelta(
+        seconds=min(base * 2 ** (attempts - 1), float(config["MAIL_RETRY_MAX_SECONDS"]))
+    )
+
+
+def _defer(
+    started_at: datetime | None, delivery_ids: list[int], now: datetime, reason: str
+) -> None:
+    """The server did not take these deliveries, for now: each waits for its next try,
+    or is failed when it has had its tries (MAIL_RETRY_ATTEMPTS, MAIL_RETRY_FOR_SECONDS)."""
+    config = current_app.config
+    most = int(config["MAIL_RETRY_ATTEMPTS"])
+    until = (started_at or now) + timedelta(seconds=float(config["MAIL_RETRY_FOR_SECONDS"]))
+    rows = db.session.execute(
+        select(Delivery.id, Delivery.attempts).where(Delivery.id.in_(delivery_ids))
+    ).all()
+    db.session.commit()
+    by_attempts: dict[int, list[int]] = {}
+    for row in rows:
+        by_attempts.setdefault(row.attempts + 1, []).append(row.id)
+    with db.engine.begin() as conn:
+        for attempts, ids in by_attempts.items():
+            next_at = now + _retry_delay(attempts)
+            if attempts >= most or next_at > until:
+                values = dict(
+                    status=DeliveryStatus.FAILED,
+                    sent_at=now,
+                    next_attempt_at=None,
+                    error=f"gave up after {attempts} tries: {reason}"[:300],
+                )
+            else:
+                values = dict(next_attempt_at=next_at, error=reason[:300])
+            conn.execute(
+                update(Delivery).where(Delivery.id.in_(ids)).values(attempts=attempts, **values)
+            )
+
+
+def _due_rows(mailing_id: int, after_id: int, now: datetime, limit: int):
+    return db.session.execute(
+        select(Delivery.id, Delivery.email, Delivery.email_key, Delivery.language,
+               Delivery.name, Delivery.attendee_id, Delivery.unsubscribe_token)
+        .where(Delivery.mailing_id == mailing_id, Delivery.id > after_id,
+               Delivery.status == DeliveryStatus.QUEUED,
+               Delivery.next_attempt_at.is_(None) | (Delivery.next_attempt_at <= now))
+        .order_by(Delivery.id)
+        .limit(limit)
+    ).all()  # fmt: skip
+
+
 def run(mailing_id: int, clock: Clock | None = None) -> str:
-    """Send every queued delivery of the mailing; its status afterwards. Safe to call
-    again at any time: sent rows are never sent again."""
+    """Send every queued delivery of the mailing that is due; its status afterwards.
+    Safe to call again at any time: sent rows are never sent again.
+
+    A mail server that is away leaves the rest of the send queued for a later try (the
+    mailing stays "sending" until every delivery is sent, skipped or failed for good);
+    a database that is away stops the run, and the send resumes from its queued rows
+    once the lease has run out (the next due-mail check)."""
     clock = clock or Clock()
     if not _claim(mailing_id, clock.now()):
         mailing = db.session.get(Mailing, mailing_id)
         return mailing.status if mailing is not None else "missing"
     mailing = db.session.get(Mailing, mailing_id)
     compose = composer_for(mailing)
+    started_at = mailing.started_at
     db.session.commit()  # nothing held open while the server is talked to
     rate = float(current_app.config.get("MAIL_RATE_PER_SECOND") or 0)
     interval = 1.0 / rate if rate > 0 else 0.0
@@ -262,16 +339,11 @@ def run(mailing_id: int, clock: Clock | None = None) -> str:
     lease = _lease()
     renew_at = clock.now() + lease / 3
     last_id = 0
+    started = clock.now()  # deliveries deferred in this run are not due again in it
+    server_down: str | None = None
     with Connection() as connection:
-        while True:
-            rows = db.session.execute(
-                select(Delivery.id, Delivery.email, Delivery.email_key, Delivery.language,
-                       Delivery.name, Delivery.attendee_id, Delivery.unsubscribe_token)
-                .where(Delivery.mailing_id == mailing_id, Delivery.id > last_id,
-                       Delivery.status == DeliveryStatus.QUEUED)
-                .order_by(Delivery.id)
-                .limit(BATCH)
-            ).all()  # fmt: skip
+        while server_down is None:
+            rows = _due_rows(mailing_id, last_id, started, BATCH)
             if not rows:
                 break
             suppressed = set(
@@ -298,10 +370,31 @@ def run(mailing_id: int, clock: Clock | None = None) -> str:
                 message = compose(row)
                 if message is None:
                     _mark(row.id, DeliveryStatus.SKIPPED, clock.now())
-                elif connection.send(message):
-                    _mark(row.id, DeliveryStatus.SENT, clock.now())
-                else:
-                    _mark(row.id, DeliveryStatus.FAILED, clock.now(), "the mail server refused it")
+                    continue
+                outcome = connection.attempt(message, quiet=True)
+                if outcome.sent:
+                    _mark_sent(row.id, clock)
+                elif outcome.permanent:
+                    _mark(row.id, DeliveryStatus.FAILED, clock.now(), outcome.reason)
+                elif outcome.server_down:
+                    server_down = outcome.reason
+                    last_id = row.id - 1  # this one waits with the rest
+                    break
+                else:  # "try later" for this one message
+                    _defer(started_at, [row.id], clock.now(), outcome.reason)
+    if server_down is not None:
+        # Nothing goes out now: the rest of the send waits for its next try together,
+        # instead of each message timing out on its own.
+        while ids := [r.id for r in _due_rows(mailing_id, last_id, started, BATCH)]:
+            _defer(started_at, ids, clock.now(), server_down)
+            last_id = ids[-1]
+        log.warning("mailing %s: %s; the rest of it will be tried again", mailing_id, server_down)
+    return _finish(mailing_id, clock)
+
+
+def _finish(mailing_id: int, clock: Clock) -> str:
+    """Sent, when nothing is left queued; otherwise still sending, with a due-mail check
+    asked for at the next try."""
     counts = dict(
         db.session.execute(
             select(Delivery.status, func.count())
@@ -309,14 +402,22 @@ def run(mailing_id: int, clock: Clock | None = None) -> str:
             .group_by(Delivery.status)
         ).all()
     )
+    next_try = db.session.scalar(
+        select(func.min(Delivery.next_attempt_at)).where(
+            Delivery.mailing_id == mailing_id, Delivery.status == DeliveryStatus.QUEUED
+        )
+    )
     db.session.commit()
+    totals = dict(
+        delivered=counts.get(DeliveryStatus.SENT, 0), failed=counts.get(DeliveryStatus.FAILED, 0)
+    )
+    if counts.get(DeliveryStatus.QUEUED):
+        _set_mailing(mailing_id, lease_until=None, **totals)
+        if next_try is not None:
+            schedule_check(next_try)
+        return MailingStatus.SENDING
     _set_mailing(
-        mailing_id,
-        status=MailingStatus.SENT,
-        delivered=counts.get(DeliveryStatus.SENT, 0),
-        failed=counts.get(DeliveryStatus.FAILED, 0),
-        finished_at=clock.now(),
-        lease_until=None,
+        mailing_id, status=MailingStatus.SENT, finished_at=clock.now(), lease_until=None, **totals
     )
     return MailingStatus.SENT
 
@@ -331,6 +432,21 @@ def progress(mailing: Mailing) -> dict:
     )
     done = sum(n for status, n in counts.items() if status != DeliveryStatus.QUEUED)
     total = mailing.recipients or sum(counts.values())
+    waiting = db.session.execute(
+        select(func.count(), func.min(Delivery.next_attempt_at)).where(
+            Delivery.mailing_id == mailing.id,
+            Delivery.status == DeliveryStatus.QUEUED,
+            Delivery.next_attempt_at.is_not(None),
+        )
+    ).one()
+    # The reason of the latest try that failed: the one waiting longest for its next try,
+    # else a delivery failed for good.
+    last_error = db.session.scalar(
+        select(Delivery.error)
+        .where(Delivery.mailing_id == mailing.id, Delivery.error != "")
+        .order_by(Delivery.next_attempt_at.desc().nulls_last(), Delivery.sent_at.desc())
+        .limit(1)
+    )
     return {
         "status": mailing.status,
         "recipients": total,
@@ -339,6 +455,9 @@ def progress(mailing: Mailing) -> dict:
         "skipped": counts.get(DeliveryStatus.SKIPPED, 0),
         "queued": counts.get(DeliveryStatus.QUEUED, 0),
         "percent": 100 if not total else min(100, int(done * 100 / total)),
+        "waiting": waiting[0],  # queued for another try after the mail server failed
+        "next_try": waiting[1],  # naive UTC, or None
+        "last_error": last_error or "",
     }
 
 
@@ -352,11 +471,17 @@ def run_due(now: datetime | None = None, clock: Clock | None = None) -> int:
     now = now or (clock.now() if clock is not None else utcnow())
     queue_due(now)  # the parts' own due mail (rally reminders), queued as mailings
     db.session.commit()
+    queued = (Delivery.mailing_id == Mailing.id) & (Delivery.status == DeliveryStatus.QUEUED)
+    due_delivery = exists().where(
+        queued, Delivery.next_attempt_at.is_(None) | (Delivery.next_attempt_at <= now)
+    )
     due = db.session.scalars(
         select(Mailing.id).where(
             Mailing.status.in_([MailingStatus.SCHEDULED, MailingStatus.SENDING]),
             (Mailing.scheduled_at.is_(None)) | (Mailing.scheduled_at <= now),
             (Mailing.lease_until.is_(None)) | (Mailing.lease_until < now),
+            # A send whose deliveries all wait for their next try is not due before it.
+            (Mailing.status == MailingStatus.SCHEDULED) | due_delivery | ~exists().where(queued),
         )
     ).all()
     db.session.commit()

@@ -8,7 +8,9 @@ and offers a way to try again."""
 
 import logging
 import smtplib
+import socket
 import uuid
+from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -29,6 +31,55 @@ def _connect() -> smtplib.SMTP:
         smtp.close()
         raise
     return smtp
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """What came of handing one message to the server.
+
+    `permanent`: the server refused this message or its recipient for good (a 5xx reply
+    to it), so trying again would get the same answer. `server_down`: nothing can go out
+    just now (unreachable, timed out, the session dropped, a 421 or a refused login), so
+    the other messages of a send should wait too. `reason` is in plain words, for an
+    organizer's page: no driver text, no addresses."""
+
+    sent: bool
+    permanent: bool = False
+    server_down: bool = False
+    reason: str = ""
+
+
+SENT = Attempt(sent=True)
+
+
+def _reply_code(error: smtplib.SMTPException) -> int:
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _text in error.recipients.values()]
+        return min(codes) if codes else 0  # a 4xx among them: worth another try
+    return int(getattr(error, "smtp_code", 0) or 0)
+
+
+def classify(error: BaseException) -> Attempt:
+    """The Attempt a failed send was (see Attempt)."""
+    if isinstance(error, socket.timeout | TimeoutError):
+        return Attempt(False, server_down=True, reason="the mail server did not answer in time")
+    if isinstance(error, smtplib.SMTPServerDisconnected):
+        return Attempt(False, server_down=True, reason="the mail server closed the connection")
+    if isinstance(error, smtplib.SMTPAuthenticationError):
+        return Attempt(False, server_down=True, reason="the mail server refused our login")
+    if isinstance(error, smtplib.SMTPException):
+        code = _reply_code(error)
+        if isinstance(error, smtplib.SMTPConnectError) or code == 421:
+            return Attempt(False, server_down=True, reason="the mail server is not taking mail now")
+        if 500 <= code < 600:
+            what = "address" if isinstance(error, smtplib.SMTPRecipientsRefused) else "message"
+            return Attempt(False, permanent=True, reason=f"the mail server refused this {what}")
+        return Attempt(False, reason="the mail server asked us to try again later")
+    if isinstance(error, ConnectionError):
+        return Attempt(False, server_down=True, reason="the mail server could not be reached")
+    if isinstance(error, OSError):  # no route, DNS, TLS, or the outbox's disk
+        return Attempt(False, server_down=True, reason="the mail could not be handed over")
+    raise error
 
 
 class Connection:
@@ -60,16 +111,27 @@ class Connection:
             self._smtp = _connect()
             self._smtp.send_message(msg)
 
-    def send(self, msg: EmailMessage) -> bool:
-        """Send (or file) the message; False, logged, when that failed."""
+    def attempt(self, msg: EmailMessage, quiet: bool = False) -> Attempt:
+        """Send (or file) the message; what came of it. A failure is logged, with its
+        traceback unless `quiet` (a bulk send logs an unreachable server once itself)."""
         try:
             self._deliver(msg)
-        except (OSError, smtplib.SMTPException):  # socket, TLS, SMTP replies, the outbox disk
-            log.exception("could not send the mail %r", msg["Subject"])
+        except (OSError, smtplib.SMTPException) as e:  # socket, TLS, SMTP replies, the disk
+            outcome = classify(e)
+            if quiet:
+                log.warning(
+                    "could not send the mail %r: %s: %s", msg["Subject"], type(e).__name__, e
+                )
+            else:
+                log.exception("could not send the mail %r", msg["Subject"])
             if isinstance(self._smtp, smtplib.SMTP) and not _alive(self._smtp):
                 self.close()
-            return False
-        return True
+            return outcome
+        return SENT
+
+    def send(self, msg: EmailMessage) -> bool:
+        """Send (or file) the message; False, logged, when that failed."""
+        return self.attempt(msg).sent
 
     def close(self) -> None:
         if self._smtp is not None:

@@ -112,6 +112,10 @@ class Delivery(db.Model):
     unsubscribe_token: Mapped[str] = mapped_column(String(32), unique=True)
     status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.QUEUED)
     sent_at: Mapped[datetime | None]
+    # Tries the mail server did not take (down, timed out, "try later"); while queued,
+    # not to be tried again before next_attempt_at. `error` is the last reason, in words.
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None]
     error: Mapped[str] = mapped_column(String(300), default="")
 
 

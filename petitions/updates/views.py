@@ -24,7 +24,7 @@ from petitions.core.access import admin_required, organizer_required, viewer_is_
 from petitions.core.exports import csv_lines, log_export
 from petitions.core.extensions import db
 from petitions.core.responses import form_page, no_store
-from petitions.core.timezones import utc_to_local
+from petitions.core.timezones import iso_utc, utc_to_local
 from petitions.core.tokens import new_token
 from petitions.mail import mailings, suppressions
 from petitions.mail.transport import send
@@ -223,7 +223,8 @@ def progress(slug: str, update_id: int):
     update = _update_or_404(petition, update_id)
     if update.mailing is None:
         return jsonify(status="draft")
-    return jsonify(mailings.progress(update.mailing))
+    progress = mailings.progress(update.mailing)
+    return jsonify({**progress, "next_try": iso_utc(progress["next_try"])})
 
 
 # --- the suppression list (admins) ------------------------------------------------------
