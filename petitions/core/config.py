@@ -69,6 +69,10 @@ class Defaults:
     RETENTION_DAYS = 180
 
     PACKET_BACKGROUND_THRESHOLD = 20000  # larger packets are drawn by a background job
+    # A packet job that finds the database away is drawn again after this many seconds,
+    # doubling, this many times (about 10 minutes in all), before it is failed.
+    PACKET_DB_RETRY_SECONDS = 10
+    PACKET_DB_RETRIES = 6
     PAPER_IMPORT_MAX_BYTES = 10 * 1024 * 1024  # signature CSV uploads (other requests: 1 MB)
 
     REDIS_URL = None

@@ -9,6 +9,11 @@ packets` with the web app's environment (DATABASE_URL, ...) and the same instanc
 the packet file is written to instance/packets/. See deploy/petitions-worker.service. That
 worker class runs each job inside its app; a thread here runs it inside this one.
 A job whose worker died is retried (RETRIES) from the start, into a new file.
+
+A job that finds the database away (a restart, a lock past the busy timeout) is not
+failed: it goes back to "queued" and is drawn again from the start a little later
+(PACKET_DB_RETRY_SECONDS, doubling, PACKET_DB_RETRIES times), on RQ by a job enqueued
+for then, in a thread by waiting; only a database away for longer than that fails it.
 """
 
 from __future__ import annotations
@@ -17,11 +22,14 @@ import json
 import logging
 import threading
 import time
+from datetime import timedelta
 
 from flask import current_app
+from sqlalchemy import exc as sa_exc
 from sqlalchemy import update
 
 from petitions.core.extensions import db
+from petitions.core.outage import DATABASE, database_unavailable
 from petitions.models.base import utcnow
 from petitions.models.packet import PacketJob
 from petitions.models.petition import Petition
@@ -99,7 +107,74 @@ def _set(job_id: int, **values) -> None:
         conn.execute(update(PacketJob).where(PacketJob.id == job_id).values(**values))
 
 
-def run_packet_job(job_id: int) -> str:
+DB_AWAY = "The database was unavailable for a moment; the packet will be drawn again shortly."
+DB_AWAY_TOO_LONG = "The database was unavailable for too long; please make the packet again."
+
+
+class _DatabaseAway(Exception):
+    pass
+
+
+def run_packet_job(job_id: int, db_retry: int = 0) -> str:
+    """Draw the job's packet; its status afterwards ("queued" when it waits for the
+    database to come back)."""
+    config = current_app.config
+    retries = int(config["PACKET_DB_RETRIES"])
+    while True:
+        try:
+            return _run(job_id)
+        except (sa_exc.OperationalError, sa_exc.TimeoutError, _DatabaseAway) as e:
+            cause = e.__cause__ if isinstance(e, _DatabaseAway) else e
+            if not database_unavailable(cause):
+                raise
+            DATABASE.failed(cause)
+            db.session.rollback()
+        if db_retry >= retries:
+            _try_set(job_id, status="failed", message=DB_AWAY_TOO_LONG, finished_at=utcnow())
+            return "failed"
+        wait = float(config["PACKET_DB_RETRY_SECONDS"]) * 2**db_retry
+        db_retry += 1
+        _try_set(job_id, status="queued", message=DB_AWAY)
+        if _enqueue_retry(job_id, db_retry, wait):
+            return "queued"
+        time.sleep(wait)  # a thread of the web app: wait here
+
+
+def _try_set(job_id: int, **values) -> None:
+    """Write the job's state if the database takes it now; if not, the next run will."""
+    try:
+        _set(job_id, **values)
+    except (sa_exc.OperationalError, sa_exc.TimeoutError) as e:
+        if not database_unavailable(e):
+            raise
+
+
+def _enqueue_retry(job_id: int, db_retry: int, wait: float) -> bool:
+    """On an RQ worker, a run of the job `wait` seconds from now; False elsewhere."""
+    try:
+        from rq import get_current_job
+    except ImportError:
+        return False
+    current = get_current_job()
+    if current is None:
+        return False
+    from rq import Queue, Retry
+
+    Queue(QUEUE_NAME, connection=current.connection).enqueue_in(
+        timedelta(seconds=wait),
+        "petitions.packets.jobs.run_packet_job",
+        job_id,
+        db_retry,
+        job_timeout=3600,
+        result_ttl=3600,
+        failure_ttl=86400,
+        retry=Retry(max=RETRIES),
+        description=current.description,
+    )
+    return True
+
+
+def _run(job_id: int) -> str:
     job = db.session.get(PacketJob, job_id)
     if job is None:
         return "missing"
@@ -129,6 +204,14 @@ def run_packet_job(job_id: int) -> str:
     except PacketError as e:
         db.session.rollback()
         _set(job_id, status="failed", message=str(e)[:500], finished_at=utcnow())
+        return "failed"
+    except (sa_exc.OperationalError, sa_exc.TimeoutError) as e:
+        if database_unavailable(e):
+            raise _DatabaseAway from e
+        db.session.rollback()
+        log.exception("packet job %s failed", job_id)
+        _set(job_id, status="failed", finished_at=utcnow(),
+             message="Something went wrong while drawing the packet; please try again.")  # fmt: skip
         return "failed"
     except Exception:
         db.session.rollback()
