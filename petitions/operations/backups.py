@@ -14,6 +14,7 @@ transaction (SQLite's backup API writes the destination in one; pg_restore runs 
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import sqlite3
@@ -35,6 +36,27 @@ COUNTED = ("users", "petitions", "signatures", "events", "attendees", "checkins"
 
 class BackupError(RuntimeError):
     pass
+
+
+# Writes that fail because of where the file goes: full, over quota, read-only, failing.
+DISK_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EIO})
+SQLITE_FULL, SQLITE_IOERR, SQLITE_READONLY = 13, 10, 8
+PG_DUMP_DISK_WORDS = ("No space left on device", "Disk quota exceeded", "Read-only file system")
+
+
+def _disk_full(folder: Path) -> BackupError:
+    return BackupError(
+        f"The backup could not be written: the disk holding {folder} is full (or refuses "
+        "writes). Nothing was kept under the backup's name. Free some space or choose "
+        "another folder, then run it again."
+    )
+
+
+def _is_disk_error(error: BaseException) -> bool:
+    if isinstance(error, sqlite3.Error):
+        code = getattr(error, "sqlite_errorcode", None)
+        return code is not None and code & 0xFF in (SQLITE_FULL, SQLITE_IOERR, SQLITE_READONLY)
+    return isinstance(error, OSError) and error.errno in DISK_ERRNOS
 
 
 @dataclass
@@ -196,6 +218,8 @@ def _pg_backup(out: Path) -> None:
         env,
     )
     if done.returncode:
+        if any(words in done.stderr for words in PG_DUMP_DISK_WORDS):
+            raise _disk_full(out.parent)
         raise BackupError(f"pg_dump failed: {done.stderr.strip()}")
 
 
@@ -222,8 +246,12 @@ def backup(out: str | os.PathLike) -> BackupSummary:
     out = Path(out)
     if not out.parent.is_dir():
         raise BackupError(f"Folder {out.parent} does not exist.")
+    # Written next to its final name (the same disk, so the rename is atomic) and renamed
+    # only once complete: a failed backup never leaves a file that looks like one.
     part = out.with_name(out.name + ".part")
-    part.unlink(missing_ok=True)
+    leftovers = [part, part.with_name(part.name + "-journal")]  # SQLite's, if it stops
+    for path in leftovers:
+        path.unlink(missing_ok=True)
     try:
         if _dialect() == "sqlite":
             _sqlite_backup(part)
@@ -233,9 +261,12 @@ def backup(out: str | os.PathLike) -> BackupSummary:
             raise BackupError(f"No backup for a {_dialect()} database.")
         os.replace(part, out)
     except (OSError, sqlite3.Error) as e:
+        if _is_disk_error(e):
+            raise _disk_full(out.parent) from e
         raise BackupError(f"Cannot write {out}: {e}.") from e
     finally:
-        part.unlink(missing_ok=True)
+        for path in leftovers:
+            path.unlink(missing_ok=True)
     return _summary("backup", out)
 
 
