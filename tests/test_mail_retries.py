@@ -89,6 +89,13 @@ def test_a_refused_connection_leaves_the_send_queued_and_the_page_says_so(
     assert progress["waiting"] == 3 and progress["queued"] == 3
     assert progress["next_try"] == next_try.replace(microsecond=0).isoformat() + "Z"
 
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["mail", "resume", str(mailing.id)])
+    assert result.exit_code == 0, result.output
+    assert f"Mailing {mailing.id}: sending." in result.output
+    assert "3 waiting to retry, next try at" in result.output
+    assert "the mail server could not be reached" in result.output
+
     # Not due before its time: the due-mail check leaves it alone...
     assert mailings.run_due(clock=mailings.Clock()) == 0
     # ...and after it, with the server still down, it waits longer (backoff).
