@@ -10,6 +10,11 @@ due, make one mailing.
 Each delivery is marked sent in its own small commit right after the server accepted
 the message, so a kill can at most lose the mark of the one message in flight.
 
+A mail server that is down, times out or says "try later" fails nothing for good: the
+deliveries it did not take stay queued with a next try (MAIL_RETRY_*, doubling), the
+mailing stays "sending", and the due-mail check sends them when that time comes. Only a
+refusal of one address or message (5xx), or a delivery out of tries, is failed.
+
 Messages go over one SMTP connection per worker run (petitions.mail.transport.Connection),
 at MAIL_RATE_PER_SECOND at most. No tracking: no pixels, no rewritten links. What each
 kind of mailing says comes from the part that sends it (petitions.mail.registry).
@@ -439,8 +444,8 @@ def progress(mailing: Mailing) -> dict:
             Delivery.next_attempt_at.is_not(None),
         )
     ).one()
-    # The reason of the latest try that failed: the one waiting longest for its next try,
-    # else a delivery failed for good.
+    # The reason of the latest try that failed: the delivery deferred last (its next try
+    # is the furthest off), else the one failed for good last.
     last_error = db.session.scalar(
         select(Delivery.error)
         .where(Delivery.mailing_id == mailing.id, Delivery.error != "")
