@@ -11,6 +11,7 @@ from sqlalchemy import (
     UniqueConstraint,
     case,
     func,
+    literal,
     or_,
     select,
 )
@@ -74,6 +75,23 @@ DEFAULT_MAX_PARTY_SIZE = 4
 def split_codes(stored: str) -> list[str]:
     """A stored comma-separated list ("es,asl", "interpretation,childcare") as its codes."""
     return [code for code in (part.strip() for part in (stored or "").split(",")) if code]
+
+
+def needs_of(stored: str) -> list[Need]:
+    """Attendee.needs as Need members (unknown values left out)."""
+    return [Need(v) for v in split_codes(stored) if v in NEED_VALUES]
+
+
+def need_labels(needs: str, interpretation_language: str = "") -> list[str]:
+    """Stored needs as shown to organizers and on the scanner, interpretation named by
+    its language: ["Spanish interpretation", "Childcare"]."""
+    labels = []
+    for need in needs_of(needs):
+        if need == Need.INTERPRETATION and interpretation_language in INTERPRETATION_LABELS:
+            labels.append(str(INTERPRETATION_LABELS[interpretation_language]))
+        else:
+            labels.append(str(NEED_LABELS[need]))
+    return labels
 
 
 class Event(db.Model):
@@ -230,9 +248,14 @@ class Attendee(db.Model):
     def _places_expression(cls) -> ColumnElement[int]:
         return case((or_(cls.walk_up.is_(True), cls.revoked.is_(True)), 0), else_=cls.party_size)
 
+    @classmethod
+    def has_need(cls, need: str) -> ColumnElement[bool]:
+        """SQL: this attendee asked for `need` (a Need value)."""
+        return (literal(",") + cls.needs + literal(",")).contains(f",{need},", autoescape=True)
+
     @property
     def needs_list(self) -> list[Need]:
-        return [Need(v) for v in split_codes(self.needs) if v in NEED_VALUES]
+        return needs_of(self.needs)
 
     def need_labels(self) -> list[str]:
         """The needs as shown to organizers and on the scanner, interpretation named by its
