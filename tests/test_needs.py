@@ -5,10 +5,12 @@ and retention removes them."""
 
 import csv
 import io
+import re
 import uuid
 from datetime import timedelta
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from petitions.core.extensions import db
@@ -350,3 +352,29 @@ def test_needs_from_a_synced_entry(app, make_event):
                 needs_from_mapping(event, bad)
             assert set(e.value.errors) <= {"needs", "party_size", "interpretation_language",
                                            "needs_note"}  # fmt: skip
+
+
+# --- the badge sheet ----------------------------------------------------------------------
+
+
+def test_the_badge_sheet_marks_people_needing_interpretation(
+    client, organizer, csrf, make_petition, make_event, make_attendee
+):
+    petition = make_petition(slug="seats", ask_waitlist=True, waitlist_min=1, waitlist_max=9999)
+    event = make_event(petition, ask_waitlist=True, **OFFERED)
+    make_attendee(event, "Rosa Díaz", number=11, needs="interpretation,childcare",
+                  interpretation_language="es")  # fmt: skip
+    make_attendee(event, "Sam Lee", number=12, needs="interpretation",
+                  interpretation_language="asl")  # fmt: skip
+    make_attendee(event, "Omar Torres", number=13, needs="childcare")
+    url = f"/manage/badges/e/{event.slug}/"
+    r = client.post(url, data={"csrf_token": csrf(url), "source": "all", "stock": "avery-5392",
+                               "sort": "number", "lang": "en", "blanks": "0"})  # fmt: skip
+    assert r.status_code == 200, r.get_data(as_text=True)[:500]
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(r.data)).pages)
+    # Each badge reads: its mark (if any), the line above, the number.
+    marks = dict(
+        (number, mark)
+        for mark, number in re.findall(r"(ES|ASL)?I'm on the waitlist\s*(#1\d)", text)
+    )
+    assert marks == {"#11": "ES", "#12": "ASL", "#13": ""}, text

@@ -94,6 +94,14 @@ def need_labels(needs: str, interpretation_language: str = "") -> list[str]:
     return labels
 
 
+def interpretation_mark(needs: str, interpretation_language: str) -> str:
+    """The short mark printed on a badge for someone needing interpretation ("ES",
+    "ASL"), so interpreters find their people; "" for everyone else."""
+    if Need.INTERPRETATION not in needs_of(needs):
+        return ""
+    return INTERPRETATION_MARKS.get(interpretation_language, "")
+
+
 class Event(db.Model):
     """A rally, march or meeting people RSVP to and check in at."""
 
