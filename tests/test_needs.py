@@ -219,7 +219,7 @@ def test_the_dashboard_counts_people_and_needs(client, organizer, make_event, ma
 
     html = client.get(f"/manage/e/{event.slug}").get_data(as_text=True)
     assert '<span class="count" data-stat="people">5</span> people coming' in html
-    assert 'data-stat="rsvps">3</span> RSVPs' in html
+    assert '<span class="count" data-stat="rsvps">3</span> RSVPs' in html
     assert '<span class="count" data-stat="need_childcare">2</span> Childcare' in html
     assert '<span class="count" data-stat="interpretation_asl">1</span> ASL interpretation' in html
     assert "Step-free route" in html
