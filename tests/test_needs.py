@@ -95,6 +95,8 @@ def test_an_rsvp_with_needs_and_a_party_is_stored_and_counted(client, make_event
     assert a.need_labels() == ["Spanish interpretation", "Childcare"]
     assert a.places == 3
     assert fresh(event).rsvp_count == 3
+    ticket = client.get(r.headers["Location"]).get_data(as_text=True)
+    assert "One ticket for your party of 3." in ticket
 
 
 def test_bad_needs_come_back_with_400_the_typed_values_and_messages(client, make_event):
