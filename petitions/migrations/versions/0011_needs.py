@@ -1,14 +1,14 @@
 """needs and household RSVPs: what an attendee asks for, how many places an RSVP holds
 
 Revision ID: needs_0001
-Revises: tickets_0001
+Revises: baddays_0001
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "needs_0001"
-down_revision = "tickets_0001"
+down_revision = "baddays_0001"
 branch_labels = None
 depends_on = None
 
