@@ -106,6 +106,9 @@ def test_organizers_set_the_list_on_the_petition_form(client, organizer, make_pe
         ) or "port" in response.get_data(as_text=True)
     db.session.refresh(petition)
     assert petition.embed_origins == "https://a.example.org\nhttps://b.example.org:8443"
+    response = client.post(url, data={**form, "embed_origins": "https://*.Example.org"})
+    assert response.status_code == 302
+    framable(client.get(f"/p/{petition.slug}/embed"), "https://*.example.org")
     response = client.post(url, data={**form, "embed_origins": ""})
     assert response.status_code == 302
     framable(client.get(f"/p/{petition.slug}/embed"))

@@ -128,9 +128,9 @@ class PageAnswers:
     """How a sign POST answers on the petition page: a redirect to the next page, the
     pending signature kept in the session, messages flashed."""
 
-    def form_again(self, petition, form, status=200):
-        if status == 400:
-            flash(_("Please correct the marked fields below."), "error")
+    def form_again(self, petition, form, status=200, error=""):
+        if error:
+            flash(error, "error")
         return render_petition_page(petition, form), status
 
     def closed(self, petition):
@@ -170,7 +170,7 @@ def sign_with(slug, answers):
         # Pretend all went well; store nothing.
         return answers.bot(petition)
     if not form.validate_on_submit():
-        return answers.form_again(petition, form, 400)
+        return answers.form_again(petition, form, 400, _("Please correct the marked fields below."))
     if switching_language():
         # The form's language button: the form again in this URL's language, not signed.
         return answers.form_again(petition, form)
@@ -447,8 +447,7 @@ class EmbedAnswers:
     the pending or already-signed page are the POST's own answer, and the thank-you is a
     redirect to the signature's token URL, which is its own proof."""
 
-    def form_again(self, petition, form, status=200):
-        error = _("Please correct the marked fields below.") if status == 400 else ""
+    def form_again(self, petition, form, status=200, error=""):
         return render_embed(petition, form, status=status, error=error)
 
     def closed(self, petition):
