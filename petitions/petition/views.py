@@ -157,11 +157,10 @@ class PageAnswers:
         return redirect(url_for(".thanks", slug=slug, token=token))
 
 
-def sign_with(slug, answers):
-    """A sign POST, answered by `answers` (the petition page's, or the embed's in
-    embed.py): one set of rules for both."""
+def sign_with(petition: Petition, slug: str, answers):
+    """A sign POST to `petition` (the URL's slug), answered by `answers`: the petition
+    page's (PageAnswers) or the embed's (EmbedAnswers). One set of rules for both."""
     language_page("public.petition", slug=slug)  # what this POST's answers link to
-    petition = public_petition_or_404(slug)
     if not petition.is_open():
         return answers.closed(petition)
     # A form endpoint: only the form body is read (Flask-WTF would also take JSON).
@@ -222,7 +221,7 @@ def sign_with(slug, answers):
 @limiter.limit(_petition_limits, key_func=_petition_key)
 @keeps_form(_sign_form_again)
 def sign(slug):
-    return sign_with(slug, PageAnswers())
+    return sign_with(public_petition_or_404(slug), slug, PageAnswers())
 
 
 def _send(message) -> bool:
@@ -490,8 +489,7 @@ def _embed_form_again(slug):
 @framed
 @keeps_form(_embed_form_again)
 def embed_sign(slug):
-    _embed_petition(slug)
-    return sign_with(slug, EmbedAnswers())
+    return sign_with(_embed_petition(slug), slug, EmbedAnswers())
 
 
 @localized_route(bp, "/p/<slug>/embed/thanks/<token>", methods=["GET"])
