@@ -12,6 +12,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from petitions.core.extensions import db
@@ -105,7 +106,7 @@ def test_sign_inside_another_sites_frame_on_a_phone(
     assert box["height"] >= 44 and box["x"] + box["width"] <= 360
     button.tap()
     # The thank-you, inside the frame; the host page stays where it was.
-    assert frame.locator("h1").inner_text() == "Thank you, Ana!"
+    expect(frame.locator("h1")).to_have_text("Thank you, Ana!")
     assert page.url == host_site
     embedded = page.frames[1]
     assert embedded.url.startswith(
@@ -122,10 +123,12 @@ def test_sign_inside_another_sites_frame_on_a_phone(
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     if javascript:
         # The frame told the host its height, and the host's few lines followed it.
-        page.wait_for_function("window.resizes.length > 0")
-        height = page.evaluate("window.resizes[window.resizes.length - 1]")
-        assert height > 300
-        assert page.locator("iframe").bounding_box()["height"] == pytest.approx(height, abs=1)
+        page.wait_for_function(
+            "window.resizes.length > 0 && Math.abs(window.resizes[window.resizes.length - 1]"
+            " - document.querySelector('iframe').getBoundingClientRect().height) < 1"
+        )
+        # The thank-you is taller than the 300 px the host's iframe asked for.
+        assert page.locator("iframe").bounding_box()["height"] > 300
     assert problems == []
     # The app set no cookie: a frame on another site would not get it back anyway.
     assert context.cookies() == []
