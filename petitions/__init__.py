@@ -18,6 +18,7 @@ from petitions.core.config import DEFAULT_SECRET_KEY, Defaults, env_overrides
 from petitions.core.content import lang_attr, localized
 from petitions.core.errors import keep_retry_after
 from petitions.core.extensions import babel, cache, csrf, db, limiter, login, migrate
+from petitions.core.framing import CSP, framing_allowed
 from petitions.core.i18n import (
     LanguageConverter,
     alternate_urls,
@@ -125,14 +126,6 @@ def _register_parts(app: Flask) -> None:
     register_error_handlers(app)
 
 
-# Nothing on these pages loads from anywhere but this server: no CDN, no trackers.
-CSP = (
-    "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
-    "connect-src 'self'; media-src 'self' blob:; worker-src 'self'; manifest-src 'self'; "
-    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
-)
-
-
 SECURITY_HEADERS = (
     ("Content-Security-Policy", CSP),
     ("X-Content-Type-Options", "nosniff"),
@@ -171,6 +164,8 @@ def _register_hooks(app: Flask) -> None:
         # Each one unless the view set its own (one pass over the headers, not one per name).
         h = response.headers
         present = {key.lower() for key in h.keys()}
+        if framing_allowed(h):  # an embed (core/framing.py): its own frame-ancestors
+            present.add("x-frame-options")
         for key, value in SECURITY_HEADERS:
             if key.lower() not in present:
                 h.add(key, value)

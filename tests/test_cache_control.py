@@ -60,6 +60,7 @@ def test_private_public_side_pages_are_no_store(client, seeded):
         f"/s/{seeded['pending']}/confirm",
         f"/s/{signature}/remove",
         f"/p/authz/thanks/{signature}",
+        f"/p/authz/embed/thanks/{signature}",
         f"/p/authz/badge/{signature}.pdf",
     ):
         response = client.get(url)
@@ -78,14 +79,14 @@ def test_public_pages_do_not_block_the_back_forward_cache(client, seeded):
         assert response.status_code == 200, url
         assert response.headers["Cache-Control"] == "private, no-cache", url
     # Pages every anonymous visitor shares (tests/test_shared_pages.py) are public.
-    for url in ("/", "/p/authz", "/e/authz", f"/e/authz/here/{event.signin_key}"):
+    for url in ("/", "/p/authz", "/p/authz/embed", "/e/authz", f"/e/authz/here/{event.signin_key}"):
         response = client.get(url)
         assert response.status_code == 200, url
         assert response.headers["Cache-Control"].startswith("public, max-age="), url
 
 
 def test_public_data_stays_publicly_cacheable(client, seeded):
-    for url in ("/p/authz.json", "/e/authz.ics", "/favicon.ico"):
+    for url in ("/p/authz.json", "/p/authz/badge.svg", "/e/authz.ics", "/favicon.ico"):
         response = client.get(url)
         assert response.status_code == 200, url
         cache_control = response.headers["Cache-Control"]

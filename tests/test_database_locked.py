@@ -127,3 +127,17 @@ def test_signing_again_after_the_lock_is_let_go(locked_app):
     assert r.status_code in (302, 303), r.get_data(as_text=True)
     db.session.rollback()
     assert [s.email for s in db.session.query(Signature)] == [TYPED["email"]]
+
+
+def test_embed_sign_while_locked_is_503_inside_the_frame(locked_app, lock_held):
+    """The embed's form comes back filled, in the embed's layout, still framable."""
+    app, _path = locked_app
+    r = app.test_client().post("/p/seats/embed/sign", data=TYPED)
+    html = r.get_data(as_text=True)
+    assert r.status_code == 503
+    assert "X-Frame-Options" not in r.headers
+    assert "frame-ancestors *" in r.headers["Content-Security-Policy"]
+    assert 'class="embed"' in html and "please press Sign again." in html
+    for name in ("given_name", "family_name", "email", "postal_code", "town"):
+        assert f'value="{TYPED[name]}"' in html, name
+    assert db.session.query(Signature).count() == 0

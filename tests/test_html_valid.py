@@ -161,6 +161,17 @@ def _public_pages(app, site, pages: Pages):
     pages.get(anyone, "poster sign-in", here)
     pages.post(anyone, "poster sign-in error", here, person, 400)
     pages.get(anyone, "poster sign-in outdated", f"/e/{rally.slug}/here/old", 410)
+    embedded = app.test_client()
+    pages.get(embedded, "embed", f"/p/{slug}/embed")
+    pages.get(embedded, "embed es", f"/es/p/{slug}/embed")
+    pages.get(embedded, "embed closed", f"/p/{site['closed'].slug}/embed")
+    pages.post(embedded, "embed sign error", f"/p/{slug}/embed/sign", {**GOOD, "email": "x"}, 400)
+    switch = {**GOOD, "lang": "es"}
+    pages.post(embedded, "embed language switch", f"/es/p/{slug}/embed/sign", switch)
+    pages.post(embedded, "embed honeypot", f"/p/{slug}/embed/sign", {**GOOD, "website": "x"})
+    pages.post(embedded, "embed already", f"/p/{slug}/embed/sign", GOOD)  # signed above
+    pages.get(embedded, "embed thanks", f"/p/{slug}/embed/thanks/{token}")
+    pages.get(embedded, "embed pending", f"/p/{slug}/embed/thanks/{site['pending'].token}")
     pages.get(anyone, "not found", "/p/no-such-petition", 404)
     pages.get(anyone, "not found es", "/es/p/no-such-petition", 404)
     pages.post(anyone, "method not allowed", f"/p/{slug}", {}, 405)

@@ -57,6 +57,7 @@ NOT_LINKED = {
     # Personal links, each carried by one person's mail or shown to them alone; a page that
     # linked them would give one person's data to another.
     "public.thanks": "the signer's thank-you page: the answer to their signature",
+    "public.embed_thanks": "the thank-you inside an embed's frame: the answer to a signature",
     "public.confirm": "in the signer's confirmation mail",
     "public.remove": "in the signer's mails",
     "events.ticket": "the attendee's ticket: in their mail",

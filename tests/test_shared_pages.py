@@ -33,6 +33,8 @@ def _shared(response):
 
 SHARED_URLS = (
     "/p/surge", "/en/p/surge", "/es/p/surge", "/p/surge.json",
+    "/p/surge/embed", "/en/p/surge/embed", "/es/p/surge/embed",
+    "/p/surge/badge.svg", "/es/p/surge/badge.svg",
     "/e/surge-rally", "/es/e/surge-rally", "/e/surge-rally.ics", "/es/e/surge-rally.ics",
     "/", "/es/",
 )  # fmt: skip
@@ -144,12 +146,13 @@ def test_unknown_slugs_are_answered_from_the_cache(app, page):
     assert len(seen) == asked
 
 
-def test_a_page_served_from_the_cache_makes_no_query(app, page):
+@pytest.mark.parametrize("url", ["/es/p/surge", "/es/p/surge/embed", "/p/surge/badge.svg"])
+def test_a_page_served_from_the_cache_makes_no_query(app, page, url):
     client = app.test_client()
-    client.get("/es/p/surge")
+    client.get(url)
     seen = _count_queries(app)
     for _ in range(5):
-        assert client.get("/es/p/surge").status_code == 200
+        assert client.get(url).status_code == 200
     assert seen == []
 
 

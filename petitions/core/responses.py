@@ -143,7 +143,14 @@ def _render(view, args, kwargs) -> tuple[int, bytes, list]:
 
 # What a shared page keeps of the view's own headers (the rest is set on every answer).
 KEPT_HEADERS = frozenset(
-    {"Content-Type", "Content-Disposition", "ETag", "Location", "Access-Control-Allow-Origin"}
+    {
+        "Content-Type",
+        "Content-Disposition",
+        "ETag",
+        "Location",
+        "Access-Control-Allow-Origin",
+        "Content-Security-Policy",  # an embed's frame-ancestors (core.framing)
+    }
 )
 
 

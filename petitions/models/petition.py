@@ -49,10 +49,17 @@ class Petition(db.Model):
     # Days the signers' personal data is kept after the petition ends (None: RETENTION_DAYS).
     retention_days: Mapped[int | None]
     personal_data_removed_at: Mapped[datetime | None]
+    # Sites that may show the embed (/p/<slug>/embed) in a frame: origins such as
+    # https://example.org, one per line; empty: any site (petition/embeds.py).
+    embed_origins: Mapped[str] = mapped_column(Text, default="")
 
     @property
     def sponsor_list(self) -> list[str]:
         return [line.strip() for line in self.sponsors.splitlines() if line.strip()]
+
+    @property
+    def embed_origin_list(self) -> list[str]:
+        return self.embed_origins.split()
 
     def is_open(self, now: datetime | None = None) -> bool:
         """Takes signatures: published and before its deadline."""

@@ -18,6 +18,7 @@ from petitions.core.extensions import db
 from petitions.core.text import clean_line, clean_text, sanitize_html
 from petitions.models import ExportLog, Petition, PetitionStatus, Signature
 from petitions.models.base import utcnow
+from petitions.petition.embeds import parse_origins
 
 SLUG_MAX = 80
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -100,6 +101,7 @@ class PetitionData:
     waitlist_max: int | None = None
     require_confirmation: bool = False
     retention_days: int | None = None  # None: the site's RETENTION_DAYS
+    embed_origins: str = ""  # the sites that may frame the embed; empty: any (embeds.py)
     # Spanish twins; empty ones fall back to the English text (see petitions.core.content).
     title_es: str = ""
     summary_es: str = ""
@@ -118,6 +120,10 @@ def _check(data: PetitionData, petition: Petition | None, now: datetime) -> None
         raise PetitionError("The deadline must be in the future.", "deadline_date")
     if data.retention_days is not None and not 0 <= data.retention_days <= RETENTION_MAX:
         raise PetitionError(f"Use 0 to {RETENTION_MAX:,} days.", "retention_days")
+    try:
+        parse_origins(data.embed_origins)
+    except ValueError as e:
+        raise PetitionError(str(e), "embed_origins") from None
     lo, hi = data.waitlist_min, data.waitlist_max
     for value, field in ((lo, "waitlist_min"), (hi, "waitlist_max")):
         if value is not None and not 0 <= value <= WAITLIST_MAX:
@@ -177,6 +183,7 @@ def _apply(petition: Petition, data: PetitionData) -> None:
     petition.waitlist_max = data.waitlist_max
     petition.require_confirmation = data.require_confirmation
     petition.retention_days = data.retention_days
+    petition.embed_origins = "\n".join(parse_origins(data.embed_origins))
     petition.title_es = clean_line(data.title_es)[:200]
     petition.summary_es = clean_line(data.summary_es)[:300]
     petition.body_es = body_html(data.body_es)

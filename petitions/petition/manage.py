@@ -35,7 +35,7 @@ from petitions.core.timezones import utc_to_local, zone
 from petitions.models import AuditAction, Petition, Signature
 from petitions.models.base import utcnow
 from petitions.operations import retention
-from petitions.petition import counting, dashboard
+from petitions.petition import counting, dashboard, embeds
 from petitions.petition import lifecycle as service
 from petitions.petition.loaders import petition_or_404
 from petitions.petition.manage_forms import ConfirmForm, PetitionForm
@@ -78,6 +78,7 @@ def _data_from(form: PetitionForm) -> service.PetitionData:
         waitlist_max=form.waitlist_max.data,
         require_confirmation=form.require_confirmation.data,
         retention_days=form.retention_days.data,
+        embed_origins=form.embed_origins.data or "",
         title_es=form.title_es.data or "",
         summary_es=form.summary_es.data or "",
         body_es=form.body_es.data or "",
@@ -289,6 +290,7 @@ def dashboard_view(slug: str):
         when=lambda value: _when(value, tz),
         day=lambda value: _when(value, tz, "%b %-d, %Y"),
         bar_chart=bar_chart_svg,
+        snippets=embeds.snippets(petition),
     )
 
 

@@ -90,6 +90,14 @@ class PetitionForm(FlaskForm):
     waitlist_label_es = StringField(
         "Label for the waitlist number (Spanish)", validators=[Optional(), Length(max=200)]
     )
+    embed_origins = TextAreaField(
+        "Sites that may show the embed",
+        validators=[Optional(), Length(max=5000)],
+        description=(
+            "Optional. Site addresses such as https://example.org, one per line. "
+            "Empty: any website may show the petition's embed in a frame."
+        ),
+    )
     retention_days = IntegerField(
         "Keep signers' personal data for (days)",
         validators=[Optional(), NumberRange(0, RETENTION_MAX, f"Use 0 to {RETENTION_MAX:,} days.")],

@@ -1,5 +1,6 @@
 """The public side: petition pages, signing, the signer's own links, public JSON."""
 
+from functools import wraps
 from urllib.parse import quote
 
 from flask import (
@@ -7,7 +8,9 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     jsonify,
+    make_response,
     redirect,
     render_template,
     request,
@@ -15,6 +18,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from limits import parse_many
@@ -23,6 +27,7 @@ from sqlalchemy import select
 from petitions.core.content import current_language, localized
 from petitions.core.errors import PRESS_AGAIN, keeps_form
 from petitions.core.extensions import csrf, db, limiter
+from petitions.core.framing import allow_framing
 from petitions.core.i18n import language_page, localized_route, switching_language
 from petitions.core.qr import svg
 from petitions.core.responses import private, shared
@@ -110,33 +115,64 @@ def _many_from_this_address() -> bool:
 def _sign_form_again(slug):
     """The petition page with the sign form as the signer filled it (not the honeypot)."""
     petition = public_petition_or_404(slug)
+    return render_petition_page(petition, _form_as_filled(petition))
+
+
+def _form_as_filled(petition: Petition) -> SignForm:
     form = SignForm(request.form, petition=petition)
     form.website.data = ""
-    return render_petition_page(petition, form)
+    return form
 
 
-@localized_route(bp, "/p/<slug>/sign", methods=["POST"])
-@private
-@csrf.exempt  # a public form: refused from other sites by petitions/origin.py instead
-@limiter.limit(_sign_limits, key_func=get_remote_address)
-@limiter.limit(_petition_limits, key_func=_petition_key)
-@keeps_form(_sign_form_again)
-def sign(slug):
-    language_page("public.petition", slug=slug)  # what this POST's answers link to
-    petition = public_petition_or_404(slug)
-    if not petition.is_open():
+class PageAnswers:
+    """How a sign POST answers on the petition page: a redirect to the next page, the
+    pending signature kept in the session, messages flashed."""
+
+    def form_again(self, petition, form, status=200, error=""):
+        if error:
+            flash(error, "error")
+        return render_petition_page(petition, form), status
+
+    def closed(self, petition):
         return render_template("petition/closed.html", petition=petition), 409
+
+    def bot(self, petition):
+        return render_template("petition/thanks.html", petition=petition, signature=None)
+
+    def duplicate(self, slug, signature):
+        if signature.pending:
+            session[PENDING_KEY] = signature.id
+            flash(_("You have signed already; it only needs your confirmation."), "ok")
+            return redirect(url_for(".pending", slug=slug))
+        return redirect(url_for(".already", slug=slug))
+
+    def send(self, message) -> bool:
+        return _send(message)
+
+    def pending(self, slug, signature_id, sent):
+        session[PENDING_KEY] = signature_id
+        return redirect(url_for(".pending", slug=slug))
+
+    def signed(self, slug, token):
+        return redirect(url_for(".thanks", slug=slug, token=token))
+
+
+def sign_with(petition: Petition, slug: str, answers):
+    """A sign POST to `petition` (the URL's slug), answered by `answers`: the petition
+    page's (PageAnswers) or the embed's (EmbedAnswers). One set of rules for both."""
+    language_page("public.petition", slug=slug)  # what this POST's answers link to
+    if not petition.is_open():
+        return answers.closed(petition)
     # A form endpoint: only the form body is read (Flask-WTF would also take JSON).
     form = SignForm(request.form, petition=petition)
     if form.is_bot:
         # Pretend all went well; store nothing.
-        return render_template("petition/thanks.html", petition=petition, signature=None)
+        return answers.bot(petition)
     if not form.validate_on_submit():
-        flash(_("Please correct the marked fields below."), "error")
-        return render_petition_page(petition, form), 400
+        return answers.form_again(petition, form, 400, _("Please correct the marked fields below."))
     if switching_language():
         # The form's language button: the form again in this URL's language, not signed.
-        return render_petition_page(petition, form)
+        return answers.form_again(petition, form)
     flagged = "many signatures from one address" if _many_from_this_address() else ""
 
     result = signing.sign_petition(
@@ -148,7 +184,7 @@ def sign(slug):
         alone=True,
     )
     if result.status == SignStatus.CLOSED:
-        return render_template("petition/closed.html", petition=petition), 409
+        return answers.closed(petition)
     if result.status == SignStatus.FULL_HOUSEHOLD:
         form.email.errors = list(form.email.errors) + [
             _(
@@ -156,30 +192,36 @@ def sign(slug):
                 "Please use an email address of your own."
             )
         ]
-        return render_petition_page(petition, form), 400
+        return answers.form_again(petition, form, 400)
 
     if result.status == SignStatus.DUPLICATE:
-        signature = result.signature
-        if signature.pending:
-            session[PENDING_KEY] = signature.id
-            flash(_("You have signed already; it only needs your confirmation."), "ok")
-            return redirect(url_for(".pending", slug=slug))
-        return redirect(url_for(".already", slug=slug))
+        return answers.duplicate(slug, result.signature)
 
     # Everything the answer needs is read before the commit: afterwards no transaction
     # (on SQLite, no write lock) stays open while the mail server is talked to.
     message = None
     if result.status == SignStatus.PENDING or current_app.config.get("SIGN_RECEIPT_MAIL"):
         message = signing.confirmation_message(result.signature)
-    if result.status == SignStatus.PENDING:
-        session[PENDING_KEY] = result.signature_id
-        next_url = url_for(".pending", slug=slug)
-    else:
-        next_url = url_for(".thanks", slug=slug, token=result.token)
+    pending, signature_id, token = (
+        result.status == SignStatus.PENDING,
+        result.signature_id,
+        result.token,
+    )
     db.session.commit()
-    if message is not None:
-        _send(message)
-    return redirect(next_url)
+    sent = answers.send(message) if message is not None else True
+    if pending:
+        return answers.pending(slug, signature_id, sent)
+    return answers.signed(slug, token)
+
+
+@localized_route(bp, "/p/<slug>/sign", methods=["POST"])
+@private
+@csrf.exempt  # a public form: refused from other sites by petitions/origin.py instead
+@limiter.limit(_sign_limits, key_func=get_remote_address)
+@limiter.limit(_petition_limits, key_func=_petition_key)
+@keeps_form(_sign_form_again)
+def sign(slug):
+    return sign_with(public_petition_or_404(slug), slug, PageAnswers())
 
 
 def _send(message) -> bool:
@@ -346,3 +388,140 @@ def petition_json(slug):
     )
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
+
+
+# --- the embed: the sign form inside another site's page (docs/embeds.md) -------------
+
+
+def _embed_petition(slug: str) -> Petition:
+    """The petition of an embed's URL; its answer may then be framed by the sites the
+    petition allows (`framed`)."""
+    petition = public_petition_or_404(slug)
+    g.embed_origins = petition.embed_origin_list
+    return petition
+
+
+def framed(view):
+    """An embed's answer: framed by the petition's allowed sites, or by any when it lists
+    none (core.framing). An answer that never found its petition (a 404) stays unframed."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        g.pop("embed_origins", None)
+        response = make_response(view(*args, **kwargs))
+        if "embed_origins" in g:
+            allow_framing(response, g.pop("embed_origins"))
+        return response
+
+    return wrapped
+
+
+def render_embed(petition: Petition, form: SignForm | None = None, *, status=200, error=""):
+    return render_template(
+        "petition/embed.html",
+        petition=petition,
+        form=form or SignForm(petition=petition, formdata=None),
+        show_form=petition.is_open(),
+        count=counting.signature_count(petition),
+        petition_url=share_url("public.petition", slug=petition.slug),
+        error=error,
+    ), status
+
+
+def _embed_done(petition: Petition, state: str, signature=None, *, mail_failed=False):
+    """The embed's last page, inside the frame: thanks, pending or already signed."""
+    return render_template(
+        "petition/embed_done.html",
+        petition=petition,
+        state=state,
+        signature=signature,
+        mail_failed=mail_failed,
+        **_share_context(petition),
+    )
+
+
+class EmbedAnswers:
+    """How a sign POST answers inside an embed's frame. A frame on another site gets no
+    cookies (browsers block them there), so nothing is kept in the session: errors and
+    the pending or already-signed page are the POST's own answer, and the thank-you is a
+    redirect to the signature's token URL, which is its own proof."""
+
+    def form_again(self, petition, form, status=200, error=""):
+        return render_embed(petition, form, status=status, error=error)
+
+    def closed(self, petition):
+        return render_embed(petition, status=409)
+
+    def bot(self, petition):
+        return _embed_done(petition, "thanks")
+
+    def duplicate(self, slug, signature):
+        state = "pending" if signature.pending else "already"
+        return _embed_done(_embed_petition(slug), state)
+
+    def send(self, message) -> bool:
+        return mail.send(message)
+
+    def pending(self, slug, signature_id, sent):
+        return _embed_done(_embed_petition(slug), "pending", mail_failed=not sent)
+
+    def signed(self, slug, token):
+        return redirect(url_for(".embed_thanks", slug=slug, token=token))
+
+
+@localized_route(bp, "/p/<slug>/embed", methods=["GET"])
+@shared()
+@framed
+def embed(slug):
+    return render_embed(_embed_petition(slug))
+
+
+def _embed_form_again(slug):
+    petition = _embed_petition(slug)
+    return render_embed(petition, _form_as_filled(petition))
+
+
+@localized_route(bp, "/p/<slug>/embed/sign", methods=["POST"])
+@private
+@csrf.exempt  # a public form: refused from other sites by petitions/origin.py instead
+@limiter.limit(_sign_limits, key_func=get_remote_address)
+@limiter.limit(_petition_limits, key_func=_petition_key)
+@framed
+@keeps_form(_embed_form_again)
+def embed_sign(slug):
+    return sign_with(_embed_petition(slug), slug, EmbedAnswers())
+
+
+@localized_route(bp, "/p/<slug>/embed/thanks/<token>", methods=["GET"])
+@private
+@framed
+def embed_thanks(slug, token):
+    petition = _embed_petition(slug)
+    signature = signing.by_token(token)
+    if signature is None or signature.petition_id != petition.id:
+        abort(404)
+    if signature.confirmed_at is None:
+        return _embed_done(petition, "pending")
+    return _embed_done(petition, "thanks", signature)
+
+
+@localized_route(bp, "/p/<slug>/badge.svg", methods=["GET"])
+@shared(by_language=False)
+def badge(slug):
+    """The count as a picture, for newsletters and pages that cannot frame the embed."""
+    petition = public_petition_or_404(slug)
+    count = counting.signature_count(petition)
+    goal = petition.goal if petition.goal and petition.goal > 0 else 0
+    # The unprefixed badge is in the first language for every reader: a shared URL that
+    # does not vary by Accept-Language.
+    with force_locale(g.get("page_language") or current_app.config["LANGUAGES"][0]):
+        title = localized(petition, "title")
+        svg_text = render_template(
+            "petition/badge.svg",
+            title=title if len(title) <= 48 else title[:47].rstrip() + "…",
+            count=count,
+            goal=goal,
+            bar=round(296 * min(count, goal) / goal) if goal else 0,
+            closed=petition.public_status != PetitionStatus.PUBLISHED,
+        )
+    return current_app.response_class(svg_text, mimetype="image/svg+xml")
