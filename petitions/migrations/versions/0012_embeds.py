@@ -1,14 +1,14 @@
 """per-petition list of the sites that may frame its embed
 
 Revision ID: embeds_0001
-Revises: tickets_0001
+Revises: needs_0001
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "embeds_0001"
-down_revision = "tickets_0001"
+down_revision = "needs_0001"
 branch_labels = None
 depends_on = None
 
