@@ -477,3 +477,48 @@ def test_payload_is_json_with_the_standard_envelope(
     assert msg["headers"]["webhook-signature"].startswith("v1,")
     assert set(msg["data"]) == {"type", "timestamp", "data"}
     json.dumps(msg["data"])
+
+
+# --- with Redis: the RQ queue --------------------------------------------------------------
+
+
+@pytest.fixture
+def redis_conn(redis_url):
+    import redis
+
+    conn = redis.Redis.from_url(redis_url)
+    conn.flushdb()
+    yield conn
+    conn.flushdb()
+    conn.close()
+
+
+def test_with_redis_messages_go_through_the_rq_queue(
+    app, client, runner, receiver, add_webhook, make_petition, redis_conn, redis_url
+):
+    from rq import Queue, SimpleWorker
+    from rq.registry import ScheduledJobRegistry
+
+    add_webhook(events="signature.created")
+    app.config["REDIS_URL"] = redis_url
+    receiver.answers = [503]
+    assert sign_post(client, make_petition()).status_code == 302
+    queue = Queue("webhooks", connection=redis_conn)
+    assert queue.count == 1  # the sign POST only queued the event
+    time.sleep(0.2)
+    assert receiver.got == [] and deliveries() == []
+
+    SimpleWorker([queue], connection=redis_conn).work(burst=True)
+    (first,) = receiver.wait(1)
+    assert first["verified"] and first["code"] == 503
+    (row,) = deliveries()
+    assert row.status == "failed"
+    assert ScheduledJobRegistry(queue=queue).count == 1  # the retry, at its time
+
+    later = (utcnow() + timedelta(minutes=2)).strftime("%Y-%m-%d %H:%M")
+    assert runner.invoke(args=["mail", "due", "--now", later]).exit_code == 0
+    SimpleWorker([queue], connection=redis_conn).work(burst=True)
+    second = receiver.wait(2)[1]
+    assert second["verified"] and second["code"] == 200
+    assert second["headers"]["webhook-id"] == first["headers"]["webhook-id"]
+    assert deliveries()[0].status == "delivered"

@@ -309,12 +309,20 @@ def send_again(delivery: WebhookDelivery) -> None:
 
 
 def due(now: datetime) -> int:
-    """Start every delivery due at `now` (mail's due check calls this); how many."""
+    """Start every delivery due at `now` (mail's due check calls this); how many: retries
+    at their time, and first attempts a stopped process left (a new message is sent at
+    once by the process that recorded it, so only one older than a lease is taken)."""
     ids = db.session.scalars(
         select(WebhookDelivery.id)
         .where(
-            WebhookDelivery.status.in_([WebhookStatus.PENDING, WebhookStatus.FAILED]),
-            WebhookDelivery.next_attempt_at <= now,
+            (
+                (WebhookDelivery.status == WebhookStatus.FAILED)
+                & (WebhookDelivery.next_attempt_at <= now)
+            )
+            | (
+                (WebhookDelivery.status == WebhookStatus.PENDING)
+                & (WebhookDelivery.next_attempt_at <= now - _lease())
+            )
         )
         .order_by(WebhookDelivery.next_attempt_at)
         .limit(1000)
@@ -329,56 +337,53 @@ def due(now: datetime) -> int:
 
 
 class _Pool:
-    """A few daemon threads of this process taking work from one queue: events to record
-    (several at once when many wait) and deliveries to attempt."""
+    """Daemon threads of this process: one records the events (several per transaction
+    when many wait), WEBHOOKS_THREADS send. Sending has its own threads, so endpoints that
+    answer slowly never hold up the recording: once recorded, a message survives the
+    process (the due check sends what a stopped process left)."""
 
     def __init__(self, app: Flask, size: int, base_url: str | None):
         self.app, self.base_url = app, base_url
-        self.work: queue.SimpleQueue = queue.SimpleQueue()
+        self.records: queue.SimpleQueue = queue.SimpleQueue()
+        self.attempts: queue.SimpleQueue = queue.SimpleQueue()
         self.pid = os.getpid()
-        self.threads = [
-            threading.Thread(target=self._run, name=f"webhooks-{n}", daemon=True)
-            for n in range(size)
-        ]
-        for t in self.threads:
-            t.start()
+        threading.Thread(target=self._run, args=(self.records, self._record),
+                         name="webhooks-record", daemon=True).start()  # fmt: skip
+        for n in range(size):
+            threading.Thread(target=self._run, args=(self.attempts, self._attempt),
+                             name=f"webhooks-send-{n}", daemon=True).start()  # fmt: skip
 
     def put(self, item) -> None:
-        self.work.put(item)
+        (self.records if item[0] == "record" else self.attempts).put(item)
 
-    def _run(self) -> None:
+    def _run(self, work: queue.SimpleQueue, do) -> None:
         while True:
-            item = self.work.get()
+            item = work.get()
             try:
                 with self.app.app_context():
-                    if self.base_url:
-                        with self.app.test_request_context("/", base_url=self.base_url):
-                            self._do(item)
-                    else:
-                        self._do(item)
+                    try:
+                        if self.base_url:
+                            with self.app.test_request_context("/", base_url=self.base_url):
+                                do(work, item)
+                        else:
+                            do(work, item)
+                    finally:
+                        db.session.remove()
             except Exception:
                 log.exception("webhook work failed: %s", item[0])
-            finally:
-                with self.app.app_context():
-                    db.session.remove()
 
-    def _do(self, item) -> None:
-        kind, *args = item
-        if kind == "attempt":
-            attempt(*args)
-            return
-        events = [tuple(args)]
+    def _attempt(self, work, item) -> None:
+        attempt(*item[1:])
+
+    def _record(self, work, item) -> None:
+        events = [tuple(item[1:])]
         while len(events) < BATCH:  # the others waiting, in the same transaction
             try:
-                more = self.work.get_nowait()
+                events.append(tuple(work.get_nowait()[1:]))
             except queue.Empty:
                 break
-            if more[0] != "record":
-                self.work.put(more)
-                break
-            events.append(tuple(more[1:]))
         for delivery_id in _record_many(events):
-            self.work.put(("attempt", delivery_id, None))
+            self.attempts.put(("attempt", delivery_id, None))
 
 
 _pool_lock = threading.Lock()
