@@ -31,24 +31,44 @@ def _date(moment: datetime | None) -> str | None:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment is not None else None
 
 
-def _api(path: str) -> dict:
-    base = share_url("public.index").rstrip("/")
-    return {"href": f"{base}/{API_PATH}/{path}"}
+class _Batch:
+    """What the messages of one batch share: the API's base URL, petitions' page URLs and
+    which of the batch's addresses are on the suppression list (one query for all)."""
+
+    def __init__(self, emails=()):
+        self.base = share_url("public.index").rstrip("/")
+        self.pages: dict[str, str] = {}
+        keys = {normalize_email(e) for e in emails if e}
+        self.suppressed = (
+            set(
+                db.session.scalars(
+                    select(Suppression.email_key).where(Suppression.email_key.in_(keys))
+                )
+            )
+            if keys
+            else set()
+        )
+
+    def api(self, path: str) -> dict:
+        return {"href": f"{self.base}/{API_PATH}/{path}"}
+
+    def page(self, endpoint: str, slug: str) -> str:
+        key = f"{endpoint}:{slug}"
+        if key not in self.pages:
+            self.pages[key] = share_url(endpoint, slug=slug)
+        return self.pages[key]
+
+    def status(self, email: str) -> str:
+        return "unsubscribed" if normalize_email(email) in self.suppressed else "subscribed"
 
 
-def _email_status(email: str) -> str:
-    key = normalize_email(email)
-    suppressed = db.session.scalar(select(Suppression.id).where(Suppression.email_key == key))
-    return "unsubscribed" if suppressed is not None else "subscribed"
-
-
-def _person(given: str, family: str, email: str, postal_code: str, town: str, language: str,
-            custom: dict | None = None) -> dict:  # fmt: skip
+def _person(batch: _Batch, given: str, family: str, email: str, postal_code: str, town: str,
+            language: str, custom: dict | None = None) -> dict:  # fmt: skip
     person = {
         "given_name": given,
         "family_name": family,
         "email_addresses": (
-            [{"address": email, "primary": True, "status": _email_status(email)}] if email else []
+            [{"address": email, "primary": True, "status": batch.status(email)}] if email else []
         ),
         "postal_addresses": (
             [{"primary": True, "postal_code": postal_code, "locality": town, "country": "US"}]
@@ -63,11 +83,16 @@ def _person(given: str, family: str, email: str, postal_code: str, town: str, la
     return person
 
 
-def signature(signature_id: int) -> dict | None:
-    s = db.session.get(Signature, signature_id)
-    if s is None:
-        return None
-    petition: Petition = s.petition
+def signatures(ids: list[int]) -> dict[int, dict]:
+    """The signatures' resources by id (one query for all; gone ones left out)."""
+    rows = db.session.execute(
+        select(Signature, Petition).join(Petition).where(Signature.id.in_(ids))
+    ).all()
+    batch = _Batch(s.email for s, _ in rows)
+    return {s.id: _signature(batch, s, p) for s, p in rows}
+
+
+def _signature(batch: _Batch, s: Signature, petition: Petition) -> dict:
     custom = {k: v for k, v in (("role", s.role), ("waitlist_number", s.waitlist_number)) if v}
     return {
         "identifiers": [f"{SYSTEM}:{s.id}"],
@@ -79,24 +104,27 @@ def signature(signature_id: int) -> dict | None:
         "petition": {
             "identifiers": [f"{SYSTEM}:{petition.id}"],
             "title": petition.title,
-            "browser_url": share_url("public.petition", slug=petition.slug),
+            "browser_url": batch.page("public.petition", petition.slug),
         },
         "person": _person(
-            s.given_name, s.family_name, s.email, s.postal_code, s.town, s.language, custom
-        ),  # fmt: skip
+            batch, s.given_name, s.family_name, s.email, s.postal_code, s.town, s.language, custom
+        ),
         "_links": {
-            "self": _api(f"petitions/{petition.id}/signatures/{s.id}"),
-            "osdi:petition": _api(f"petitions/{petition.id}"),
-            "osdi:person": _api(f"people/{s.id}"),
+            "self": batch.api(f"petitions/{petition.id}/signatures/{s.id}"),
+            "osdi:petition": batch.api(f"petitions/{petition.id}"),
+            "osdi:person": batch.api(f"people/{s.id}"),
         },
     }
 
 
-def attendance(attendee_id: int) -> dict | None:
-    a = db.session.get(Attendee, attendee_id)
-    if a is None:
-        return None
-    event: Event = a.event
+def attendances(ids: list[int]) -> dict[int, dict]:
+    """The attendances' resources by id (one query for all; gone ones left out)."""
+    rows = db.session.execute(select(Attendee, Event).join(Event).where(Attendee.id.in_(ids))).all()
+    batch = _Batch(a.email for a, _ in rows)
+    return {a.id: _attendance(batch, a, e) for a, e in rows}
+
+
+def _attendance(batch: _Batch, a: Attendee, event: Event) -> dict:
     given, _, family = a.name.partition(" ")
     custom = {"waitlist_number": a.waitlist_number} if a.waitlist_number else None
     return {
@@ -111,13 +139,13 @@ def attendance(attendee_id: int) -> dict | None:
             "identifiers": [f"{SYSTEM}:{event.id}"],
             "title": event.name,
             "start_date": _date(event.starts_at),
-            "browser_url": share_url("events.event_page", slug=event.slug),
+            "browser_url": batch.page("events.event_page", event.slug),
         },
-        "person": _person(given, family, a.email, a.postal_code, "", a.language, custom),
+        "person": _person(batch, given, family, a.email, a.postal_code, "", a.language, custom),
         "_links": {
-            "self": _api(f"events/{event.id}/attendances/{a.id}"),
-            "osdi:event": _api(f"events/{event.id}"),
-            "osdi:person": _api(f"people/{a.id}"),
+            "self": batch.api(f"events/{event.id}/attendances/{a.id}"),
+            "osdi:event": batch.api(f"events/{event.id}"),
+            "osdi:person": batch.api(f"people/{a.id}"),
         },
     }
 
@@ -131,15 +159,25 @@ def unsubscribed(email: str, reason: str) -> dict:
     }
 
 
-def build(event_type: str, data: dict) -> dict | None:
-    """The OSDI resource of one event (None: what it was about is gone already)."""
-    if event_type == "signature.created":
-        return signature(data["signature_id"])
-    if event_type in ("attendance.created", "checkin.created"):
-        return attendance(data["attendee_id"])
-    if event_type == "person.unsubscribed":
-        return unsubscribed(data["email"], data.get("reason", "unsubscribed"))
-    raise LookupError(f"unknown webhook event {event_type!r}")
+def build_many(events: list[tuple[str, dict]]) -> list[dict | None]:
+    """The OSDI resource of each event, in order (None: what it was about is gone)."""
+    sig_ids = [d["signature_id"] for t, d in events if t == "signature.created"]
+    att_ids = [
+        d["attendee_id"] for t, d in events if t in ("attendance.created", "checkin.created")
+    ]
+    sigs = signatures(sig_ids) if sig_ids else {}
+    atts = attendances(att_ids) if att_ids else {}
+    out = []
+    for event_type, data in events:
+        if event_type == "signature.created":
+            out.append(sigs.get(data["signature_id"]))
+        elif event_type in ("attendance.created", "checkin.created"):
+            out.append(atts.get(data["attendee_id"]))
+        elif event_type == "person.unsubscribed":
+            out.append(unsubscribed(data["email"], data.get("reason", "unsubscribed")))
+        else:
+            raise LookupError(f"unknown webhook event {event_type!r}")
+    return out
 
 
 def envelope(event_type: str, resource: dict, now: datetime | None = None) -> str:
