@@ -100,7 +100,7 @@ class Defaults:
     # Webhooks (petitions/webhooks): endpoints on private, loopback or reserved addresses
     # are refused unless this is on (WEBHOOKS_ALLOW_PRIVATE=true: tests, one private
     # network). An endpoint has this long to answer; retries wait WEBHOOKS_RETRY_SECONDS
-    # in turn (None: the built-in schedule, 30 s up to a day). Without REDIS_URL, messages
+    # in turn (None: the built-in schedule, 30 s at first, the last about a day on). Without REDIS_URL, messages
     # go out from this many threads of each app process.
     WEBHOOKS_ALLOW_PRIVATE = False
     WEBHOOKS_TIMEOUT_SECONDS = 10.0

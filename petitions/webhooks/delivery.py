@@ -48,7 +48,7 @@ log = logging.getLogger(__name__)
 EVENTS = ("signature.created", "attendance.created", "checkin.created", "person.unsubscribed")
 # Seconds to wait after each failed attempt: the first retry within a minute, the last
 # about a day after the event; then the message is given up.
-RETRY_SECONDS = (30, 300, 1800, 7200, 18000, 36000, 86400)
+RETRY_SECONDS = (30, 300, 1800, 7200, 18000, 36000, 36000)
 QUEUE_NAME = "webhooks"
 EXTENSION = "petitions.webhooks"
 BATCH = 500  # events recorded per transaction at most, by a thread that finds many waiting
