@@ -114,6 +114,9 @@ def announce(app: Flask, event_type: str, data: dict) -> None:
                 "petitions.webhooks.delivery.record",
                 event_type,
                 data,
+                # Links in the message name the host of this request, as in a thread
+                # (PUBLIC_BASE_URL, when set, wins anyway).
+                request.host_url if has_request_context() else None,
                 job_timeout=600,
                 result_ttl=0,
                 failure_ttl=86400,
@@ -135,10 +138,16 @@ def _queue(redis_url: str):
 # --- recording (in a worker or a thread) -----------------------------------------------
 
 
-def record(event_type: str, data: dict, send: bool = True) -> list[int]:
+def record(
+    event_type: str, data: dict, base_url: str | None = None, send: bool = True
+) -> list[int]:
     """Store the event's message for each active webhook that takes it, commit, then send
     them (RQ: one job each). The new deliveries' ids."""
-    ids = _record_many([(event_type, data)])
+    if base_url and not has_request_context():
+        with current_app.test_request_context("/", base_url=base_url):
+            ids = _record_many([(event_type, data)])
+    else:
+        ids = _record_many([(event_type, data)])
     if send:
         for delivery_id in ids:
             start(delivery_id)
