@@ -3,6 +3,7 @@ the standardwebhooks library; signing, RSVPs, check-ins and unsubscribes over HT
 CLI make them; a 503 is retried with the same webhook-id; the CLI and the admin page."""
 
 import json
+import re
 import threading
 import time
 import uuid
@@ -263,6 +264,37 @@ def test_events_a_webhook_does_not_take_are_not_sent(
     time.sleep(0.3)  # what else might arrive
     assert [m["data"]["type"] for m in receiver.got] == ["attendance.created"]
     assert got[0]["verified"]
+
+
+def test_a_signature_waiting_for_its_confirmation_is_sent_when_confirmed(
+    app, client, receiver, add_webhook, make_petition, smtp_server
+):
+    add_webhook(events="signature.created")
+    petition = make_petition(require_confirmation=True)
+    assert sign_post(client, petition, email="later@example.org").status_code == 302
+    time.sleep(0.5)
+    assert receiver.got == []  # not counted yet: nothing to tell
+    text = smtp_server[0].get_body(("plain",)).get_content()
+    confirm_url = re.search(r"http://localhost(/s/\w+/confirm)", text).group(1)
+    assert client.post(confirm_url).status_code == 302
+    (msg,) = receiver.wait(1)
+    assert msg["verified"] and msg["data"]["type"] == "signature.created"
+    assert msg["data"]["data"]["person"]["email_addresses"][0]["address"] == "later@example.org"
+
+
+def test_paper_entry_is_sent(app, client, organizer, receiver, add_webhook, make_petition):
+    add_webhook(events="signature.created")
+    petition = make_petition()
+    url = f"/manage/p/{petition.slug}/paper"
+    token = csrf_from(client.get(url).get_data(as_text=True))
+    entry = {"csrf_token": token, "given_name": "Rosa", "family_name": "Paper",
+             "postal_code": "06106", "email": ""}  # fmt: skip
+    r = client.post(url, data=entry)
+    assert r.status_code in (200, 302, 303), r.get_data(as_text=True)
+    (msg,) = receiver.wait(1)
+    assert msg["verified"]
+    data = msg["data"]["data"]
+    assert data["person"]["given_name"] == "Rosa" and data["referrer_data"]["source"] == "paper"
 
 
 def test_no_webhook_no_message(app, client, make_petition):
