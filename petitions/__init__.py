@@ -117,11 +117,14 @@ def _register_parts(app: Flask) -> None:
         petition,
         rallies,
         updates,
+        webhooks,
     )
     from petitions.core.errors import register_error_handlers
 
     # One part each: its blueprints, CLI commands, mail composers and page sections.
-    for part in (petition, accounts, rallies, packets, paper, badges, operations, updates, mail):
+    parts = (petition, accounts, rallies, packets, paper, badges, operations, updates, mail,
+             webhooks)  # fmt: skip
+    for part in parts:
         part.init_app(app)
     register_error_handlers(app)
 

@@ -77,7 +77,7 @@ def test_worker_unit_command_is_rqs_own(tmp_path):
     argv = exec_start("petitions-worker.service", shell_env(ENV_EXAMPLE))
     assert argv[1] == "worker"
     assert argv[argv.index("--worker-class") + 1] == "petitions.operations.worker.Worker"
-    assert argv[-2:] == ["packets", "mail"]  # the queue list, one argument each
+    assert argv[-3:] == ["packets", "mail", "webhooks"]  # the queue list, one argument each
     options = subprocess.run([argv[0], "worker", "--help"], capture_output=True, text=True).stdout
     for arg in argv:
         if arg.startswith("--"):

@@ -19,7 +19,13 @@ import pytest
 from sqlalchemy import select
 
 from petitions.core.extensions import db
-from petitions.models import Delivery, PetitionStatus
+from petitions.models import (
+    Delivery,
+    PetitionStatus,
+    Webhook,
+    WebhookAttempt,
+    WebhookDelivery,
+)
 from petitions.models.base import utcnow
 from tests.conftest import csrf_from
 from tests.packets_helpers import add_official
@@ -247,11 +253,32 @@ def _organizer_pages(client, site, pages: Pages):
     pages.get(client, "ticket for staff", f"/t/{site['ticket']}")
     pages.get(client, "users", "/manage/users")
     pages.get(client, "audit", "/manage/audit")
+    _webhook_pages(client, token, pages)
     pages.get(client, "change password", "/auth/password")
     pages.get(client, "two-factor setup", "/auth/two-factor/setup")
     enrol(client)
     pages.get(client, "two-factor settings", "/auth/two-factor")
     assert pages.html["two-factor settings"].count("<form") == 3  # log out, new codes, off
+
+
+def _webhook_pages(client, token, pages: Pages):
+    pages.get(client, "webhooks", "/manage/webhooks")
+    refused = {"csrf_token": token, "url": "http://127.0.0.1:9/x", "events": ["checkin.created"]}
+    pages.post(client, "webhook refused", "/manage/webhooks", refused, 400)
+    client.application.config["WEBHOOKS_ALLOW_PRIVATE"] = True
+    pages.post(client, "webhook added", "/manage/webhooks", refused, 200)
+    hook = db.session.scalars(select(Webhook)).one()
+    message = WebhookDelivery(webhook_id=hook.id, message_id="msg_1", event_type="checkin.created",
+                              payload="{}", status="failed", attempts=1,
+                              next_attempt_at=utcnow(), last_error="")  # fmt: skip
+    db.session.add(message)
+    db.session.flush()
+    db.session.add(WebhookAttempt(delivery_id=message.id, status_code=503,
+                                  error="The endpoint answered 503."))  # fmt: skip
+    db.session.add(WebhookDelivery(webhook_id=hook.id, message_id="msg_2", payload="{}",
+                                   event_type="checkin.created", last_error=""))  # fmt: skip
+    db.session.commit()
+    pages.get(client, "webhook", f"/manage/webhooks/{hook.id}")
 
 
 def _login_pages(app, pages: Pages):

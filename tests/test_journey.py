@@ -32,6 +32,7 @@ from petitions.models import (
     PetitionStatus,
     Signature,
     User,
+    Webhook,
 )
 from petitions.models.base import utcnow
 from petitions.models.official import Official, PetitionTarget
@@ -123,6 +124,9 @@ def demo(app, runner, make_user, make_petition):
     db.session.flush()
     job = PacketJob(petition_id=petition.id, user_id=users["organizer"].id, status="running")
     db.session.add(job)
+    hook = Webhook(url="https://crm.example.org/hooks", secret="whsec_dGVzdA==",
+                   events="signature.created")  # fmt: skip
+    db.session.add(hook)
     db.session.commit()
     values = {
         "slug": ["demo", "demo-rally", "demo-draft"],
@@ -133,6 +137,7 @@ def demo(app, runner, make_user, make_petition):
         "language": ["en", "es"],
         "record_id": [record.id],
         "job_id": [job.id],
+        "webhook_id": [hook.id],
     }
     return users, values
 
@@ -210,6 +215,7 @@ def test_every_page_a_role_may_open_is_linked_from_manage(app, demo, role):
     assert "/manage/e/<slug>/scan" in linked_rules
     if role == "admin":
         assert {"/manage/suppressions", "/manage/api-tokens", "/manage/audit"} <= linked_rules
+        assert {"/manage/webhooks", "/manage/webhooks/<int:webhook_id>"} <= linked_rules
 
 
 # --- where a volunteer starts: the rallies of today and ahead, each with its scanner ------

@@ -109,6 +109,18 @@ class Defaults:
     MAIL_RETRY_ATTEMPTS = 12
     MAIL_RETRY_FOR_SECONDS = 24 * 3600
 
+    # Webhooks (petitions/webhooks): endpoints on private, loopback or reserved addresses
+    # are refused unless this is on (WEBHOOKS_ALLOW_PRIVATE=true: tests, one private
+    # network). An endpoint has this long to answer; retries wait WEBHOOKS_RETRY_SECONDS
+    # in turn (None: the built-in schedule, 30 s at first, the last about a day on). Without REDIS_URL, messages
+    # go out from this many threads of each app process.
+    WEBHOOKS_ALLOW_PRIVATE = False
+    WEBHOOKS_TIMEOUT_SECONDS = 10.0
+    WEBHOOKS_RETRY_SECONDS = None
+    WEBHOOKS_THREADS = 4
+    WEBHOOKS_EVENTS_CACHE_SECONDS = 10.0
+    WEBHOOKS_JOBS_INLINE = False
+
     # Absolute base URL for links in mail, QR codes and PDFs (e.g. https://act.example.org).
     PUBLIC_BASE_URL = None
     COUNT_CACHE_SECONDS = 2.0
@@ -135,6 +147,8 @@ def env_overrides() -> dict:
         out["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(url)
     if key := os.environ.get("SECRET_KEY"):
         out["SECRET_KEY"] = key
+    if allow := os.environ.get("WEBHOOKS_ALLOW_PRIVATE"):
+        out["WEBHOOKS_ALLOW_PRIVATE"] = allow.strip().lower() in ("1", "true", "yes", "on")
     if redis_url := os.environ.get("REDIS_URL"):
         out["REDIS_URL"] = redis_url
         out["RATELIMIT_STORAGE_URI"] = redis_url

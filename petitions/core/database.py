@@ -14,8 +14,10 @@ Writers of different processes (gunicorn workers) also queue on a file lock besi
 database, taken just before that first write and let go when the connection goes back
 to the pool. SQLite's own busy handler polls, sleeping a millisecond or more each time it
 finds the lock taken, far longer than a signature holds it; the file lock wakes the next
-writer as soon as the last one is done. SQLite's locking still decides; the queue only
-saves the sleeping. A writer that still finds the lock taken after
+writer as soon as the last one is done. Threads of one process (mail and webhook senders
+beside a request) share that process's lock file, and a file lock is held by the file, not
+by a thread: so a writer first takes its process's own lock, then the file lock, and lets
+go of both together. SQLite's locking still decides; the queue only saves the sleeping. A writer that still finds the lock taken after
 SQLITE_BUSY_TIMEOUT_SECONDS fails with "database is locked", which the app answers with a
 503 (petitions/core/outage.py).
 
@@ -26,13 +28,16 @@ that draws each one.
 
 import fcntl
 import os
+import threading
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import Pool
 
 _QUEUED = "sqlite_writers_queue"
-_queue_files: dict[tuple[int, str], int] = {}
+_queue_files: dict[tuple[int, str], tuple[int, threading.Lock]] = {}
+_queue_files_lock = threading.Lock()
+_IN_PROCESS_WAIT = 10.0  # seconds
 
 
 def _is_sqlite(dbapi_connection) -> bool:
@@ -77,25 +82,36 @@ def _sqlite_queue_for_write(conn, cursor, statement, parameters, context, execut
         return
     if cursor.connection.in_transaction:  # already writing (or a read_only snapshot)
         return
-    fd = _queue_file(conn.engine.url.database)
-    if fd is not None:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        conn.info[_QUEUED] = fd
+    queue = _queue_file(conn.engine.url.database)
+    if queue is not None:
+        fd, in_process = queue
+        # This process's other threads first (a thread already writing on another of its
+        # connections does not wait for itself for ever: SQLite's busy timeout decides).
+        held = in_process.acquire(timeout=_IN_PROCESS_WAIT)
+        fcntl.flock(fd, fcntl.LOCK_EX)  # then the other processes
+        conn.info[_QUEUED] = (fd, in_process if held else None)
 
 
 @event.listens_for(Pool, "checkin")
 def _sqlite_leave_queue(_dbapi_connection, record):
     # After the pool's rollback on return: this connection holds no SQLite lock now.
-    fd = record.info.pop(_QUEUED, None)
-    if fd is not None:
+    queue = record.info.pop(_QUEUED, None)
+    if queue is not None:
+        fd, in_process = queue
         fcntl.flock(fd, fcntl.LOCK_UN)
+        if in_process is not None:
+            in_process.release()
 
 
-def _queue_file(path: str | None) -> int | None:
+def _queue_file(path: str | None) -> tuple[int, threading.Lock] | None:
     if not path or path == ":memory:":
         return None
     key = (os.getpid(), path)  # a forked worker opens a lock file description of its own
-    fd = _queue_files.get(key)
-    if fd is None:
-        fd = _queue_files[key] = os.open(f"{path}-writers", os.O_RDWR | os.O_CREAT, 0o600)
-    return fd
+    queue = _queue_files.get(key)
+    if queue is None:
+        with _queue_files_lock:
+            queue = _queue_files.get(key)
+            if queue is None:
+                fd = os.open(f"{path}-writers", os.O_RDWR | os.O_CREAT, 0o600)
+                queue = _queue_files[key] = (fd, threading.Lock())
+    return queue

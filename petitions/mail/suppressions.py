@@ -13,6 +13,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from petitions.core import signals
 from petitions.core.extensions import db
 from petitions.core.text import normalize_email
 from petitions.core.tokens import is_well_formed, normalize_token
@@ -33,7 +34,10 @@ def suppress(email: str, reason: str = "unsubscribed", now: datetime | None = No
         email_key=key, reason=reason[:40], created_at=now or utcnow()
     )
     result = db.session.execute(insert.on_conflict_do_nothing(index_elements=["email_key"]))
-    return bool(result.rowcount)
+    added = bool(result.rowcount)
+    if added and reason == "unsubscribed":  # the person's own act, not a provider's import
+        signals.after_commit(signals.person_unsubscribed, email=email.strip(), reason=reason)
+    return added
 
 
 def is_suppressed(email: str) -> bool:

@@ -31,6 +31,7 @@ from petitions.models.packet import PacketJob, PacketRecord, PacketSettings, Sto
 from petitions.models.petition import Petition, PetitionStatus
 from petitions.models.signature import ROLE_LABELS, ROLES, ExportLog, Signature
 from petitions.models.user import Role, User
+from petitions.models.webhook import Webhook, WebhookAttempt, WebhookDelivery, WebhookStatus
 
 __all__ = [
     "Audience",
@@ -76,4 +77,8 @@ __all__ = [
     "StoryExclusion",
     "TokenPurpose",
     "User",
+    "Webhook",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookStatus",
 ]

@@ -23,7 +23,7 @@ from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from petitions.core import places
+from petitions.core import places, signals
 from petitions.core.content import LANGUAGES, localized
 from petitions.core.extensions import db
 from petitions.core.limits import too_long
@@ -202,6 +202,8 @@ def sign_petition(
         if existing is not None:
             return SignResult(SignStatus.DUPLICATE, existing)
         return SignResult(SignStatus.FULL_HOUSEHOLD)
+    if not pending:  # a pending one is announced when it is confirmed
+        signals.after_commit(signals.signature_created, signature_id=new_id)
     return SignResult(
         SignStatus.PENDING if pending else SignStatus.SIGNED, row=dict(row, id=new_id)
     )
@@ -224,6 +226,7 @@ def confirm(token: str, now: datetime | None = None) -> Signature | None:
         signature.confirmed_at = now or utcnow()
         db.session.flush()
         counting.forget(signature.petition)
+        signals.after_commit(signals.signature_created, signature_id=signature.id)
     return signature
 
 

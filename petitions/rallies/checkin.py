@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from flask_babel import force_locale
 from sqlalchemy import func, select
 
+from petitions.core import signals
 from petitions.core.extensions import db
 from petitions.core.text import clean_line
 from petitions.core.timezones import format_local, iso_utc, naive_utc
@@ -205,6 +206,8 @@ def check_in(
             # another ticket by a broken client; the route does not commit the claim
             raise CheckInInputError("this nonce was already used for another scan")
         return replayed(nonce)
+    if result.result == OK:
+        signals.after_commit(signals.checkin_created, attendee_id=attendee_id)
     return result
 
 
@@ -293,6 +296,8 @@ def mark_checked_in(attendee: Attendee, now: datetime, device: str = "poster") -
         )
     )
     db.session.refresh(attendee, ["checked_in_at", "checked_in_by_id"])
+    if done:
+        signals.after_commit(signals.checkin_created, attendee_id=attendee.id)
     return done
 
 

@@ -15,7 +15,7 @@ from typing import Required, TypedDict, Unpack
 
 from sqlalchemy import select
 
-from petitions.core import places, waitlist
+from petitions.core import places, signals, waitlist
 from petitions.core.extensions import db
 from petitions.core.limits import too_long
 from petitions.core.text import clean_line, full_name, name_key, normalize_email
@@ -124,6 +124,7 @@ def rsvp(
         return RsvpResult(RsvpStatus.NO_ROOM, places_left=left)
     attendee, token = _new_attendee(event, values, now)
     db.session.flush()
+    signals.after_commit(signals.attendance_created, attendee_id=attendee.id)
     result = RsvpResult(RsvpStatus.CREATED, attendee, token)
     if sign:
         _sign(result, event, person, source="online")
@@ -145,7 +146,8 @@ def sign_in(
     attendee = find_attendee(event, person["email"])
     if attendee is not None and attendee.revoked:
         return RsvpResult(RsvpStatus.REVOKED, attendee)
-    if attendee is None:
+    walk_up = attendee is None
+    if walk_up:
         attendee, token = _new_attendee(event, values, now)
         attendee.walk_up = True
     else:
@@ -161,6 +163,8 @@ def sign_in(
         if values["needs_note"] and not attendee.needs_note:
             attendee.needs_note = values["needs_note"]
     db.session.flush()
+    if walk_up:
+        signals.after_commit(signals.attendance_created, attendee_id=attendee.id)
     status = RsvpStatus.CHECKED_IN if mark_checked_in(attendee, now) else RsvpStatus.ALREADY
     result = RsvpResult(status, attendee, token)
     if sign:
