@@ -1,14 +1,14 @@
 """webhooks: endpoints, their messages and every attempt
 
 Revision ID: webhooks_0001
-Revises: tickets_0001
+Revises: embeds_0001
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "webhooks_0001"
-down_revision = "tickets_0001"
+down_revision = "embeds_0001"
 branch_labels = None
 depends_on = None
 
