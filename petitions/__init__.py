@@ -109,6 +109,7 @@ def _register_parts(app: Flask) -> None:
     from petitions import (
         accounts,
         badges,
+        kiosk,
         mail,
         operations,
         packets,
@@ -120,7 +121,8 @@ def _register_parts(app: Flask) -> None:
     from petitions.core.errors import register_error_handlers
 
     # One part each: its blueprints, CLI commands, mail composers and page sections.
-    for part in (petition, accounts, rallies, packets, paper, badges, operations, updates, mail):
+    parts = (petition, accounts, rallies, kiosk, packets, paper, badges, operations, updates, mail)
+    for part in parts:
         part.init_app(app)
     register_error_handlers(app)
 

@@ -5,6 +5,7 @@ from petitions.models.api_token import ApiToken
 from petitions.models.audit import AuditAction, AuditEntry
 from petitions.models.badge import BadgeCalibration, BadgeDesign, BadgePrint, BadgeSheet
 from petitions.models.event import Attendee, CheckIn, Event, EventState, EventStatus
+from petitions.models.kiosk import KioskEntry
 from petitions.models.mailing import (
     Audience,
     Delivery,
@@ -47,6 +48,7 @@ __all__ = [
     "EventState",
     "EventStatus",
     "ExportLog",
+    "KioskEntry",
     "Official",
     "OfficialArea",
     "PacketJob",

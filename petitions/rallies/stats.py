@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from petitions.core.extensions import db
 from petitions.core.text import clean_line
 from petitions.core.timezones import utc_to_local, zone
-from petitions.models import Attendee, Event
+from petitions.models import Attendee, Event, KioskEntry
 
 BUCKET = timedelta(minutes=5)
 MAX_BUCKETS = 96  # 8 hours of 5-minute bars
@@ -23,6 +23,7 @@ class Stats:
     rsvps: int
     checked_in: int
     walk_ups: int
+    kiosk_walk_ups: int
     signed_at_signin: int
     signed_petition: int
     capacity: int | None
@@ -33,6 +34,8 @@ class Stats:
             "rsvps": self.rsvps,
             "checked_in": self.checked_in,
             "walk_ups": self.walk_ups,
+            "kiosk_walk_ups": self.kiosk_walk_ups,
+            "poster_walk_ups": self.walk_ups - self.kiosk_walk_ups,
             "signed_at_signin": self.signed_at_signin,
             "signed_petition": self.signed_petition,
             "capacity": self.capacity,
@@ -57,7 +60,33 @@ def stats(event: Event) -> Stats:
         .where(*live, Attendee.checked_in_at.is_not(None))
         .order_by(Attendee.checked_in_at)
     ).all()
-    return Stats(*row, capacity=event.capacity, series=checkin_series(event, times))
+    walk_ups, signed_at_signin, signed = row[2], row[3], row[4]
+    return Stats(
+        row[0],
+        row[1],
+        walk_ups,
+        kiosk_walk_ups(event),
+        signed_at_signin,
+        signed,
+        capacity=event.capacity,
+        series=checkin_series(event, times),
+    )
+
+
+def kiosk_walk_ups(event: Event) -> int:
+    """Walk-ups who came in at a welcome-table kiosk (the others used the poster)."""
+    return (
+        db.session.scalar(
+            select(func.count(KioskEntry.id))
+            .join(Attendee, Attendee.id == KioskEntry.attendee_id)
+            .where(
+                KioskEntry.event_id == event.id,
+                KioskEntry.result == "walk_up",
+                Attendee.revoked.is_(False),
+            )
+        )
+        or 0
+    )
 
 
 def _floor(t: datetime) -> datetime:
