@@ -32,21 +32,24 @@ self.addEventListener("activate", function (event) {
 function page(event) {
   var request = event.request;
   var key = request.url.split("?")[0];
-  var network = fetch(request).then(function (response) {
-    // A login redirect is not the kiosk page: show it, but do not keep it.
-    if (response.ok && !response.redirected) {
-      var copy = response.clone();
-      return caches.open(PAGE_CACHE).then(function (c) { return c.put(key, copy); })
-        .then(function () { return response; });
-    }
-    return response;
-  });
+  function network() {
+    return fetch(request).then(function (response) {
+      // A login redirect is not the kiosk page: show it, but do not keep it.
+      if (response.ok && !response.redirected) {
+        var copy = response.clone();
+        return caches.open(PAGE_CACHE).then(function (c) { return c.put(key, copy); })
+          .then(function () { return response; });
+      }
+      return response;
+    });
+  }
   return caches.open(PAGE_CACHE).then(function (c) { return c.match(key); }).then(function (cached) {
     if (cached) {
-      event.waitUntil(network.catch(function () {}));
+      // Refreshed behind the cached copy, when there is a network to ask.
+      if (self.navigator.onLine !== false) event.waitUntil(network().catch(function () {}));
       return cached;
     }
-    return network.catch(function () {
+    return network().catch(function () {
       return new Response(
         "<!doctype html><meta charset=utf-8><title>Offline</title>" +
         "<p>Offline, and this kiosk was never opened on this device with a connection.</p>",

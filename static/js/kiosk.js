@@ -322,8 +322,17 @@
     localStorage.setItem("kiosk-device", cfg.device);
   } catch (e) { cfg.device = "kiosk"; }
 
+  // Kept for offline use: the worker, and this page in its cache (the worker only sees
+  // the loads after this one).
   if ("serviceWorker" in navigator) {
-    navigator.serviceWorker.register(cfg.swUrl, { scope: cfg.scope }).catch(function () {});
+    navigator.serviceWorker.register(cfg.swUrl, { scope: cfg.scope }).then(function () {
+      if (!window.caches || navigator.onLine === false) return;
+      var here = location.origin + location.pathname;
+      return fetch(here, { credentials: "same-origin" }).then(function (r) {
+        if (!r.ok || r.redirected) return;
+        return caches.open("kiosk-pages").then(function (c) { return c.put(here, r); });
+      }).then(function () { root.setAttribute("data-offline-ready", "1"); });
+    }).catch(function () {});
   }
 
   applyLanguage();
