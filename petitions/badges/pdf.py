@@ -75,6 +75,7 @@ class Badge:
     first_name: str = ""
     qr_url: str = ""
     show_name_line: bool = False  # on a blank badge: a line to write a first name on
+    mark: str = ""  # a small corner mark, e.g. "ES" for Spanish interpretation
 
 
 # --- text fitting -------------------------------------------------------------------
@@ -135,8 +136,20 @@ def draw_badge(c: Canvas, badge: Badge, rect, qr_forms: _QRForms, placard: bool 
     name_h = 0.13 * ih if (badge.first_name or badge.show_name_line) else 0
     number_h = ih - above_h - qr_h - name_h - 3 * gap
 
-    # Line above, e.g. "I'm on the waitlist"
-    _draw_line(c, badge.line_above, ix, top - above_h, iw, above_h, above_h, 6, fonts.BOLD)
+    # Line above, e.g. "I'm on the waitlist"; the mark, boxed, in the top right corner
+    mark_w = 0.0
+    if badge.mark:
+        mark_size = 0.7 * above_h
+        mark_w = fonts.string_width(badge.mark, mark_size, fonts.BOLD) + 0.6 * mark_size
+        c.saveState()
+        c.setLineWidth(max(0.75, 0.008 * ih))
+        c.roundRect(ix + iw - mark_w, top - above_h, mark_w, above_h, 0.2 * above_h)
+        _draw_line(c, badge.mark, ix + iw - mark_w, top - above_h, mark_w, above_h,
+                   mark_size, 5, fonts.BOLD)  # fmt: skip
+        c.restoreState()
+    room = iw - 2 * (mark_w + gap) if mark_w else iw  # the line stays centred
+    _draw_line(c, badge.line_above, ix + (iw - room) / 2, top - above_h, room, above_h,
+               above_h, 6, fonts.BOLD)  # fmt: skip
     # The number, as large as it fits
     ny = top - above_h - gap - number_h
     if badge.number is not None:

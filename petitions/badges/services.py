@@ -20,6 +20,7 @@ from petitions.core.urls import share_url
 from petitions.models import Attendee, AuditAction, Event, Petition, Signature
 from petitions.models.badge import BadgeCalibration, BadgeDesign, BadgePrint, BadgeSheet
 from petitions.models.base import utcnow
+from petitions.models.event import interpretation_mark
 
 IN = 72.0
 MM = 72.0 / 25.4
@@ -251,6 +252,7 @@ class Holder:
     id: int
     number: int
     first_name: str
+    mark: str = ""  # attendees needing interpretation: "ES", "ASL" (interpretation_mark)
 
 
 def first_name_of(name: str) -> str:
@@ -269,7 +271,13 @@ def holders(
     """Signers of a petition (counted ones) or an event's RSVPs/attendees with a number."""
     out: list[Holder] = []
     if event is not None:
-        q = select(Attendee.id, Attendee.waitlist_number, Attendee.name).where(
+        q = select(
+            Attendee.id,
+            Attendee.waitlist_number,
+            Attendee.name,
+            Attendee.needs,
+            Attendee.interpretation_language,
+        ).where(
             Attendee.event_id == event.id,
             Attendee.waitlist_number.is_not(None),
             Attendee.revoked.is_(False),
@@ -279,7 +287,8 @@ def holders(
         if numbers:
             q = q.where(Attendee.waitlist_number.in_(numbers))
         out = [
-            Holder("attendee", i, n, first_name_of(name)) for i, n, name in db.session.execute(q)
+            Holder("attendee", i, n, first_name_of(name), interpretation_mark(needs, language))
+            for i, n, name, needs, language in db.session.execute(q)
         ]
     elif petition is not None:
         q = select(Signature.id, Signature.waitlist_number, Signature.given_name).where(
@@ -327,6 +336,7 @@ def badges_for(
             line_below=below,
             first_name=h.first_name if design.show_first_name else "",
             qr_url=qr_url,
+            mark=h.mark,
         )
         for h in people
     ]

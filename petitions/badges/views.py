@@ -27,6 +27,7 @@ from petitions.core.i18n import select_locale
 from petitions.core.responses import form_page, no_store
 from petitions.models import Event, Petition
 from petitions.models.badge import BadgeSheet
+from petitions.models.event import interpretation_mark
 from petitions.petition.loaders import petition_or_404
 from petitions.rallies.loaders import event_or_404
 
@@ -65,7 +66,7 @@ def _paper() -> str:
     return svc.paper_for(regions)
 
 
-def _one_badge(number, first_name, title, design, qr_url, filename):
+def _one_badge(number, first_name, title, design, qr_url, filename, mark=""):
     lang = _lang()
     above, below = design.lines(lang)
     badge = svc.Badge(
@@ -75,6 +76,7 @@ def _one_badge(number, first_name, title, design, qr_url, filename):
         line_below=below,
         first_name=first_name if design.show_first_name else "",
         qr_url=qr_url,
+        mark=mark,
     )
     buf = io.BytesIO()
     render(buf, [badge], svc.PERSONAL_STOCKS[_paper()], note=svc.print_note(lang), title=title)
@@ -113,6 +115,7 @@ def ticket_badge(token):
         svc.design_for(event.petition),
         svc.badge_qr_url(event.petition, event),
         "badge.pdf",
+        mark=interpretation_mark(attendee.needs, attendee.interpretation_language),
     )
 
 

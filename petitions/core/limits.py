@@ -25,6 +25,8 @@ LIMITS: Mapping[str, int] = MappingProxyType(
         # Given and family name together (core.text.full_name), as a rally keeps an
         # attendee's name: every way in refuses a longer one, so one person gets one answer.
         "full_name": 200,
+        # What an attendee adds about their needs (RSVP, poster sign-in, kiosk).
+        "needs_note": 200,
     }
 )
 

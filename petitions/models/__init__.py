@@ -4,7 +4,18 @@ from petitions.models.account import AccountToken, RecoveryCode, TokenPurpose
 from petitions.models.api_token import ApiToken
 from petitions.models.audit import AuditAction, AuditEntry
 from petitions.models.badge import BadgeCalibration, BadgeDesign, BadgePrint, BadgeSheet
-from petitions.models.event import Attendee, CheckIn, Event, EventState, EventStatus
+from petitions.models.event import (
+    INTERPRETATION_LABELS,
+    INTERPRETATION_MARKS,
+    NEED_LABELS,
+    NEED_VALUES,
+    Attendee,
+    CheckIn,
+    Event,
+    EventState,
+    EventStatus,
+    Need,
+)
 from petitions.models.kiosk import KioskEntry
 from petitions.models.mailing import (
     Audience,
@@ -31,6 +42,11 @@ __all__ = [
     "MailingStatus",
     "Suppression",
     "Update",
+    "INTERPRETATION_LABELS",
+    "INTERPRETATION_MARKS",
+    "NEED_LABELS",
+    "NEED_VALUES",
+    "Need",
     "ROLE_LABELS",
     "ROLES",
     "RecoveryCode",

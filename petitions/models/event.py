@@ -1,7 +1,21 @@
 import enum
 from datetime import datetime, timedelta
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, func, select
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import (
+    ColumnElement,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+)
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from petitions.core.extensions import db
@@ -33,6 +47,61 @@ class EventState(enum.StrEnum):
     FULL = "full"  # RSVP only: every place is held (the door turns nobody away)
 
 
+class Need(enum.StrEnum):
+    """What an attendee may ask the organizers for (Attendee.needs, in this order)."""
+
+    INTERPRETATION = "interpretation"
+    CHILDCARE = "childcare"
+    ACCESSIBILITY = "accessibility"
+
+
+NEED_VALUES = tuple(n.value for n in Need)
+# What each need is called on forms, the dashboard, the scanner and exports' labels.
+NEED_LABELS = {
+    Need.INTERPRETATION: _l("Interpretation"),
+    Need.CHILDCARE: _l("Childcare"),
+    Need.ACCESSIBILITY: _l("Accessibility (step-free route, seating)"),
+}
+# Languages an event can offer interpretation in (Event.interpretation_languages), with
+# the interpretation's name and the short mark printed on badges.
+INTERPRETATION_LABELS = {
+    "es": _l("Spanish interpretation"),
+    "asl": _l("ASL interpretation"),
+}
+INTERPRETATION_MARKS = {"es": "ES", "asl": "ASL"}
+DEFAULT_MAX_PARTY_SIZE = 4
+
+
+def split_codes(stored: str) -> list[str]:
+    """A stored comma-separated list ("es,asl", "interpretation,childcare") as its codes."""
+    return [code for code in (part.strip() for part in (stored or "").split(",")) if code]
+
+
+def needs_of(stored: str) -> list[Need]:
+    """Attendee.needs as Need members (unknown values left out)."""
+    return [Need(v) for v in split_codes(stored) if v in NEED_VALUES]
+
+
+def need_labels(needs: str, interpretation_language: str = "") -> list[str]:
+    """Stored needs as shown to organizers and on the scanner, interpretation named by
+    its language: ["Spanish interpretation", "Childcare"]."""
+    labels = []
+    for need in needs_of(needs):
+        if need == Need.INTERPRETATION and interpretation_language in INTERPRETATION_LABELS:
+            labels.append(str(INTERPRETATION_LABELS[interpretation_language]))
+        else:
+            labels.append(str(NEED_LABELS[need]))
+    return labels
+
+
+def interpretation_mark(needs: str, interpretation_language: str) -> str:
+    """The short mark printed on a badge for someone needing interpretation ("ES",
+    "ASL"), so interpreters find their people; "" for everyone else."""
+    if Need.INTERPRETATION not in needs_of(needs):
+        return ""
+    return INTERPRETATION_MARKS.get(interpretation_language, "")
+
+
 class Event(db.Model):
     """A rally, march or meeting people RSVP to and check in at."""
 
@@ -59,6 +128,11 @@ class Event(db.Model):
     petition_id: Mapped[int | None] = mapped_column(ForeignKey("petitions.id", ondelete="SET NULL"))
     capacity: Mapped[int | None]
     ask_waitlist: Mapped[bool] = mapped_column(default=False)
+    # Languages interpretation is offered in, comma-separated INTERPRETATION_LABELS keys
+    # ("" = none: the RSVP form does not offer interpretation).
+    interpretation_languages: Mapped[str] = mapped_column(String(40), default="")
+    # The most places one RSVP may hold ("me and 2 children" = 3).
+    max_party_size: Mapped[int] = mapped_column(default=DEFAULT_MAX_PARTY_SIZE)
     status: Mapped[str] = mapped_column(String(16), default=EventStatus.DRAFT)
     # Secret in the poster QR code; rotating it retires printed posters.
     signin_key: Mapped[str] = mapped_column(String(40), unique=True)
@@ -78,18 +152,28 @@ class Event(db.Model):
         return self.ends_at or self.starts_at + DEFAULT_DURATION
 
     @property
+    def offered_languages(self) -> list[str]:
+        """The interpretation languages this event offers, known ones only, in order."""
+        return [c for c in split_codes(self.interpretation_languages) if c in INTERPRETATION_LABELS]
+
+    @property
     def rsvp_count(self) -> int:
-        """RSVPs that hold a place (walk-ups and revoked tickets do not)."""
+        """Places held by RSVPs: the sum of Attendee.places (a household of 3 holds 3;
+        walk-ups and revoked tickets hold none)."""
         return (
             db.session.scalar(
-                select(func.count(Attendee.id)).where(
-                    Attendee.event_id == self.id,
-                    Attendee.walk_up.is_(False),
-                    Attendee.revoked.is_(False),
+                select(func.coalesce(func.sum(Attendee.places), 0)).where(
+                    Attendee.event_id == self.id
                 )
             )
             or 0
         )
+
+    def places_left(self) -> int | None:
+        """Places still free (None: no capacity)."""
+        if self.capacity is None:
+            return None
+        return max(self.capacity - self.rsvp_count, 0)
 
     def _closed_state(self) -> EventState | None:
         if self.status == EventStatus.CANCELLED:
@@ -146,6 +230,13 @@ class Attendee(db.Model):
     language: Mapped[str] = mapped_column(String(8), default="en")  # of the page they used
     walk_up: Mapped[bool] = mapped_column(default=False)  # signed in at the rally without an RSVP
     signed_petition: Mapped[bool] = mapped_column(default=False)
+    # Need values, comma-separated in Need order ("" = none); see needs_list.
+    needs: Mapped[str] = mapped_column(String(80), default="")
+    needs_note: Mapped[str] = mapped_column(String(200), default="")  # LIMITS["needs_note"]
+    # With Need.INTERPRETATION: which of the event's languages ("es", "asl").
+    interpretation_language: Mapped[str] = mapped_column(String(8), default="")
+    # People this RSVP holds places for, the person included.
+    party_size: Mapped[int] = mapped_column(default=1)
     revoked: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     checked_in_at: Mapped[datetime | None]
@@ -153,6 +244,40 @@ class Attendee(db.Model):
 
     event: Mapped[Event] = relationship()
     checked_in_by = relationship("User")
+
+    @hybrid_property
+    def places(self) -> int:
+        """Places this attendee holds: the party of an RSVP; a walk-up or a revoked ticket
+        holds none. The one definition Event.rsvp_count, capacity, stats and exports use."""
+        return 0 if (self.walk_up or self.revoked) else self.party_size
+
+    @places.inplace.expression
+    @classmethod
+    def _places_expression(cls) -> ColumnElement[int]:
+        return case((or_(cls.walk_up.is_(True), cls.revoked.is_(True)), 0), else_=cls.party_size)
+
+    @classmethod
+    def has_need(cls, need: str) -> ColumnElement[bool]:
+        """SQL: this attendee asked for `need` (a Need value)."""
+        return (literal(",") + cls.needs + literal(",")).contains(f",{need},", autoescape=True)
+
+    @property
+    def needs_list(self) -> list[Need]:
+        return needs_of(self.needs)
+
+    def need_labels(self) -> list[str]:
+        """The needs as shown to organizers and on the scanner, interpretation named by its
+        language ("Spanish interpretation", "Childcare")."""
+        labels = []
+        for need in self.needs_list:
+            if (
+                need == Need.INTERPRETATION
+                and self.interpretation_language in INTERPRETATION_LABELS
+            ):
+                labels.append(str(INTERPRETATION_LABELS[self.interpretation_language]))
+            else:
+                labels.append(str(NEED_LABELS[need]))
+        return labels
 
     @classmethod
     def personal_data_removed(cls) -> dict:
@@ -167,6 +292,9 @@ class Attendee(db.Model):
             waitlist_number=None,
             token_hash=removed(cls.id),
             ticket_sealed="",
+            needs="",
+            needs_note="",
+            interpretation_language="",
         )
 
 

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from petitions.core.extensions import db
@@ -27,6 +28,7 @@ from petitions.core.timezones import format_local, iso_utc, naive_utc
 from petitions.core.tokens import is_well_formed, new_token, normalize_token, token_hash
 from petitions.models import Attendee, CheckIn, Event, User
 from petitions.models.base import utcnow
+from petitions.models.event import need_labels, needs_of
 from petitions.rallies import fast_checkin
 
 OK, ALREADY, UNKNOWN = "ok", "already", "unknown"
@@ -52,6 +54,15 @@ class ScanResult:
     replayed: bool = False
     reason: str = ""
     extra: dict = field(default_factory=dict)
+    needs: str = ""  # Attendee.needs as stored
+    interpretation_language: str = ""
+    party_size: int | None = None
+
+    @property
+    def need_labels(self) -> list[str]:
+        """In English, as the scanner's other messages."""
+        with force_locale("en"):
+            return need_labels(self.needs, self.interpretation_language)
 
     @property
     def local_time(self) -> str:
@@ -81,6 +92,19 @@ class ScanResult:
             "message": self.message,
             "replayed": self.replayed,
             **({"reason": self.reason} if self.reason else {}),
+            **(self._party() if self.result in (OK, ALREADY) else {}),
+        }
+
+    def _party(self) -> dict:
+        """Needs and party size, for the volunteer to act on ("Needs: Spanish
+        interpretation, Childcare", "Party of 3")."""
+        labels = self.need_labels
+        return {
+            "needs": [n.value for n in needs_of(self.needs)],
+            "needs_labels": labels,
+            "needs_display": ", ".join(labels),
+            "interpretation_language": self.interpretation_language or None,
+            "party_size": self.party_size or 1,
         }
 
 
@@ -219,6 +243,7 @@ def _scan(digest: str | None, staff: _Staff, when: datetime, event: _Scope | Non
             checked_in_by=staff.display,
             timezone=claimed.timezone,
             event=claimed.slug,
+            **_party_of(claimed),
         )
         return result, claimed.id, claimed.event_id
     row = fast_checkin.ticket(digest)
@@ -236,8 +261,18 @@ def _scan(digest: str | None, staff: _Staff, when: datetime, event: _Scope | Non
         checked_in_by=display_name(row.by_name, row.by_email),
         timezone=row.timezone,
         event=row.slug,
+        **_party_of(row),
     )
     return result, row.id, row.event_id
+
+
+def _party_of(row) -> dict:
+    """ScanResult's needs and party fields from a claimed or looked-up ticket row."""
+    return {
+        "needs": row.needs,
+        "interpretation_language": row.interpretation_language,
+        "party_size": row.party_size,
+    }
 
 
 def mark_checked_in(
@@ -291,7 +326,18 @@ def replayed(nonce: str) -> ScanResult | None:
     if got.timezone:
         out.timezone = got.timezone
     if got.result in (OK, ALREADY) and got.attendee_id is not None:
-        out.name = db.session.scalar(select(Attendee.name).where(Attendee.id == got.attendee_id))
+        row = db.session.execute(
+            select(
+                Attendee.name,
+                Attendee.needs,
+                Attendee.interpretation_language,
+                Attendee.party_size,
+            ).where(Attendee.id == got.attendee_id)
+        ).first()
+        if row is not None:
+            out.name = row.name
+            for key, value in _party_of(row).items():
+                setattr(out, key, value)
         out.checked_in_at, out.checked_in_by = _checked_in(got.attendee_id)
     return out
 

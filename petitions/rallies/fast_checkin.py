@@ -58,6 +58,9 @@ _CLAIM = (
         _attendees.c.id,
         _attendees.c.event_id,
         _attendees.c.name,
+        _attendees.c.needs,
+        _attendees.c.interpretation_language,
+        _attendees.c.party_size,
         _of_the_event(Event.slug).label("slug"),
         _of_the_event(Event.timezone).label("timezone"),
     )
@@ -68,6 +71,9 @@ _TICKET = (
         Attendee.id,
         Attendee.event_id,
         Attendee.name,
+        Attendee.needs,
+        Attendee.interpretation_language,
+        Attendee.party_size,
         Attendee.revoked,
         Attendee.checked_in_at,
         User.name.label("by_name"),
@@ -90,7 +96,8 @@ def claim(
     digest: str, when: datetime, staff_id: int | None, in_event: int | None = None
 ) -> Row | None:
     """Check in the valid ticket with this token hash if nobody has (limited to the
-    event `in_event` when given). The claimed row (id, event_id, name, slug, timezone),
+    event `in_event` when given). The claimed row (id, event_id, name, needs,
+    interpretation_language, party_size, slug, timezone),
     or None when the ticket is unknown, revoked, of another event, or taken already."""
     values = {"digest": digest, "when": when, "staff_id": staff_id}
     if in_event is not None:
@@ -104,7 +111,7 @@ def claim(
 
 def ticket(digest: str) -> Row | None:
     """Why a claim found nothing: the ticket's row (revoked, event, checked in when and
-    by whom), or None for an unknown token."""
+    by whom, needs and party as the claim returns them), or None for an unknown token."""
     return db.session.connection().execute(_TICKET, {"digest": digest}).first()
 
 

@@ -10,9 +10,11 @@ from wtforms import (
     DateTimeLocalField,
     IntegerField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     InputRequired,
     Length,
@@ -20,12 +22,21 @@ from wtforms.validators import (
     Optional,
     ValidationError,
 )
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from petitions.core.forms import PersonForm, strip, waitlist_number, within_limit
 from petitions.core.timezones import BadLocalTime, local_to_utc, valid_timezone
+from petitions.models.event import DEFAULT_MAX_PARTY_SIZE
 from petitions.petition.lifecycle import RETENTION_MAX
 from petitions.rallies.events import slug_taken
 from petitions.rallies.mail import parse_reminder_hours
+from petitions.rallies.needs import (
+    NO_NEEDS,
+    NeedsError,
+    language_choices,
+    need_choices,
+    parse_needs,
+)
 
 PHONE_RE = re.compile(r"^\+?[0-9 ().\-]{7,25}$")
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -40,14 +51,46 @@ class AttendForm(PersonForm):
         validators=[Optional(), within_limit("phone", _l("Please enter a phone number."))],
     )
     waitlist_number = StringField(_l("Your child's waitlist number (optional)"), filters=[strip])
+    needs = SelectMultipleField(
+        _l("Anything we can arrange for you? (optional)"),
+        validate_choice=False,  # checked by rallies.needs.parse_needs, with its messages
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
+    interpretation_language = SelectField(
+        _l("Interpretation in"), validate_choice=False, default=""
+    )
+    needs_note = StringField(
+        _l("Anything else we should know? (optional)"),
+        filters=[strip],
+        validators=[Optional(), within_limit("needs_note")],
+    )
+    party_size = SelectField(_l("How many people are coming?"), validate_choice=False, default="1")
     sign = BooleanField(_l("Also sign the petition"))
 
-    def __init__(self, *args, event=None, **kwargs):
+    def __init__(self, *args, event=None, household=False, **kwargs):
+        """`household`: the RSVP form asks how many people come (the poster sign-in is
+        one person at a time)."""
         super().__init__(*args, **kwargs)
         self.event = event
+        self.needs_choice = NO_NEEDS
         petition = event.petition if event is not None else None
         if event is None or not event.ask_waitlist:
             del self.waitlist_number
+        if event is not None:
+            self.needs.choices = [SelectChoice(v, label) for v, label in need_choices(event)]
+            languages = [SelectChoice(c, label) for c, label in language_choices(event)]
+            if len(languages) > 1:
+                self.interpretation_language.choices = [
+                    SelectChoice("", _l("Choose a language")),
+                    *languages,
+                ]
+            else:
+                del self.interpretation_language
+        if event is None or not household:
+            del self.party_size
+        else:
+            self.party_size.choices = party_choices(event.max_party_size)
         if petition is None:
             del self.sign
         else:
@@ -68,6 +111,28 @@ class AttendForm(PersonForm):
             petition.waitlist_max if petition is not None else None,
         )
 
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if self.event is None:
+            return ok
+        language = getattr(self, "interpretation_language", None)
+        party = getattr(self, "party_size", None)
+        try:
+            self.needs_choice = parse_needs(
+                self.event,
+                self.needs.data or [],
+                language.data if language is not None else "",
+                self.needs_note.data,
+                party.data if party is not None else 1,
+            )
+        except NeedsError as e:
+            for name, message in e.errors.items():
+                target = getattr(self, name, None) or self.needs
+                if message not in target.errors:
+                    target.errors = [*target.errors, message]
+            return False
+        return ok
+
     def attendee(self) -> dict:
         """What rallies.rsvp.rsvp / sign_in take about the person."""
         return dict(
@@ -78,6 +143,7 @@ class AttendForm(PersonForm):
             phone=self.phone.data or "",
             waitlist_number=self.waitlist_value,
             sign=self.wants_to_sign,
+            needs=self.needs_choice,
         )
 
     @property
@@ -89,6 +155,16 @@ class AttendForm(PersonForm):
     def wants_to_sign(self) -> bool:
         field = getattr(self, "sign", None)
         return bool(field is not None and field.data)
+
+
+def party_choices(max_party_size: int) -> list[tuple[str, str]]:
+    """ "Just me", "2 people (me and 1 more)"… up to the event's cap."""
+    choices = [SelectChoice("1", _l("Just me"))]
+    for n in range(2, max_party_size + 1):
+        choices.append(
+            SelectChoice(str(n), _l("%(n)d people (me and %(more)d more)", n=n, more=n - 1))
+        )
+    return choices
 
 
 class EventForm(FlaskForm):
@@ -135,6 +211,26 @@ class EventForm(FlaskForm):
         validators=[Optional(), NumberRange(min=1, max=1_000_000)],
     )
     ask_waitlist = BooleanField("Ask attendees for their child's waitlist number")
+    interpretation_languages = SelectMultipleField(
+        "Interpretation offered in",
+        choices=[
+            SelectChoice("es", "Spanish"),
+            SelectChoice("asl", "ASL (American Sign Language)"),
+        ],
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+        description="The RSVP and sign-in forms ask who needs it; none ticked: not asked.",
+    )
+    max_party_size = IntegerField(
+        "Most people on one RSVP",
+        default=DEFAULT_MAX_PARTY_SIZE,
+        validators=[
+            Optional(),
+            NumberRange(1, 20, "Please enter a number from 1 to 20."),
+        ],
+        description="A parent RSVPing for themselves and two children is a party of 3; "
+        "it holds 3 places and gets one ticket. 1: one person per RSVP.",
+    )
     # Spanish twins, beside their English field; empty ones show the English text.
     name_es = StringField(
         "Name (Spanish)", filters=[strip], validators=[Optional(), Length(max=200)]
@@ -220,4 +316,6 @@ class EventForm(FlaskForm):
         self.petition_id.data = event.petition_id or 0
         self.capacity.data = event.capacity
         self.ask_waitlist.data = event.ask_waitlist
+        self.interpretation_languages.data = event.offered_languages
+        self.max_party_size.data = event.max_party_size
         self.retention_days.data = event.retention_days

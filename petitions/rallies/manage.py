@@ -30,6 +30,7 @@ from petitions.core.timezones import iso_utc, utc_to_local
 from petitions.mail import mailings
 from petitions.models import Attendee, Event, EventStatus, Petition
 from petitions.models.base import utcnow
+from petitions.models.event import DEFAULT_MAX_PARTY_SIZE
 from petitions.operations import retention
 from petitions.rallies import events as rally_events
 from petitions.rallies import mail as rally_mail
@@ -80,6 +81,8 @@ def _apply(form: EventForm, event: Event) -> None:
     event.petition_id = form.petition_id.data or None
     event.capacity = form.capacity.data
     event.ask_waitlist = bool(form.ask_waitlist.data)
+    event.interpretation_languages = ",".join(form.interpretation_languages.data or [])
+    event.max_party_size = form.max_party_size.data or DEFAULT_MAX_PARTY_SIZE
     event.retention_days = form.retention_days.data
     event.name_es = form.name_es.data or ""
     event.description_es = sanitize_html(form.description_es.data or "")

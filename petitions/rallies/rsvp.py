@@ -25,12 +25,14 @@ from petitions.models.base import utcnow
 from petitions.petition.signing import SignStatus, sign_petition
 from petitions.rallies import tickets
 from petitions.rallies.checkin import mark_checked_in
+from petitions.rallies.needs import NO_NEEDS, NeedsChoice
 
 
 class RsvpStatus(StrEnum):
     CREATED = "created"  # a new RSVP
     DUPLICATE = "duplicate"  # RSVPed before under this email: a fresh ticket
     FULL = "full"
+    NO_ROOM = "no_room"  # places are left, fewer than the party needs (RsvpResult.places_left)
     CLOSED = "closed"  # RSVP or sign-in not open (draft, cancelled, over, too early)
     REVOKED = "revoked"  # the organizers cancelled this person's ticket
     CHECKED_IN = "checked_in"  # the poster sign-in checked them in
@@ -44,6 +46,7 @@ class RsvpResult:
     token: str | None = None  # the fresh ticket token, when one was issued
     sign_status: SignStatus | None = None  # result of signing the linked petition, if asked
     signature: Signature | None = None  # the Signature, when signing stored or found one
+    places_left: int | None = None  # with NO_ROOM: how many places are still free
 
     @property
     def signed_petition(self) -> bool:
@@ -62,6 +65,7 @@ class Person(TypedDict, total=False):
     phone: str
     waitlist_number: int | None
     language: str  # of the page they used ("en" when not given)
+    needs: NeedsChoice  # from rallies.needs.parse_needs (none when not given)
 
 
 def find_attendee(event: Event, email: str) -> Attendee | None:
@@ -114,8 +118,10 @@ def rsvp(
             return RsvpResult(RsvpStatus.REVOKED, existing)
         # Never show someone else's ticket: the fresh link goes to the address on the RSVP.
         return RsvpResult(RsvpStatus.DUPLICATE, existing, reissue_ticket(existing))
-    if event.capacity is not None and event.rsvp_count >= event.capacity:
-        return RsvpResult(RsvpStatus.FULL)
+    if (left := event.places_left()) is not None and values["party_size"] > left:
+        if left == 0:
+            return RsvpResult(RsvpStatus.FULL)
+        return RsvpResult(RsvpStatus.NO_ROOM, places_left=left)
     attendee, token = _new_attendee(event, values, now)
     db.session.flush()
     result = RsvpResult(RsvpStatus.CREATED, attendee, token)
@@ -159,6 +165,12 @@ def sign_in(
             attendee.phone = values["phone"]
         if values["waitlist_number"] is not None and attendee.waitlist_number is None:
             attendee.waitlist_number = values["waitlist_number"]
+        # Needs told at the door are kept when the RSVP told none; the party stays as RSVPed.
+        if values["needs"] and not attendee.needs:
+            attendee.needs = values["needs"]
+            attendee.interpretation_language = values["interpretation_language"]
+        if values["needs_note"] and not attendee.needs_note:
+            attendee.needs_note = values["needs_note"]
     db.session.flush()
     done = mark_checked_in(attendee, now, device=device, staff_id=staff_id)
     result = RsvpResult(RsvpStatus.CHECKED_IN if done else RsvpStatus.ALREADY, attendee, token)
@@ -181,6 +193,7 @@ def attendee_values(person: Person) -> dict:
         "postal_code": places.zip5(person["postal_code"]),
         "waitlist_number": person.get("waitlist_number"),
         "language": person.get("language") or "en",
+        **(person.get("needs") or NO_NEEDS).columns(),
     }
     if values["postal_code"] is None:
         raise AttendeeError("postal_code is not a ZIP code")

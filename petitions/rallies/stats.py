@@ -4,7 +4,7 @@ and its CSV export."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -12,7 +12,14 @@ from sqlalchemy import func, select
 from petitions.core.extensions import db
 from petitions.core.text import clean_line
 from petitions.core.timezones import utc_to_local, zone
-from petitions.models import Attendee, Event, KioskEntry
+from petitions.models import (
+    INTERPRETATION_LABELS,
+    NEED_LABELS,
+    Attendee,
+    Event,
+    KioskEntry,
+    Need,
+)
 
 BUCKET = timedelta(minutes=5)
 MAX_BUCKETS = 96  # 8 hours of 5-minute bars
@@ -26,24 +33,45 @@ class Stats:
     kiosk_walk_ups: int
     signed_at_signin: int
     signed_petition: int
+    people: int  # places the RSVPs hold (Attendee.places): a household of 3 is 3
+    checked_in_people: int  # everyone checked in with their party
     capacity: int | None
     series: list[tuple[str, int]]
+    # Attendees asking for each need (Need value -> count), and for interpretation in
+    # each of the event's languages (code -> count).
+    needs: dict[str, int] = field(default_factory=dict)
+    interpretation: dict[str, int] = field(default_factory=dict)
+
+    def need_rows(self) -> list[tuple[str, str, int]]:
+        """(key, English label, count) for the dashboard, interpretation by language."""
+        rows = [(f"need_{v}", str(NEED_LABELS[Need(v)]), n) for v, n in self.needs.items()]
+        rows += [
+            (f"interpretation_{c}", str(INTERPRETATION_LABELS[c]), n)
+            for c, n in self.interpretation.items()
+        ]
+        return rows
 
     def as_dict(self) -> dict:
         return {
             "rsvps": self.rsvps,
+            "people": self.people,
             "checked_in": self.checked_in,
+            "checked_in_people": self.checked_in_people,
             "walk_ups": self.walk_ups,
             "kiosk_walk_ups": self.kiosk_walk_ups,
             "poster_walk_ups": self.walk_ups - self.kiosk_walk_ups,
             "signed_at_signin": self.signed_at_signin,
             "signed_petition": self.signed_petition,
             "capacity": self.capacity,
+            "needs": dict(self.needs),
+            "interpretation": dict(self.interpretation),
+            **{key: n for key, _label, n in self.need_rows()},
         }
 
 
 def stats(event: Event) -> Stats:
     live = (Attendee.event_id == event.id, Attendee.revoked.is_(False))
+    languages = event.offered_languages
     row = db.session.execute(
         select(
             func.count(Attendee.id).filter(Attendee.walk_up.is_(False)),
@@ -53,23 +81,34 @@ def stats(event: Event) -> Stats:
                 Attendee.checked_in_at.is_not(None), Attendee.signed_petition.is_(True)
             ),
             func.count(Attendee.id).filter(Attendee.signed_petition.is_(True)),
+            func.coalesce(func.sum(Attendee.places), 0),
+            func.coalesce(
+                func.sum(Attendee.party_size).filter(Attendee.checked_in_at.is_not(None)), 0
+            ),
+            *(func.count(Attendee.id).filter(Attendee.has_need(need)) for need in Need),
+            *(
+                func.count(Attendee.id).filter(
+                    Attendee.has_need(Need.INTERPRETATION),
+                    Attendee.interpretation_language == code,
+                )
+                for code in languages
+            ),
         ).where(*live)
     ).one()
+    base, need_counts, language_counts = row[:7], row[7 : 7 + len(Need)], row[7 + len(Need) :]
     times = db.session.scalars(
         select(Attendee.checked_in_at)
         .where(*live, Attendee.checked_in_at.is_not(None))
         .order_by(Attendee.checked_in_at)
     ).all()
-    walk_ups, signed_at_signin, signed = row[2], row[3], row[4]
     return Stats(
-        row[0],
-        row[1],
-        walk_ups,
+        *base[:3],
         kiosk_walk_ups(event),
-        signed_at_signin,
-        signed,
+        *base[3:],
         capacity=event.capacity,
         series=checkin_series(event, times),
+        needs={need.value: n for need, n in zip(Need, need_counts, strict=True)},
+        interpretation=dict(zip(languages, language_counts, strict=True)),
     )
 
 
@@ -141,6 +180,12 @@ EXPORT_HEADER = [
     "rsvp_at",
     "checked_in_at",
     "ticket",
+    # Appended, so columns read by position before stay where they were.
+    "party_size",
+    "places",
+    "needs",
+    "interpretation_language",
+    "needs_note",
 ]
 
 
@@ -159,6 +204,11 @@ def export_rows(event: Event) -> Iterator[list]:
             Attendee.waitlist_number,
             Attendee.walk_up,
             Attendee.signed_petition,
+            Attendee.party_size,
+            Attendee.places,
+            Attendee.needs,
+            Attendee.interpretation_language,
+            Attendee.needs_note,
             Attendee.created_at,
             Attendee.checked_in_at,
             Attendee.revoked,
@@ -179,6 +229,11 @@ def export_rows(event: Event) -> Iterator[list]:
             local(r.created_at),
             local(r.checked_in_at),
             "revoked" if r.revoked else "valid",
+            r.party_size,
+            r.places,
+            r.needs.replace(",", "; "),
+            r.interpretation_language,
+            r.needs_note,
         ]
 
 

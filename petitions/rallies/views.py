@@ -15,7 +15,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -110,7 +110,7 @@ def _sent(event: Event, sent_ok: bool):
 
 def _rsvp_form_again(slug: str):
     event = _load_public(slug)
-    return _event_page(event, event.rsvp_state(), AttendForm(event=event))
+    return _event_page(event, event.rsvp_state(), AttendForm(event=event, household=True))
 
 
 @localized_route(bp, "/e/<slug>", methods=["GET", "POST"])
@@ -121,7 +121,7 @@ def _rsvp_form_again(slug: str):
 def event_page(slug: str):
     event = _load_public(slug)
     state = event.rsvp_state()
-    form = AttendForm(event=event)
+    form = AttendForm(event=event, household=True)
     if request.method == "POST":
         if state not in (EventState.OPEN, EventState.FULL):
             return _event_page(event, state, form, 409)
@@ -133,6 +133,18 @@ def event_page(slug: str):
         if result.status in (RsvpStatus.FULL, RsvpStatus.CLOSED):
             db.session.rollback()
             return _event_page(event, event.rsvp_state(), form, 409)
+        if result.status == RsvpStatus.NO_ROOM:
+            db.session.rollback()
+            form.party_size.errors = [
+                ngettext(
+                    "Only %(num)d place is left. Please choose a smaller party, "
+                    "or RSVP for those who can come.",
+                    "Only %(num)d places are left. Please choose a smaller party, "
+                    "or RSVP for those who can come.",
+                    result.places_left,
+                )
+            ]
+            return _event_page(event, state, form, 400)
         if result.status == RsvpStatus.REVOKED:
             db.session.rollback()
             flash(_("This RSVP was cancelled by the organizers. Please contact them."), "error")

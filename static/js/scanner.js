@@ -17,6 +17,7 @@
   var ui = {
     net: $("scan-net"), roster: $("scan-roster"),
     result: $("scan-result"), title: $("scan-title"), name: $("scan-name"), detail: $("scan-detail"),
+    party: $("scan-party"), needs: $("scan-needs"),
     video: $("scan-video"), camMsg: $("scan-camera-msg"),
     camStart: $("scan-camera-start"), camStop: $("scan-camera-stop"),
     manual: $("scan-manual"), code: $("scan-code"),
@@ -287,6 +288,16 @@
     ui.title.textContent = title;
     ui.name.textContent = name || "";
     ui.detail.textContent = detail || "";
+    showParty(null);
+  }
+
+  // What the check-in answer says the volunteer should act on: "Party of 3",
+  // "Needs: Spanish interpretation, Childcare" (checkin.py ScanResult._party).
+  function showParty(d) {
+    var size = d && d.party_size > 1 ? d.party_size : 0;
+    var needs = d && d.needs_display ? d.needs_display : "";
+    if (ui.party) { ui.party.textContent = size ? "Party of " + size : ""; ui.party.hidden = !size; }
+    if (ui.needs) { ui.needs.textContent = needs ? "Needs: " + needs : ""; ui.needs.hidden = !needs; }
   }
 
   function showServer(d, queuedNote) {
@@ -295,6 +306,9 @@
     } else if (d.result === "already") {
       show("already", "Already checked in", d.name,
         "At " + (d.checked_in_at_local || localTime(d.checked_in_at)) + (d.checked_in_by ? " by " + d.checked_in_by : "") + ".");
+    }
+    if (d.result === "ok" || d.result === "already") {
+      showParty(d);
     } else {
       show("unknown", "Unknown ticket", "", d.reason === "other_event" ? "This ticket is for another event." : "Not a ticket for this event, or it was cancelled.");
     }

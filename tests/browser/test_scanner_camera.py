@@ -51,7 +51,9 @@ def test_camera_scan_shows_green_then_orange(
     app, live_server, browser_factory, volunteer, tmp_path, make_event, make_attendee
 ):
     event = make_event(name="March to the State Board of Education")
-    attendee, token = make_attendee(event, "Aaliyah Jackson")
+    attendee, token = make_attendee(event, "Aaliyah Jackson", party_size=3,
+                                    needs="interpretation,childcare",
+                                    interpretation_language="es")  # fmt: skip
     clip = tmp_path / "ticket.y4m"
     write_y4m(clip, f"{live_server}/t/{token}")
 
@@ -74,6 +76,9 @@ def test_camera_scan_shows_green_then_orange(
 
     page.wait_for_selector("#scan-result[data-result=ok]", timeout=20000)
     assert "Checked in" in result.inner_text() and "Aaliyah Jackson" in result.inner_text()
+    # What the volunteer acts on at the door: the household and what they asked for.
+    assert page.inner_text("#scan-party") == "Party of 3"
+    assert page.inner_text("#scan-needs") == "Needs: Spanish interpretation, Childcare"
     # Chromium on Linux has no BarcodeDetector: this went through the vendored jsQR.
     assert page.get_attribute("#scan-video", "data-decoder") in ("jsQR", "BarcodeDetector")
 
@@ -81,6 +86,7 @@ def test_camera_scan_shows_green_then_orange(
     page.wait_for_selector("#scan-result[data-result=already]", timeout=20000)
     text = result.inner_text()
     assert "Already checked in" in text and "by Dana" in text and "Aaliyah Jackson" in text
+    assert "Party of 3" in text and "Needs: Spanish interpretation, Childcare" in text
     context.close()
 
     db.session.rollback()
