@@ -329,3 +329,31 @@ def test_two_devices_syncing_the_same_person_at_once_store_one(app, rally, make_
     assert db.session.scalar(select(func.count(Signature.id))) == 1
     assert db.session.scalar(select(func.count(KioskEntry.id))) == 2
     assert db.session.scalar(select(func.count(CheckIn.id))) == 2  # checked in, then already
+
+
+def test_rally_kiosk_asks_and_stores_needs(client, volunteer, make_event):
+    event = live(make_event, interpretation_languages="es,asl")
+    page, url = urls(event)
+    html = client.get(page).get_data(as_text=True)
+    assert 'name="needs" value="childcare"' in html and 'name="interpretation_language"' in html
+    token = kiosk_csrf(client, page)
+    batch = [
+        entry(
+            needs=["childcare", "interpretation"],
+            interpretation_language="es",
+            needs_note="Two kids, 4 and 7",
+        ),
+        entry(needs=["interpretation"], language="en"),
+        entry(needs="childcare"),
+    ]
+    results = sync(client, url, batch, token).get_json()["results"]
+    assert [r["status"] for r in results] == ["stored", "refused", "refused"]
+    assert results[1]["errors"] == {
+        "interpretation_language": "Please choose the language you need interpretation in."
+    }
+    assert results[2]["message"] == "needs must be a list of text"
+    attendee = db.session.scalars(select(Attendee)).one()
+    assert attendee.needs == "interpretation,childcare"
+    assert attendee.interpretation_language == "es" and attendee.needs_note == "Two kids, 4 and 7"
+    stats = client.get(f"/manage/e/{event.slug}/stats.json").get_json()
+    assert stats["needs"]["childcare"] == 1 and stats["kiosk_walk_ups"] == 1

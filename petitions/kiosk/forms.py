@@ -5,6 +5,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, StringField
+from wtforms.fields.choices import SelectChoice
 
 from petitions.core.content import localized
 from petitions.core.forms import PersonForm, strip, waitlist_number
@@ -12,8 +13,25 @@ from petitions.core.limits import LIMITS
 from petitions.models import ROLE_LABELS, ROLES, Event, Petition
 from petitions.petition.forms import ROLE_CHOICES, SignForm
 from petitions.rallies.forms import AttendForm
+from petitions.rallies.needs import (
+    NO_NEEDS,
+    NeedsError,
+    language_choices,
+    need_choices,
+    parse_needs,
+)
 
-FIELDS = ("given_name", "family_name", "email", "postal_code", "phone", "town", "role")
+FIELDS = (
+    "given_name",
+    "family_name",
+    "email",
+    "postal_code",
+    "phone",
+    "town",
+    "role",
+    "interpretation_language",
+    "needs_note",
+)
 FLAGS = ("sign", "show_name", "opt_in")
 
 
@@ -25,6 +43,9 @@ class KioskForm(PersonForm):
     role = SignForm.role
     validate_role = SignForm.validate_role
     waitlist_number = StringField(filters=[strip])
+    needs = AttendForm.needs
+    interpretation_language = AttendForm.interpretation_language
+    needs_note = AttendForm.needs_note
     sign = BooleanField()
     show_name = SignForm.show_name
     opt_in = SignForm.opt_in
@@ -32,6 +53,17 @@ class KioskForm(PersonForm):
     def __init__(self, *args, setup: "Setup", **kwargs):
         super().__init__(*args, **kwargs)
         self.setup = setup
+        self.needs_choice = NO_NEEDS
+        event = setup.event
+        if event is None:
+            del self.needs, self.interpretation_language, self.needs_note
+        else:  # as the poster's sign-in asks them (rallies.forms.AttendForm)
+            self.needs.choices = [SelectChoice(v, label) for v, label in need_choices(event)]
+            languages = [SelectChoice(c, label) for c, label in language_choices(event)]
+            if len(languages) > 1:
+                self.interpretation_language.choices = languages
+            else:
+                del self.interpretation_language
         if not setup.ask_phone:
             del self.phone
         if not setup.ask_waitlist:
@@ -45,6 +77,25 @@ class KioskForm(PersonForm):
     def validate_waitlist_number(self, field):
         field.number = None
         field.number = waitlist_number(field.data or "", *self.setup.waitlist_range)
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if self.setup.event is None:
+            return ok
+        language = getattr(self, "interpretation_language", None)
+        try:
+            self.needs_choice = parse_needs(
+                self.setup.event,
+                self.needs.data or [],
+                language.data if language is not None else "",
+                self.needs_note.data,
+            )
+        except NeedsError as e:
+            for name, message in e.errors.items():
+                target = getattr(self, name, None) or self.needs
+                target.errors = [*target.errors, message]
+            return False
+        return ok
 
 
 class Setup:
@@ -61,6 +112,9 @@ class Setup:
             self.ask_waitlist = event.ask_waitlist
         else:
             self.ask_waitlist = petition.ask_waitlist
+        # What the needs boxes offer (rallies.needs): none for a petition's kiosk.
+        self.need_values = [v for v, _ in need_choices(event)] if event is not None else []
+        self.languages = [c for c, _ in language_choices(event)] if event is not None else []
         p = self.petition
         self.waitlist_range = (p.waitlist_min, p.waitlist_max) if p is not None else (None, None)
 
@@ -75,6 +129,8 @@ def check(setup: Setup, entry: dict, language: str) -> tuple[KioskForm, dict[str
     for name in FLAGS:
         if entry.get(name) is True:
             data[name] = "y"
+    for value in entry.get("needs") or ():
+        data.add("needs", str(value))
     with force_locale(language):
         form = KioskForm(formdata=data, setup=setup, meta={"csrf": False})
         form.validate()
@@ -98,6 +154,15 @@ def page_texts(setup: Setup, language: str) -> dict:
                 title=str(localized(setup.petition, "title", language)),
             )
         texts["label_role_choose"] = str(ROLE_CHOICES[0].label)
+        if setup.event is not None:
+            for value, label in need_choices(setup.event):
+                texts[f"need_{value}"] = str(label)
+            for code, label in language_choices(setup.event):
+                texts[f"language_{code}"] = str(label)
+            texts["needs_hint"] = _(
+                "Tell us so we can have it ready. Only the organizers see this."
+            )
+            texts["language_choose"] = _("Choose a language")
         for role in ROLES:
             texts[f"role_{role}"] = str(ROLE_LABELS[role])
         texts.update(
@@ -140,7 +205,8 @@ def page_texts(setup: Setup, language: str) -> dict:
                 "sync_failed": _("Could not send just now; the entries are kept on this phone."),
             }
         )
-    texts["max_lengths"] = {k: LIMITS[k] for k in ("given_name", "family_name", "email", "town")}
+    names = ("given_name", "family_name", "email", "town", "needs_note")
+    texts["max_lengths"] = {k: LIMITS[k] for k in names}
     return texts
 
 

@@ -37,7 +37,7 @@ from petitions.rallies.checkin import CheckInInputError, parse_scanned_at
 
 MAX_ENTRIES = 500
 ID_RE = re.compile(r"^[A-Za-z0-9-]{8,64}$")
-KNOWN = frozenset(FIELDS + FLAGS + ("id", "created", "language", "waitlist_number"))
+KNOWN = frozenset(FIELDS + FLAGS + ("id", "created", "language", "waitlist_number", "needs"))
 
 STORED, REPLAYED, REFUSED = "stored", "replayed", "refused"
 
@@ -97,6 +97,11 @@ def _type_error(entry: dict) -> str:
         if name in FLAGS:
             if not isinstance(value, bool | None):
                 return f"{name} must be true or false"
+        elif name == "needs":
+            if not isinstance(value, list | None) or not all(
+                isinstance(v, str) for v in value or ()
+            ):
+                return "needs must be a list of text"
         elif name == "waitlist_number":
             if not isinstance(value, str | int | None) or isinstance(value, bool):
                 return "waitlist_number must be a number or text"
@@ -225,6 +230,7 @@ def _rally(setup, form, signer, cid, user, device, entered, language) -> tuple[O
         phone=form.phone.data or "",
         waitlist_number=_waitlist(form),
         language=language,
+        needs=form.needs_choice,
     )
     if result.status == rsvps.RsvpStatus.CLOSED:
         message = _("Sign-in for this event is not open.")

@@ -164,6 +164,9 @@
       if (!PHONE_RE.test(phone) || digits < 7 || digits > 15) out.phone = t("msg_phone");
     }
     if (field("town") && markupOrLength("town", value("town"))) out.town = markupOrLength("town", value("town"));
+    if (field("needs_note") && value("needs_note").length > TEXTS.en.max_lengths.needs_note) {
+      out.needs_note = fill(t("msg_too_long"), { max: TEXTS.en.max_lengths.needs_note });
+    }
     if (field("waitlist_number") && value("waitlist_number")) {
       var w = value("waitlist_number");
       if (!/^[0-9]{1,9}$/.test(w)) out.waitlist_number = t("msg_waitlist_digits");
@@ -180,7 +183,7 @@
       var name = p.id.slice(2), msg = found[name] || "", input = field(name);
       p.textContent = msg;
       p.hidden = !msg;
-      if (input) input.setAttribute("aria-invalid", msg ? "true" : "false");
+      if (input && input.setAttribute) input.setAttribute("aria-invalid", msg ? "true" : "false");
       if (msg && !first) first = input;
     });
     return first;
@@ -202,9 +205,15 @@
 
   function entryFromForm() {
     var entry = { id: newId(), created: new Date().toISOString(), language: state.lang };
-    ["given_name", "family_name", "email", "phone", "postal_code", "town", "role", "waitlist_number"].forEach(function (name) {
+    ["given_name", "family_name", "email", "phone", "postal_code", "town", "role", "waitlist_number",
+      "interpretation_language", "needs_note"].forEach(function (name) {
       if (field(name)) entry[name] = value(name);
     });
+    var needs = ui.form.querySelectorAll("input[name=needs]");
+    if (needs.length) {
+      entry.needs = Array.prototype.filter.call(needs, function (c) { return c.checked; })
+        .map(function (c) { return c.value; });
+    }
     ["sign", "show_name", "opt_in"].forEach(function (name) {
       if (field(name)) entry[name] = field(name).checked;
     });

@@ -58,13 +58,15 @@ def shoot(page, name: str) -> None:
         page.screenshot(path=os.path.join(folder, name))
 
 
-def enter(page, given, family, email, zip_code="06106", sign=False, shot=None):
+def enter(page, given, family, email, zip_code="06106", sign=False, shot=None, needs=()):
     page.fill("#k-given_name", given)
     page.fill("#k-family_name", family)
     page.fill("#k-email", email)
     page.fill("#k-postal_code", zip_code)
     if sign:
         page.check("#k-sign")
+    for need in needs:
+        page.check(f"#k-need-{need}")
     page.click("#kiosk-submit")
     page.wait_for_selector("#kiosk-thanks:not([hidden])")
     assert given in page.inner_text("#kiosk-thanks-text")
@@ -72,7 +74,7 @@ def enter(page, given, family, email, zip_code="06106", sign=False, shot=None):
         shoot(page, shot)
     # Nothing typed stays on the page: the form behind the thank-you is empty already.
     assert page.input_value("#k-given_name") == "" and page.input_value("#k-email") == ""
-    assert not page.is_checked("#k-sign")
+    assert not page.is_checked("#k-sign") and not page.is_checked("#k-need-childcare")
     page.wait_for_selector("#kiosk-form:not([hidden])", timeout=6000)
     assert page.inner_text("#kiosk-thanks-text") == ""
 
@@ -85,6 +87,7 @@ def test_kiosk_offline_queue_and_sync(
         petition=petition,
         starts_at=utcnow() + timedelta(minutes=10),
         ends_at=utcnow() + timedelta(hours=2),
+        interpretation_languages="es",
     )
     volunteer = make_user("volunteer")
     db.session.commit()
@@ -147,7 +150,10 @@ def test_kiosk_offline_queue_and_sync(
     enter(page, "Omar", "Torres", "omar@example.org")
     shoot(page, "kiosk.png")
     page.click("#kiosk-lang")  # Luis reads Spanish
-    enter(page, "Luis", "Ortiz", "luis@example.org", sign=True)
+    assert page.inner_text("label[for=k-need-interpretation]") == "Interpretación al español"
+    enter(
+        page, "Luis", "Ortiz", "luis@example.org", sign=True, needs=["interpretation", "childcare"]
+    )
     page.click("#kiosk-lang")
     enter(page, "Rosa", "Parks", "Rosa@Example.org ")  # again, without signing
     assert page.get_attribute("#kiosk-counter", "data-waiting") == "4"
@@ -167,6 +173,8 @@ def test_kiosk_offline_queue_and_sync(
     db.session.rollback()
     walk_ups = db.session.scalars(select(Attendee).where(Attendee.walk_up.is_(True))).all()
     assert sorted(a.name for a in walk_ups) == ["Luis Ortiz", "Omar Torres", "Rosa Parks"]
+    luis = next(a for a in walk_ups if a.name == "Luis Ortiz")
+    assert luis.needs == "interpretation,childcare" and luis.interpretation_language == "es"
     signatures = db.session.scalars(select(Signature)).all()
     assert sorted((s.given_name, s.source) for s in signatures) == [
         ("Luis", "kiosk"),
