@@ -187,7 +187,7 @@ def page_texts(setup: Setup, language: str) -> dict:
                 "submit": _("Done"),
                 "thanks": _("Thank you, %(name)s!", name="{name}"),
                 "thanks_next": _("The next person can start in a moment."),
-                "switch": _("Español") if language == "en" else "English",
+                "switch": "Español" if language == "en" else "English",  # each in its own language
                 "sync_now": _("Sync now"),
                 "waiting": _("%(n)s waiting to send", n="{n}"),
                 "last_sent": _("last sent %(time)s", time="{time}"),
