@@ -11,6 +11,7 @@ from pathlib import Path
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from petitions.core import audit, sections
@@ -21,6 +22,7 @@ from petitions.core.timezones import iso_utc
 from petitions.kiosk import sync as svc
 from petitions.kiosk.forms import Setup, page_texts
 from petitions.mail.transport import send
+from petitions.models import Petition, PetitionStatus
 from petitions.models.base import utcnow
 from petitions.operations.retention import days_for
 from petitions.petition.loaders import petition_or_404
@@ -29,6 +31,17 @@ from petitions.rallies.loaders import event_or_404
 
 bp = Blueprint("kiosk", __name__)
 sections.add(bp, "petition_actions", "kiosk/_petition_link.html")
+# Where volunteers start (/manage/): a kiosk for canvassing each open petition.
+sections.add(bp, "manage_index", "kiosk/_manage_index.html", order=15)
+
+
+@bp.app_template_global("kiosk_petitions")
+def open_petitions():
+    return db.session.scalars(
+        select(Petition)
+        .where(Petition.status == PetitionStatus.PUBLISHED)
+        .order_by(Petition.created_at.desc())
+    ).all()
 
 SCOPE = "/manage/"  # what the worker may control; each kiosk registers its own page's path
 ASSETS = (
