@@ -29,7 +29,7 @@ from petitions.core.content import LANGUAGES
 from petitions.core.extensions import db
 from petitions.core.text import clean_line
 from petitions.kiosk.forms import FIELDS, FLAGS, Setup, check
-from petitions.models import KioskEntry, Signature
+from petitions.models import Event, KioskEntry, Signature
 from petitions.models.base import utcnow
 from petitions.petition.signing import SignStatus, sign_petition
 from petitions.rallies import rsvp as rsvps
@@ -112,6 +112,12 @@ def _type_error(entry: dict) -> str:
 
 def sync(setup: Setup, entries: list[dict], user, device: str) -> list[Outcome]:
     seen = _already_stored([e["id"] for e in entries])
+    if setup.event is not None and entries:
+        # The sign-in service locks the event row for each entry (rallies.rsvp); take that
+        # lock before the first claim, so that two syncs wait in one order. (A claim's
+        # foreign key share-locks the same row: claiming first, then locking, lets two
+        # copies of one batch wait for each other, which PostgreSQL calls a deadlock.)
+        db.session.execute(select(Event.id).where(Event.id == setup.event.id).with_for_update())
     outcomes = []
     for entry in entries:
         if entry["id"] in seen:
