@@ -118,15 +118,19 @@ def sync(setup: Setup, entries: list[dict], user, device: str) -> list[Outcome]:
         # foreign key share-locks the same row: claiming first, then locking, lets two
         # copies of one batch wait for each other, which PostgreSQL calls a deadlock.)
         db.session.execute(select(Event.id).where(Event.id == setup.event.id).with_for_update())
-    outcomes = []
+    outcomes, records = [], []
     for entry in entries:
         if entry["id"] in seen:
             outcomes.append(Outcome(entry["id"], REPLAYED, seen[entry["id"]]))
             continue
-        outcome = _one(setup, entry, user, device)
+        outcome, record = _one(setup, entry, user, device)
         if outcome.status == STORED:
             seen[entry["id"]] = outcome.result
         outcomes.append(outcome)
+        if record is not None:
+            records.append(record)
+    if records:  # what each claimed entry came to, in one executemany
+        db.session.execute(update(KioskEntry), records)
     return outcomes
 
 
@@ -139,21 +143,22 @@ def _already_stored(ids: list[str]) -> dict[str, str]:
     return dict(rows.all())
 
 
-def _one(setup: Setup, entry: dict, user, device: str) -> Outcome:
+def _one(setup: Setup, entry: dict, user, device: str) -> tuple[Outcome, dict | None]:
+    """The entry's outcome, and its claimed KioskEntry's columns still to write."""
     client_id = entry["id"]
     if problem := _type_error(entry):
-        return Outcome(client_id, REFUSED, message=problem)
+        return Outcome(client_id, REFUSED, message=problem), None
     language = entry.get("language") or "en"
     if language not in LANGUAGES:
-        return Outcome(client_id, REFUSED, message=f"unknown language {language!r}")
+        return Outcome(client_id, REFUSED, message=f"unknown language {language!r}"), None
     now = utcnow()
     try:
         entered = parse_scanned_at(entry.get("created"), now) or now
     except CheckInInputError:
-        return Outcome(client_id, REFUSED, message="created must be an ISO 8601 time")
+        return Outcome(client_id, REFUSED, message="created must be an ISO 8601 time"), None
     form, errors = check(setup, entry, language)
     if errors:
-        return Outcome(client_id, REFUSED, errors=errors, language=language)
+        return Outcome(client_id, REFUSED, errors=errors, language=language), None
     record_id = claim(
         {
             "client_id": client_id,
@@ -168,16 +173,15 @@ def _one(setup: Setup, entry: dict, user, device: str) -> Outcome:
         }
     )
     if record_id is None:  # stored by another sync a moment ago (it has committed)
-        return Outcome(client_id, REPLAYED, _already_stored([client_id]).get(client_id, ""))
+        got = _already_stored([client_id]).get(client_id, "")
+        return Outcome(client_id, REPLAYED, got), None
     signer = _signer(form)
     if setup.event is not None:
         outcome, links = _rally(setup, form, signer, client_id, user, device, entered, language)
     else:
         outcome, links = _petition(setup, form, signer, client_id, entered, language)
-    db.session.execute(
-        update(KioskEntry).where(KioskEntry.id == record_id).values(result=outcome.result, **links)
-    )
-    return outcome
+    record = {"id": record_id, "result": outcome.result, "attendee_id": None, "signature_id": None}
+    return outcome, record | links
 
 
 @cache
@@ -219,7 +223,6 @@ def _waitlist(form) -> int | None:
 
 def _rally(setup, form, signer, cid, user, device, entered, language) -> tuple[Outcome, dict]:
     event = setup.event
-    existed = rsvps.find_attendee(event, form.email.data) is not None
     sign_field = getattr(form, "sign", None)
     result = rsvps.sign_in(
         event,
@@ -246,10 +249,10 @@ def _rally(setup, form, signer, cid, user, device, entered, language) -> tuple[O
         return Outcome(cid, STORED, "revoked"), links
     if result.signature is not None and result.signed_petition:
         links["signature_id"] = result.signature.id
-    if not existed:
-        kind = "walk_up"
-    else:
-        kind = "checked_in" if result.status == rsvps.RsvpStatus.CHECKED_IN else "already"
+    if result.status != rsvps.RsvpStatus.CHECKED_IN:
+        kind = "already"
+    else:  # a walk-up is checked in as it is made: checked in now, it is new
+        kind = "walk_up" if result.attendee.walk_up else "checked_in"
     pending = result.signature if result.sign_status == SignStatus.PENDING else None
     return Outcome(cid, STORED, kind, signature=pending, language=language), links
 
