@@ -197,8 +197,8 @@ def page_texts(setup: Setup, language: str) -> dict:
                 "logged_out": _("Log in again to send: the entries are still on this phone."),
                 "refused": _("%(n)s could not be stored: %(why)s", n="{n}", why="{why}"),
                 "expired": _(
-                    "%(n)s entries waited longer than %(days)s days and were removed "
-                    "from this phone without being sent.",
+                    "Removed from this phone without being sent, after waiting longer "
+                    "than %(days)s days: %(n)s",
                     n="{n}",
                     days="{days}",
                 ),

@@ -43,6 +43,7 @@ def open_petitions():
         .order_by(Petition.created_at.desc())
     ).all()
 
+
 SCOPE = "/manage/"  # what the worker may control; each kiosk registers its own page's path
 ASSETS = (
     "css/app.css",

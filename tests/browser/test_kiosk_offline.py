@@ -205,3 +205,63 @@ def _staff_page(client, user, url: str) -> bytes:
         "/auth/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token}
     )
     return client.get(url).data
+
+
+def test_old_entries_are_dropped_and_a_logged_out_sync_keeps_the_queue(
+    app, live_server, browser_factory, make_user, make_event
+):
+    event = make_event(
+        starts_at=utcnow() + timedelta(minutes=10),
+        ends_at=utcnow() + timedelta(hours=2),
+        retention_days=1,
+    )
+    volunteer = make_user("volunteer")
+    browser = browser_factory()
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    page.goto(f"{live_server}/auth/login")
+    page.fill("#email", volunteer.email)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server}/manage/**")
+    page.goto(f"{live_server}/manage/e/{event.slug}/kiosk")
+    page.wait_for_selector("#kiosk[data-ready='1']")
+
+    # An entry that waited two days on a phone of an event keeping data for one.
+    context.set_offline(True)
+    page.evaluate(
+        """(key) => new Promise((resolve) => {
+            const r = indexedDB.open("petitions-kiosk", 1);
+            r.onsuccess = () => {
+              const tx = r.result.transaction("queue", "readwrite");
+              const created = new Date(Date.now() - 2 * 86400000).toISOString();
+              tx.objectStore("queue").put({id: "old-entry-0001", key: key, entry: {
+                id: "old-entry-0001", created: created, language: "en", given_name: "Old",
+                family_name: "Entry", email: "old@example.org", postal_code: "06106"}});
+              tx.oncomplete = () => resolve(true);
+            };
+        })""",
+        f"rally:{event.slug}",
+    )
+    page.reload()
+    page.wait_for_selector("#kiosk-notice:not([hidden])")
+    notice = page.inner_text("#kiosk-notice")
+    assert "without being sent, after waiting longer than 1 days: 1" in notice
+    assert page.get_attribute("#kiosk-counter", "data-waiting") == "0"
+    assert queue_size(page) == 0
+
+    # Logged out elsewhere: the next sync is refused, and the entry stays on the phone.
+    page.fill("#k-given_name", "Rosa")
+    page.fill("#k-family_name", "Parks")
+    page.fill("#k-email", "rosa@example.org")
+    page.fill("#k-postal_code", "06106")
+    page.click("#kiosk-submit")
+    page.wait_for_selector("#kiosk-counter[data-waiting='1']")
+    context.clear_cookies()
+    context.set_offline(False)
+    page.click("#kiosk-sync")
+    page.wait_for_selector("#kiosk-notice:text('still on this phone')")
+    assert queue_size(page) == 1
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(Attendee.id))) == 0
+    context.close()
