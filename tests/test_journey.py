@@ -332,7 +332,7 @@ def test_bootstrap_seeds_a_demo_with_something_on_every_page(app, runner):
     assert stories > 5 and towns > 5 and numbers > 50
     assert len({d.date() for d in days}) > 7
     rally = client.get("/manage/e/demo-rally").get_data(as_text=True)
-    assert f'data-stat="checked_in">{checked_in}</span>' in rally
+    assert f'<span class="count" data-stat="checked_in">{checked_in}</span>' in rally
     assert f"Signers with a waitlist number: {numbers:,}" in dashboard
     token = csrf_from(client.get("/manage/badges/p/demo/").get_data(as_text=True))
     sheet = client.post(

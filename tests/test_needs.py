@@ -95,6 +95,8 @@ def test_an_rsvp_with_needs_and_a_party_is_stored_and_counted(client, make_event
     assert a.need_labels() == ["Spanish interpretation", "Childcare"]
     assert a.places == 3
     assert fresh(event).rsvp_count == 3
+    ticket = client.get(r.headers["Location"]).get_data(as_text=True)
+    assert "One ticket for your party of 3." in ticket
 
 
 def test_bad_needs_come_back_with_400_the_typed_values_and_messages(client, make_event):
@@ -219,7 +221,7 @@ def test_the_dashboard_counts_people_and_needs(client, organizer, make_event, ma
 
     html = client.get(f"/manage/e/{event.slug}").get_data(as_text=True)
     assert '<span class="count" data-stat="people">5</span> people coming' in html
-    assert 'data-stat="rsvps">3</span> RSVPs' in html
+    assert '<span class="count" data-stat="rsvps">3</span> RSVPs' in html
     assert '<span class="count" data-stat="need_childcare">2</span> Childcare' in html
     assert '<span class="count" data-stat="interpretation_asl">1</span> ASL interpretation' in html
     assert "Step-free route" in html

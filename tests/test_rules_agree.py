@@ -1,6 +1,7 @@
 """Rules kept in one place give one answer, whichever way a signature comes in and
 wherever it is counted: field limits, ZIP codes, towns and signatures per day."""
 
+import csv
 import io
 import re
 import subprocess
@@ -352,3 +353,47 @@ def test_hartford_in_any_case_is_one_town_on_the_json_the_dashboard_and_the_pack
     text = "\n".join(pdf_text_pages(out))
     assert "HARTFORD" not in text and "hartford" not in text
     assert [t for t in outline_titles(out) if "artford" in t] == ["Hartford", "West Hartford"]
+
+
+# --- places held -------------------------------------------------------------------------
+
+
+def test_places_held_agree_on_capacity_the_dashboard_the_json_and_the_csv(
+    client, organizer, make_event, make_attendee
+):
+    """Attendee.places is the one definition: a household RSVP holds its party, a walk-up
+    and a revoked ticket hold none, wherever places are counted."""
+    event = make_event(capacity=10)
+    make_attendee(event, party_size=3)
+    make_attendee(event, party_size=2)
+    make_attendee(event, party_size=4, revoked=True)
+    make_attendee(event, walk_up=True)
+    make_attendee(event)
+    db.session.rollback()
+    event = db.session.get(type(event), event.id)
+    assert event.rsvp_count == 6 and event.places_left() == 4
+
+    assert client.get(f"/manage/e/{event.slug}/stats.json").get_json()["people"] == 6
+    html = client.get(f"/manage/e/{event.slug}").get_data(as_text=True)
+    assert '<span class="count" data-stat="people">6</span> people coming' in html
+
+    text = client.get(f"/manage/e/{event.slug}/attendees.csv").get_data(as_text=True)
+    rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+    assert sum(int(r["places"]) for r in rows) == 6
+
+    # The public form refuses a party of 5 into the 4 places left, and takes 4.
+    r = rsvp_party(client, event, "5")
+    assert r.status_code == 400 and "Only 4 places are left." in r.get_data(as_text=True)
+    assert rsvp_party(client, event, "4").status_code == 302
+    db.session.rollback()
+    assert db.session.get(type(event), event.id).rsvp_state() == "full"
+
+
+def rsvp_party(client, event, size: str):
+    event.max_party_size = 5
+    db.session.commit()
+    client.get(f"/e/{event.slug}")
+    return client.post(
+        f"/e/{event.slug}",
+        data={**person(email=f"p{size}@example.org"), "party_size": size},
+    )

@@ -159,6 +159,7 @@ def ensure_demo_rally(petition: Petition, start: datetime | None = None, hours: 
             petition_id=petition.id,
             capacity=None,
             ask_waitlist=True,
+            interpretation_languages="es,asl",
             status=EventStatus.PUBLISHED,
             signin_key=new_signin_key(),
         )

@@ -37,7 +37,8 @@ def test_rsvp_ticket_qr_and_live_dashboard(
     app, live_server, browser_factory, make_event, make_user
 ):
     app.config["RALLY_DASHBOARD_POLL_SECONDS"] = 1
-    event = make_event(name="Marcha por más asientos", ask_waitlist=True)
+    event = make_event(name="Marcha por más asientos", ask_waitlist=True,
+                       interpretation_languages="es", capacity=50)  # fmt: skip
     slug = event.slug
     email = make_user("organizer").email
     db.session.rollback()  # no read transaction left open while the server writes (SQLite)
@@ -54,6 +55,12 @@ def test_rsvp_ticket_qr_and_live_dashboard(
     page.fill("#email", "lucia@example.org")
     page.fill("#postal_code", "06106")
     page.fill("#waitlist_number", "412")
+    # A mother and two children, who need Spanish interpretation and childcare.
+    page.select_option("#party_size", "3")
+    page.get_by_label("Interpretación al español").tap()
+    page.get_by_label("Cuidado de niños").tap()
+    page.fill("#needs_note", "Niños de 4 y 7 años")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360  # still fits
     with page.expect_navigation():
         page.get_by_role("button", name="Confirmar mi asistencia").tap()
     assert "/t/" in page.url
@@ -77,12 +84,18 @@ def test_rsvp_ticket_qr_and_live_dashboard(
     page.goto(f"{live_server}/manage/e/{slug}")
     checked = page.locator('[data-stat="checked_in"]')
     assert checked.inner_text() == "0"
+    # The household counts as 3 people on one RSVP, with its needs.
+    assert page.locator('[data-stat="people"]').inner_text() == "3"
+    assert page.locator('.rally-stats [data-stat="rsvps"]').inner_text() == "1"
+    assert page.locator('[data-stat="interpretation_es"]').inner_text() == "1"
+    assert page.locator('[data-stat="need_childcare"]').inner_text() == "1"
     db.session.rollback()
     db.session.execute(
         update(Attendee).where(Attendee.name == "Lucía Pérez").values(checked_in_at=utcnow())
     )
     db.session.commit()
     expect(checked).to_have_text("1", timeout=10000)  # polled by rally-dashboard.js
+    expect(page.locator('[data-stat="checked_in_people"]')).to_have_text("3")
     # The chart was swapped too: one bar now holds the check-in.
     bars = page.locator(".rally-chart svg rect title").all_text_contents()
     assert sum(int(t.rsplit(": ", 1)[1]) for t in bars) == 1
