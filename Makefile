@@ -56,7 +56,7 @@ instance/config.py:
 	@echo "wrote $@ with a new SECRET_KEY"
 
 # Every benchmark in bench/ (see bench/README.md); results go to BENCHMARKS.md by hand.
-BENCHES := surge sign_post checkin_api qr_codes badges packet manage_export paper_import rallies_rsvp
+BENCHES := surge sign_post checkin_api qr_codes badges packet manage_export paper_import rallies_rsvp kiosk_sync
 bench: $(VENV)/.installed-test
 	@for b in $(BENCHES); do echo "== bench/$$b.py"; $(BIN)/python bench/$$b.py || exit 1; done
 

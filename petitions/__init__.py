@@ -110,6 +110,7 @@ def _register_parts(app: Flask) -> None:
     from petitions import (
         accounts,
         badges,
+        kiosk,
         mail,
         operations,
         packets,
@@ -122,8 +123,8 @@ def _register_parts(app: Flask) -> None:
     from petitions.core.errors import register_error_handlers
 
     # One part each: its blueprints, CLI commands, mail composers and page sections.
-    parts = (petition, accounts, rallies, packets, paper, badges, operations, updates, mail,
-             webhooks)  # fmt: skip
+    parts = (petition, accounts, rallies, kiosk, packets, paper, badges, operations, updates,
+             mail, webhooks)  # fmt: skip
     for part in parts:
         part.init_app(app)
     register_error_handlers(app)

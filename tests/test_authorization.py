@@ -15,6 +15,8 @@ from petitions.models.base import utcnow
 VOLUNTEER_ALLOWED = re.compile(
     r"^/manage/$|^/manage/e/$|^/manage/e/<slug>$|^/manage/e/<slug>/(scan|scan\.webmanifest|stats\.json)$"
     r"|^/manage/e/scanner-sw\.js$|^/manage/paper$|^/manage/p/<slug>/paper$|^/api/"
+    # The welcome table's kiosk, for a rally or for canvassing a petition.
+    r"|^/manage/[ep]/<slug>/kiosk(\.webmanifest|/sync\.json)?$|^/manage/kiosk-sw\.js$"
 )
 
 
@@ -61,7 +63,7 @@ def _request(client, method, url):
 
 # The scanner's service worker is a static script (no data): the browser must be able to
 # fetch it to update the installed app even when the session has expired.
-PUBLIC = {"/manage/e/scanner-sw.js"}
+PUBLIC = {"/manage/e/scanner-sw.js", "/manage/kiosk-sw.js"}
 
 
 def test_anonymous_visitors_get_nothing(client, app, seeded):

@@ -250,6 +250,8 @@ def _organizer_pages(client, site, pages: Pages):
     pages.get(client, "rally dashboard", f"/manage/e/{rally.slug}")
     pages.get(client, "rally edit", f"/manage/e/{rally.slug}/edit")
     pages.get(client, "scanner", f"/manage/e/{rally.slug}/scan")
+    pages.get(client, "rally kiosk", f"/manage/e/{rally.slug}/kiosk")
+    pages.get(client, "petition kiosk", f"/manage/p/{slug}/kiosk")
     pages.get(client, "ticket for staff", f"/t/{site['ticket']}")
     pages.get(client, "users", "/manage/users")
     pages.get(client, "audit", "/manage/audit")

@@ -55,6 +55,9 @@ NOT_LINKED = {
     "manage_updates.progress": "JSON the update page polls while it sends",
     "scanner.service_worker": "the scanner's service worker script",
     "scanner.manifest": "the scanner's web app manifest, named by its <link rel=manifest>",
+    "kiosk.service_worker": "the kiosk's service worker script",
+    "kiosk.rally_manifest": "a rally kiosk's web app manifest, named by its <link rel=manifest>",
+    "kiosk.petition_manifest": "a petition kiosk's manifest, named by its <link rel=manifest>",
     # Personal links, each carried by one person's mail or shown to them alone; a page that
     # linked them would give one person's data to another.
     "public.thanks": "the signer's thank-you page: the answer to their signature",

@@ -88,9 +88,12 @@ def test_volunteers_get_403_on_every_petition_route(client, make_user, login, cs
         assert client.get(url).status_code == 403, url
     for url in post:
         assert client.post(url, data={"csrf_token": token}).status_code == 403, url
-    # The index still works for them (check-in lives there), without petitions.
+    # The index still works for them (check-in lives there), without the petitions' pages:
+    # only each open petition's canvassing kiosk.
     r = client.get("/manage/")
-    assert r.status_code == 200 and p.title not in r.get_data(as_text=True)
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and f'href="/manage/p/{p.slug}"' not in html
+    assert f'href="/manage/p/{p.slug}/kiosk"' in html
     assert petition_by_slug(p.slug).status == PetitionStatus.PUBLISHED
 
 

@@ -16,6 +16,7 @@ from petitions.models.event import (
     EventStatus,
     Need,
 )
+from petitions.models.kiosk import KioskEntry
 from petitions.models.mailing import (
     Audience,
     Delivery,
@@ -64,6 +65,7 @@ __all__ = [
     "EventState",
     "EventStatus",
     "ExportLog",
+    "KioskEntry",
     "Official",
     "OfficialArea",
     "PacketJob",

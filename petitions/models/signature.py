@@ -58,7 +58,7 @@ class Signature(db.Model):
     language: Mapped[str] = mapped_column(String(8), default="en")  # of the page they used
     source: Mapped[str] = mapped_column(
         String(16), default="online"
-    )  # online, paper, import, rally
+    )  # online, rally, kiosk, paper, import
     sheet_number: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Counted only when confirmed (set at once when the petition needs no email confirmation).

@@ -35,9 +35,10 @@ from petitions.models import ROLES, Petition, PetitionStatus, Signature
 from petitions.models.base import utcnow
 from petitions.petition import counting, fast_sign
 
-SOURCES = ("online", "rally", "paper", "import")
-# Sources a person submits themselves: these wait for email confirmation when asked.
-SELF_SERVICE = ("online", "rally")
+SOURCES = ("online", "rally", "kiosk", "paper", "import")
+# Sources a person submits themselves (a kiosk is handed to them): these wait for email
+# confirmation when asked.
+SELF_SERVICE = ("online", "rally", "kiosk")
 
 # The review note is written by the code, not typed: kept to its column.
 FLAGGED_MAX = 100

@@ -278,18 +278,21 @@ def _party_of(row) -> dict:
     }
 
 
-def mark_checked_in(attendee: Attendee, now: datetime, device: str = "poster") -> bool:
+def mark_checked_in(
+    attendee: Attendee, now: datetime, device: str = "poster", staff_id: int | None = None
+) -> bool:
     """The poster sign-in's check-in (the attendee flushed, with their ticket's hash):
     the same claim as a scan, so the ticket is checked in at most once whichever comes
     first; logged as a CheckIn row with a server-made nonce. True when this call checked
     them in."""
-    done = fast_checkin.claim(attendee.token_hash, now, staff_id=None) is not None
+    done = fast_checkin.claim(attendee.token_hash, now, staff_id=staff_id) is not None
     db.session.add(
         CheckIn(
             nonce="signin-" + new_token(),
             event_id=attendee.event_id,
             attendee_id=attendee.id,
-            device=device,
+            user_id=staff_id,
+            device=device[:120],
             result=OK if done else ALREADY,
             scanned_at=now,
             created_at=now,

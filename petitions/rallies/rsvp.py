@@ -132,12 +132,23 @@ def rsvp(
 
 
 def sign_in(
-    event: Event, *, sign: bool = False, now: datetime | None = None, **person: Unpack[Person]
+    event: Event,
+    *,
+    sign: bool = False,
+    now: datetime | None = None,
+    source: str = "rally",
+    staff_id: int | None = None,
+    device: str = "poster",
+    signer: dict | None = None,
+    **person: Unpack[Person],
 ) -> RsvpResult:
-    """The poster's "I'm here": check in an RSVP matched by email, or record a walk-up.
+    """The poster's "I'm here" (and the welcome table's kiosk): check in an RSVP matched
+    by email, or record a walk-up.
 
     status: checked_in (new check-in), already (was checked in before), revoked, closed.
-    A fresh ticket token is issued either way (only hashes are stored)."""
+    A fresh ticket token is issued either way (only hashes are stored). `source` is the
+    signature's when signing; `signer` more of the signature's fields (town, role, consent
+    boxes); `staff_id` and `device` who checked them in, and where."""
     now = now or utcnow()
     values = attendee_values(person)
     if event.signin_state(now) != EventState.OPEN:
@@ -165,10 +176,10 @@ def sign_in(
     db.session.flush()
     if walk_up:
         signals.after_commit(signals.attendance_created, attendee_id=attendee.id)
-    status = RsvpStatus.CHECKED_IN if mark_checked_in(attendee, now) else RsvpStatus.ALREADY
-    result = RsvpResult(status, attendee, token)
+    done = mark_checked_in(attendee, now, device=device, staff_id=staff_id)
+    result = RsvpResult(RsvpStatus.CHECKED_IN if done else RsvpStatus.ALREADY, attendee, token)
     if sign:
-        _sign(result, event, person, source="rally")
+        _sign(result, event, person, source=source, signer=signer)
     return result
 
 
@@ -212,7 +223,9 @@ def _new_attendee(event: Event, values: dict, now: datetime) -> tuple[Attendee, 
     return attendee, token
 
 
-def _sign(result: RsvpResult, event: Event, person: Person, source: str) -> None:
+def _sign(
+    result: RsvpResult, event: Event, person: Person, source: str, signer: dict | None = None
+) -> None:
     """Sign the linked petition (services.signing) and note it on the result; marks the
     attendee when the petition holds their signature. A waitlist number the petition does
     not ask for, or outside its range, is left out of the signature."""
@@ -232,6 +245,7 @@ def _sign(result: RsvpResult, event: Event, person: Person, source: str) -> None
         waitlist_number=number,
         language=person.get("language") or "en",
         source=source,
+        **(signer or {}),
     )
     result.sign_status, result.signature = signed.status, signed.signature
     if result.signed_petition:

@@ -12,7 +12,14 @@ from sqlalchemy import func, select
 from petitions.core.extensions import db
 from petitions.core.text import clean_line
 from petitions.core.timezones import utc_to_local, zone
-from petitions.models import INTERPRETATION_LABELS, NEED_LABELS, Attendee, Event, Need
+from petitions.models import (
+    INTERPRETATION_LABELS,
+    NEED_LABELS,
+    Attendee,
+    Event,
+    KioskEntry,
+    Need,
+)
 
 BUCKET = timedelta(minutes=5)
 MAX_BUCKETS = 96  # 8 hours of 5-minute bars
@@ -23,6 +30,7 @@ class Stats:
     rsvps: int
     checked_in: int
     walk_ups: int
+    kiosk_walk_ups: int
     signed_at_signin: int
     signed_petition: int
     people: int  # places the RSVPs hold (Attendee.places): a household of 3 is 3
@@ -50,6 +58,8 @@ class Stats:
             "checked_in": self.checked_in,
             "checked_in_people": self.checked_in_people,
             "walk_ups": self.walk_ups,
+            "kiosk_walk_ups": self.kiosk_walk_ups,
+            "poster_walk_ups": self.walk_ups - self.kiosk_walk_ups,
             "signed_at_signin": self.signed_at_signin,
             "signed_petition": self.signed_petition,
             "capacity": self.capacity,
@@ -92,11 +102,29 @@ def stats(event: Event) -> Stats:
         .order_by(Attendee.checked_in_at)
     ).all()
     return Stats(
-        *base,
+        *base[:3],
+        kiosk_walk_ups(event),
+        *base[3:],
         capacity=event.capacity,
         series=checkin_series(event, times),
         needs={need.value: n for need, n in zip(Need, need_counts, strict=True)},
         interpretation=dict(zip(languages, language_counts, strict=True)),
+    )
+
+
+def kiosk_walk_ups(event: Event) -> int:
+    """Walk-ups who came in at a welcome-table kiosk (the others used the poster)."""
+    return (
+        db.session.scalar(
+            select(func.count(KioskEntry.id))
+            .join(Attendee, Attendee.id == KioskEntry.attendee_id)
+            .where(
+                KioskEntry.event_id == event.id,
+                KioskEntry.result == "walk_up",
+                Attendee.revoked.is_(False),
+            )
+        )
+        or 0
     )
 
 
