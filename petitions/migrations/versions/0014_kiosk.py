@@ -1,14 +1,14 @@
 """kiosk entries: each welcome-table entry once, by its client-made id
 
 Revision ID: kiosk_0001
-Revises: needs_0001
+Revises: webhooks_0001
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "kiosk_0001"
-down_revision = "needs_0001"
+down_revision = "webhooks_0001"
 branch_labels = None
 depends_on = None
 
