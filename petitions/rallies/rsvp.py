@@ -15,7 +15,7 @@ from typing import Required, TypedDict, Unpack
 
 from sqlalchemy import select
 
-from petitions.core import places, waitlist
+from petitions.core import people, places, waitlist
 from petitions.core.extensions import db
 from petitions.core.limits import too_long
 from petitions.core.text import clean_line, full_name, name_key, normalize_email
@@ -116,7 +116,7 @@ def rsvp(
         return RsvpResult(RsvpStatus.DUPLICATE, existing, reissue_ticket(existing))
     if event.capacity is not None and event.rsvp_count >= event.capacity:
         return RsvpResult(RsvpStatus.FULL)
-    attendee, token = _new_attendee(event, values, now)
+    attendee, token = _new_attendee(event, values, now, person)
     db.session.flush()
     result = RsvpResult(RsvpStatus.CREATED, attendee, token)
     if sign:
@@ -140,7 +140,7 @@ def sign_in(
     if attendee is not None and attendee.revoked:
         return RsvpResult(RsvpStatus.REVOKED, attendee)
     if attendee is None:
-        attendee, token = _new_attendee(event, values, now)
+        attendee, token = _new_attendee(event, values, now, person)
         attendee.walk_up = True
     else:
         token = reissue_ticket(attendee)
@@ -179,12 +179,22 @@ def attendee_values(person: Person) -> dict:
     return values
 
 
-def _new_attendee(event: Event, values: dict, now: datetime) -> tuple[Attendee, str]:
+def _new_attendee(
+    event: Event, values: dict, now: datetime, person: Person
+) -> tuple[Attendee, str]:
     """A new attendee in the session (from attendee_values), with the clear token of
-    their ticket (only its hash is stored)."""
+    their ticket (only its hash is stored), linked to the holder of their email."""
     token = new_token()
     attendee = Attendee(
         event_id=event.id,
+        person_id=people.link(
+            email=values["email"],
+            given_name=clean_line(person["given_name"]),
+            family_name=clean_line(person["family_name"]),
+            postal_code=values["postal_code"],
+            language=values["language"],
+            now=now,
+        ),
         token_hash=token_hash(token),
         ticket_sealed=tickets.seal(token),
         email_key=normalize_email(values["email"]),
