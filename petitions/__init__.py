@@ -108,6 +108,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 def _register_parts(app: Flask) -> None:
     from petitions import (
         accounts,
+        api,
         badges,
         mail,
         operations,
@@ -120,7 +121,18 @@ def _register_parts(app: Flask) -> None:
     from petitions.core.errors import register_error_handlers
 
     # One part each: its blueprints, CLI commands, mail composers and page sections.
-    for part in (petition, accounts, rallies, packets, paper, badges, operations, updates, mail):
+    for part in (
+        petition,
+        accounts,
+        rallies,
+        packets,
+        paper,
+        badges,
+        operations,
+        updates,
+        mail,
+        api,
+    ):
         part.init_app(app)
     register_error_handlers(app)
 
