@@ -119,6 +119,7 @@ SCHEMAS = {
         },
     ),
     "Tag": _resource(["name"], {"name": STR}),
+    "Tagging": _resource([], {}),
     "Entry": {
         "type": "object",
         "required": ["_links"],
@@ -282,6 +283,9 @@ def _paths() -> dict:
             "A person's attendances",
             _json(coll("attendances", "Attendance")),
             [_id("person_id"), *PAGING, MODIFIED],
+        ),
+        "/people/{person_id}/taggings": _get(
+            "A person's tags", _json(coll("taggings", "Tagging")), [_id("person_id"), *PAGING]
         ),
         "/petitions": _get("Petitions", _json(coll("petitions", "Petition")), [*PAGING, MODIFIED]),
         "/petitions/{petition_id}": _get(

@@ -12,7 +12,16 @@ from datetime import datetime
 
 from petitions.core.timezones import iso_utc
 from petitions.core.urls import public_url, share_url
-from petitions.models import Attendee, Event, EventStatus, Person, Petition, Signature, Tag
+from petitions.models import (
+    Attendee,
+    Event,
+    EventStatus,
+    Person,
+    PersonTag,
+    Petition,
+    Signature,
+    Tag,
+)
 
 SYSTEM = "petitions"
 CURIE = "osdi"
@@ -78,6 +87,7 @@ def person(
         {
             "osdi:signatures": _link(f"{href}/signatures"),
             "osdi:attendances": _link(f"{href}/attendances"),
+            "osdi:taggings": _link(f"{href}/taggings"),
         }
     )
     return out
@@ -163,4 +173,13 @@ def attendance(row: Attendee, base: str) -> dict:
 def tag(row: Tag, base: str) -> dict:
     out = _common(row.id, f"{base}tags/{row.id}", row.created_at, row.modified_at)
     out["name"] = row.name
+    return out
+
+
+def tagging(row: PersonTag, base: str) -> dict:
+    """A tag on a person (its id is the tag's: a person holds a tag once)."""
+    href = f"{base}people/{row.person_id}/taggings/{row.tag_id}"
+    out = _common(row.tag_id, href, row.created_at, row.created_at)
+    out["_links"]["osdi:tag"] = _link(f"{base}tags/{row.tag_id}")
+    out["_links"]["osdi:person"] = _link(f"{base}people/{row.person_id}")
     return out

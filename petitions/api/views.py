@@ -35,7 +35,7 @@ from petitions.core.extensions import csrf, db, limiter
 from petitions.core.responses import no_store
 from petitions.core.tokens import token_hash
 from petitions.mail import transport as mail
-from petitions.models import Attendee, Event, Person, Petition, Signature, Tag
+from petitions.models import Attendee, Event, Person, PersonTag, Petition, Signature, Tag
 from petitions.petition import counting, signing
 from petitions.petition.signing import SignStatus
 from petitions.rallies import mail as rally_mail
@@ -334,6 +334,29 @@ def person_attendances(person_id: int):
     if (where := events_where(caller())) is not None:
         ids = ids.where(Attendee.event_id.in_(select(Event.id).where(where)))
     return _attendances_page(ids, f"person{person_id}", ("person", person_id))
+
+
+@bp.get("/people/<int:person_id>/taggings", strict_slashes=False)
+def person_taggings(person_id: int):
+    must_see_personal_data(caller())
+    if visible_person(caller(), person_id) is None:
+        raise ApiError(404, "No such person.")
+    p = paging(request.args)
+    parse_filter(request.args.get("filter"), {})
+    ids = select(PersonTag.tag_id).where(PersonTag.person_id == person_id)
+    page = page_of(_key("taggings", f"person{person_id}"), ids, PersonTag.tag_id, p)
+    rows = []
+    if page.ids:
+        rows = db.session.scalars(
+            select(PersonTag)
+            .where(PersonTag.person_id == person_id, PersonTag.tag_id.in_(page.ids))
+            .order_by(PersonTag.tag_id)
+        ).all()
+    base = _base()
+    items = [resources.tagging(r, base) for r in rows]
+    _read("taggings", person_id)
+    _commit()
+    return _collection("taggings", items, page, {})
 
 
 # --- petitions and signatures ----------------------------------------------------------
