@@ -319,7 +319,7 @@ def test_the_openapi_document_names_every_route(client, app):
     doc = client.get(f"{API}/openapi.json").json
     assert doc["openapi"].startswith("3.")
     routes = {
-        rule.rule.removeprefix(API).replace("<int:", "{").replace(">", "}") or "/"
+        rule.rule.removeprefix(API).replace("<id:", "{").replace(">", "}") or "/"
         for rule in app.url_map.iter_rules()
         if rule.endpoint.startswith("osdi.") and rule.endpoint != "osdi.openapi"
     }

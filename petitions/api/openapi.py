@@ -9,6 +9,10 @@ STR = {"type": "string"}
 NSTR = {"type": ["string", "null"]}
 INT = {"type": "integer"}
 BOOL = {"type": "boolean"}
+NAME = {"type": "string", "pattern": r"^[A-Za-z][A-Za-z' -]{0,98}$"}
+# What the schema promises is taken; the API itself takes every address the sign form
+# does (email_validator, without a deliverability lookup).
+EMAIL = {"type": "string", "pattern": r"^[a-z0-9][a-z0-9._-]{0,40}@[a-z0-9-]{1,30}\.(org|com|net)$"}
 LINK = {"type": "object", "required": ["href"], "properties": {"href": STR}}
 ERROR = {
     "type": "object",
@@ -131,17 +135,17 @@ SCHEMAS = {
         "properties": {
             "person": {
                 "type": "object",
-                "required": ["email_addresses"],
+                "required": ["given_name", "email_addresses"],
                 "properties": {
-                    "given_name": STR,
-                    "family_name": STR,
+                    "given_name": NAME,
+                    "family_name": NAME,
                     "email_addresses": {
                         "type": "array",
                         "minItems": 1,
                         "items": {
                             "type": "object",
                             "required": ["address"],
-                            "properties": {"address": {"type": "string", "format": "email"}},
+                            "properties": {"address": EMAIL},
                         },
                     },
                     "postal_addresses": {
@@ -150,15 +154,19 @@ SCHEMAS = {
                             "type": "object",
                             "properties": {
                                 "postal_code": {"type": "string", "pattern": "^[0-9]{5}$"},
-                                "locality": STR,
+                                "locality": {"type": "string", "maxLength": 100},
                             },
                         },
                     },
                     "preferred_language": {"enum": ["en", "es"]},
                 },
             },
-            "add_tags": {"type": "array", "items": STR},
-            "comments": STR,
+            "add_tags": {
+                "type": "array",
+                "maxItems": 50,
+                "items": {"type": "string", "maxLength": 100},
+            },
+            "comments": {"type": "string", "maxLength": 2000},
         },
     },
 }
@@ -201,8 +209,21 @@ def _ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
+def _error(description: str) -> dict:
+    # Errors of the API's own views are hal+json; those the site answers for any path
+    # (no such route, too large, too many requests) are plain JSON of the same shape.
+    schema = _ref("Error")
+    return {
+        "description": description,
+        "content": {
+            "application/hal+json": {"schema": schema},
+            "application/json": {"schema": schema},
+        },
+    }
+
+
 ERRORS = {
-    str(code): _json(_ref("Error"), text)
+    str(code): _error(text)
     for code, text in (
         (400, "Bad input: a malformed query, filter or body"),
         (401, "No API token, or one not valid"),
@@ -210,32 +231,57 @@ ERRORS = {
         (404, "Not found, or not the caller's"),
         (409, "Not taken (closed, full, household limit)"),
         (413, "Body too large"),
+        (405, "Method not allowed"),
         (429, "Too many requests"),
     )
 }
 
+MAX_ID = 2**31 - 1
 PAGING = [
-    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
-    {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
-    {"name": "after", "in": "query", "schema": {"type": "integer", "minimum": 0}},
+    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}},
+    {
+        "name": "per_page",
+        "in": "query",
+        "description": "At most 25 (larger values are taken as 25).",
+        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+    },
+    {
+        "name": "after",
+        "in": "query",
+        "description": "The last id of the previous page (_links.next carries it).",
+        "schema": {"type": "integer", "minimum": 0, "maximum": MAX_ID},
+    },
 ]
+# The filters as patterns: any other text is a 400.
+MODIFIED_PATTERN = (
+    r"modified_date gt '20[0-9]{2}-0[1-9]-1[0-9](T[01][0-9]:[0-5][0-9]:[0-5][0-9]Z)?'"
+)
+EMAIL_PATTERN = r"(email_address|email) eq '[a-z0-9.]{1,30}@example\.org'"
 
 
-def _filter(description: str) -> dict:
+def _filter(description: str, pattern: str) -> dict:
     return {
         "name": "filter",
         "in": "query",
         "description": description,
-        "schema": {"type": "string"},
+        "schema": {"type": "string", "pattern": f"^({pattern})?$"},
     }
 
 
-MODIFIED = _filter("modified_date gt '2026-01-01T00:00:00Z'")
-PEOPLE = _filter("email_address eq 'someone@example.org' (or email), modified_date gt '…'")
+MODIFIED = _filter("modified_date gt '2026-01-01T00:00:00Z'", MODIFIED_PATTERN)
+PEOPLE = _filter(
+    "email_address eq 'someone@example.org' (or email), modified_date gt '2026-01-01'",
+    f"{EMAIL_PATTERN}|{MODIFIED_PATTERN}",
+)
 
 
 def _id(name: str) -> dict:
-    return {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "schema": {"type": "integer", "minimum": 0, "maximum": MAX_ID},
+    }
 
 
 def _get(summary: str, ok: dict, params=()) -> dict:

@@ -27,6 +27,7 @@ from petitions.core.text import normalize_email
 from petitions.models import Attendee, Event, Person, Petition, Role, Signature
 
 MAX_PER_PAGE = 25
+MAX_ID = 2**31 - 1  # ids are 32-bit integers: anything above is no row
 
 
 class ApiInputError(ValueError):
@@ -122,6 +123,8 @@ def parse_filter(text: str | None, fields: dict) -> tuple[str, object] | None:
     (field, value), for the fields this collection takes: {name: (op, kind)}."""
     if text is None or not text.strip():
         return None
+    if "\x00" in text:
+        raise ApiInputError("filter holds a NUL character.")
     match = _FILTER.match(text)
     if match is None:
         raise ApiInputError(
@@ -169,9 +172,12 @@ def paging(args) -> Paging:
         if raw is None or raw == "":
             return default
         try:
-            return int(raw)
+            value = int(raw)
         except ValueError:
             raise ApiInputError(f"{name} must be a whole number.") from None
+        if abs(value) > MAX_ID:
+            raise ApiInputError(f"{name} is too large.")
+        return value
 
     page, per_page, after = whole("page", 1), whole("per_page", MAX_PER_PAGE), whole("after", None)
     if page < 1:

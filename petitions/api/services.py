@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 
 from petitions.api.queries import ApiInputError
@@ -29,6 +30,8 @@ def _text(data: dict, name: str) -> str:
         return ""
     if not isinstance(value, str):
         raise ApiInputError(f"{name} must be a string.")
+    if "\x00" in value:
+        raise ApiInputError(f"{name} holds a NUL character.")
     return value
 
 
@@ -52,8 +55,11 @@ def person_input(body) -> dict:
     if not isinstance(data, dict):
         raise ApiInputError('The body needs a "person" object.')
     email = _text(_first(data, "email_addresses"), "address").strip()
-    if "@" not in email:
-        raise ApiInputError("person.email_addresses[0].address must be an email address.")
+    try:
+        # The sign form's own check (wtforms' Email validator calls it so).
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError:
+        raise ApiInputError("person.email_addresses[0].address must be an email address.") from None
     address = _first(data, "postal_addresses")
     postal_code = clean_line(_text(address, "postal_code"))
     zip_code = places.zip5(postal_code) if postal_code else ""

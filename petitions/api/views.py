@@ -137,7 +137,7 @@ def _json_body():
         raise ApiInputError("Send JSON with Content-Type: application/json.")
     try:
         body = json.loads(request.get_data(cache=True) or b"null")
-    except ValueError:
+    except (ValueError, RecursionError):
         raise ApiInputError("The body is not valid JSON.") from None
     if not isinstance(body, dict):
         raise ApiInputError("Send a JSON object.")
@@ -302,7 +302,7 @@ def person_signup():
     return hal(item)
 
 
-@bp.get("/people/<int:person_id>")
+@bp.get("/people/<id:person_id>")
 def person(person_id: int):
     must_see_personal_data(caller())
     row = visible_person(caller(), person_id)
@@ -314,7 +314,7 @@ def person(person_id: int):
     return hal(item)
 
 
-@bp.get("/people/<int:person_id>/signatures", strict_slashes=False)
+@bp.get("/people/<id:person_id>/signatures", strict_slashes=False)
 def person_signatures(person_id: int):
     must_see_personal_data(caller())
     if visible_person(caller(), person_id) is None:
@@ -325,7 +325,7 @@ def person_signatures(person_id: int):
     return _signatures_page(ids, f"person{person_id}", ("person", person_id))
 
 
-@bp.get("/people/<int:person_id>/attendances", strict_slashes=False)
+@bp.get("/people/<id:person_id>/attendances", strict_slashes=False)
 def person_attendances(person_id: int):
     must_see_personal_data(caller())
     if visible_person(caller(), person_id) is None:
@@ -336,7 +336,7 @@ def person_attendances(person_id: int):
     return _attendances_page(ids, f"person{person_id}", ("person", person_id))
 
 
-@bp.get("/people/<int:person_id>/taggings", strict_slashes=False)
+@bp.get("/people/<id:person_id>/taggings", strict_slashes=False)
 def person_taggings(person_id: int):
     must_see_personal_data(caller())
     if visible_person(caller(), person_id) is None:
@@ -390,7 +390,7 @@ def _petition_or_404(petition_id: int) -> Petition:
     return row
 
 
-@bp.get("/petitions/<int:petition_id>")
+@bp.get("/petitions/<id:petition_id>")
 def petition(petition_id: int):
     return hal(_petitions_json([_petition_or_404(petition_id)])[0])
 
@@ -413,7 +413,7 @@ def _signatures_page(ids, key: str, subject: tuple) -> Response:
     return _collection("signatures", items, page, _filter_args())
 
 
-@bp.get("/petitions/<int:petition_id>/signatures", strict_slashes=False)
+@bp.get("/petitions/<id:petition_id>/signatures", strict_slashes=False)
 def petition_signatures(petition_id: int):
     must_see_personal_data(caller())
     _petition_or_404(petition_id)
@@ -423,7 +423,7 @@ def petition_signatures(petition_id: int):
     return _signatures_page(ids, f"petition{petition_id}", ("petition", petition_id))
 
 
-@bp.get("/petitions/<int:petition_id>/signatures/<int:signature_id>")
+@bp.get("/petitions/<id:petition_id>/signatures/<id:signature_id>")
 def signature(petition_id: int, signature_id: int):
     must_see_personal_data(caller())
     _petition_or_404(petition_id)
@@ -446,7 +446,7 @@ SIGN_ANSWERS = {
 }
 
 
-@bp.post("/petitions/<int:petition_id>/signatures", strict_slashes=False)
+@bp.post("/petitions/<id:petition_id>/signatures", strict_slashes=False)
 def record_signature(petition_id: int):
     """A signature through the web form's service (signing.sign_petition): the same
     duplicates, households and email confirmation, in the audit log."""
@@ -509,7 +509,7 @@ def _event_or_404(event_id: int) -> Event:
     return row
 
 
-@bp.get("/events/<int:event_id>")
+@bp.get("/events/<id:event_id>")
 def event(event_id: int):
     return hal(_events_json([_event_or_404(event_id)])[0])
 
@@ -526,7 +526,7 @@ def _attendances_page(ids, key: str, subject: tuple) -> Response:
     return _collection("attendances", items, page, _filter_args())
 
 
-@bp.get("/events/<int:event_id>/attendances", strict_slashes=False)
+@bp.get("/events/<id:event_id>/attendances", strict_slashes=False)
 def event_attendances(event_id: int):
     must_see_personal_data(caller())
     _event_or_404(event_id)
@@ -534,7 +534,7 @@ def event_attendances(event_id: int):
     return _attendances_page(ids, f"event{event_id}", ("event", event_id))
 
 
-@bp.get("/events/<int:event_id>/attendances/<int:attendance_id>")
+@bp.get("/events/<id:event_id>/attendances/<id:attendance_id>")
 def attendance(event_id: int, attendance_id: int):
     must_see_personal_data(caller())
     _event_or_404(event_id)
@@ -554,7 +554,7 @@ RSVP_ANSWERS = {
 }
 
 
-@bp.post("/events/<int:event_id>/attendances", strict_slashes=False)
+@bp.post("/events/<id:event_id>/attendances", strict_slashes=False)
 def record_attendance(event_id: int):
     """An RSVP through rallies.rsvp, with a ticket: its link is in the answer
     (`ticket_url`) and mailed to the person, as the event page does."""
@@ -608,7 +608,7 @@ def tags():
     )
 
 
-@bp.get("/tags/<int:tag_id>")
+@bp.get("/tags/<id:tag_id>")
 def tag(tag_id: int):
     row = db.session.get(Tag, tag_id)
     if row is None:
