@@ -324,3 +324,11 @@ def test_the_openapi_document_names_every_route(client, app):
         if rule.endpoint.startswith("osdi.") and rule.endpoint != "osdi.openapi"
     }
     assert routes == set(doc["paths"])
+
+
+def test_the_api_tokens_page_points_to_the_api(client, make_user, login):
+    login(make_user("admin"))
+    page = client.get("/manage/api-tokens").get_data(as_text=True)
+    assert "http://localhost/api/osdi/v1/" in page and "docs/api.md" in page
+    assert f'href="{API}/openapi.json"' in page
+    assert client.get(f"{API}/openapi.json").status_code == 200
