@@ -275,9 +275,8 @@ def people():
     if flt is not None and flt[0] == "email_address":
         ids = ids.where(Person.email_key == flt[1])
     ids = _modified(ids, Person.modified_at, flt)
-    page = page_of(_key("people"), ids, Person.id, p)
-    rows = _rows(Person, page.ids)
-    items = _people_json(rows)
+    page = page_of(_key("people"), ids, Person.id, p, Person.__table__)
+    items = _people_json(page.rows)
     _read("people", detail=f"{len(items)} people: {request.full_path}")
     _commit()
     return _collection("people", items, page, _filter_args())
@@ -287,15 +286,6 @@ def _load(model, ids: list[int]) -> list:
     if not ids:
         return []
     return db.session.scalars(select(model).where(model.id.in_(ids)).order_by(model.id)).all()
-
-
-def _rows(model, ids: list[int]) -> list:
-    """A page's rows as plain rows (the serializers read attributes alike): a list page
-    needs no ORM objects to track and expire."""
-    if not ids:
-        return []
-    table = model.__table__
-    return db.session.execute(select(table).where(table.c.id.in_(ids)).order_by(table.c.id)).all()
 
 
 @bp.post("/people", strict_slashes=False)
@@ -408,9 +398,9 @@ def _signatures_page(ids, key: str, subject: tuple) -> Response:
     p = paging(request.args)
     flt = parse_filter(request.args.get("filter"), MODIFIED_ONLY)
     ids = _modified(ids, func.coalesce(Signature.confirmed_at, Signature.created_at), flt)
-    page = page_of(_key("signatures", key), ids, Signature.id, p)
+    page = page_of(_key("signatures", key), ids, Signature.id, p, Signature.__table__)
     base = _base()
-    items = [resources.signature(r, base) for r in _rows(Signature, page.ids)]
+    items = [resources.signature(r, base) for r in page.rows]
     kind, subject_id = subject
     _read(
         "signatures",
@@ -527,9 +517,9 @@ def _attendances_page(ids, key: str, subject: tuple) -> Response:
     p = paging(request.args)
     flt = parse_filter(request.args.get("filter"), MODIFIED_ONLY)
     ids = _modified(ids, func.coalesce(Attendee.checked_in_at, Attendee.created_at), flt)
-    page = page_of(_key("attendances", key), ids, Attendee.id, p)
+    page = page_of(_key("attendances", key), ids, Attendee.id, p, Attendee.__table__)
     base = _base()
-    items = [resources.attendance(r, base) for r in _rows(Attendee, page.ids)]
+    items = [resources.attendance(r, base) for r in page.rows]
     _read("attendances", subject[1], f"{len(items)} attendances: {request.full_path}")
     _commit()
     return _collection("attendances", items, page, _filter_args())

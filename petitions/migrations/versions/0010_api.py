@@ -56,6 +56,8 @@ def upgrade():
                 f"fk_{table}_person_id", "people", ["person_id"], ["id"], ondelete="SET NULL"
             )
             batch.create_index(index, ["person_id"])
+            if table == "signatures":
+                batch.create_index("ix_signatures_petition_listed", ["petition_id", "hidden", "id"])
     # The backfill (the same statements as core.people.link_unlinked, written out here so
     # this file does not change with the code): the first row of an address names its
     # person; rows without an email, and rows retention emptied, have none.
@@ -84,6 +86,8 @@ def downgrade():
     for table, index in (("signatures", "ix_signatures_person"), ("attendees", "ix_attendees_person")):
         with op.batch_alter_table(table) as batch:
             batch.drop_index(index)
+            if table == "signatures":
+                batch.drop_index("ix_signatures_petition_listed")
             batch.drop_constraint(f"fk_{table}_person_id", type_="foreignkey")
             batch.drop_column("person_id")
     op.drop_table("person_tags")
