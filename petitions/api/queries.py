@@ -224,6 +224,8 @@ def page_of(key: str, ids: Select, id_column, p: Paging, table=None) -> Page:
     total, starts = remember(f"osdi-pages:{digest}:{p.per_page}", index, seconds)
     if p.after is not None:
         start = ids.where(id_column > p.after)
+    elif p.page == 1:
+        start = ids  # always today's first rows, whatever the index says
     elif p.page - 1 < len(starts):
         start = ids.where(id_column >= starts[p.page - 1])
     else:

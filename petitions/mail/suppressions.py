@@ -13,6 +13,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from petitions.core import people
 from petitions.core.extensions import db
 from petitions.core.text import normalize_email
 from petitions.core.tokens import is_well_formed, normalize_token
@@ -33,6 +34,8 @@ def suppress(email: str, reason: str = "unsubscribed", now: datetime | None = No
         email_key=key, reason=reason[:40], created_at=now or utcnow()
     )
     result = db.session.execute(insert.on_conflict_do_nothing(index_elements=["email_key"]))
+    if result.rowcount:
+        people.touch_email(key, now)  # a change an API sync (modified_date gt) must see
     return bool(result.rowcount)
 
 
