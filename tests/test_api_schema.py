@@ -37,6 +37,7 @@ def test_the_api_keeps_to_its_document(app, seeded_token):
             max_examples=20,
             deadline=None,
             database=None,
+            derandomize=True,  # the same examples every run: CI fails for a change, not by luck
             suppress_health_check=list(HealthCheck),
         )
         def keeps_to_it(case):

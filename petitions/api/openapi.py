@@ -12,7 +12,10 @@ BOOL = {"type": "boolean"}
 NAME = {"type": "string", "pattern": r"^[A-Za-z][A-Za-z' -]{0,98}$"}
 # What the schema promises is taken; the API itself takes every address the sign form
 # does (email_validator, without a deliverability lookup).
-EMAIL = {"type": "string", "pattern": r"^[a-z0-9][a-z0-9._-]{0,40}@[a-z0-9-]{1,30}\.(org|com|net)$"}
+EMAIL = {
+    "type": "string",
+    "pattern": r"^[a-z0-9]{1,20}([._-][a-z0-9]{1,10}){0,3}@[a-z0-9]{1,20}(-[a-z0-9]{1,10})?\.(org|com|net)$",
+}
 LINK = {"type": "object", "required": ["href"], "properties": {"href": STR}}
 ERROR = {
     "type": "object",
@@ -172,6 +175,14 @@ SCHEMAS = {
 }
 
 
+# An RSVP needs a ZIP code (the event page asks for one).
+SCHEMAS["RsvpInput"] = deepcopy(SCHEMAS["PersonInput"])
+_rsvp_person = SCHEMAS["RsvpInput"]["properties"]["person"]
+_rsvp_person["required"] = ["given_name", "email_addresses", "postal_addresses"]
+_rsvp_person["properties"]["postal_addresses"]["minItems"] = 1
+_rsvp_person["properties"]["postal_addresses"]["items"]["required"] = ["postal_code"]
+
+
 def _collection(name: str, schema: str) -> dict:
     return {
         "type": "object",
@@ -290,7 +301,9 @@ def _get(summary: str, ok: dict, params=()) -> dict:
     }
 
 
-def _post(summary: str, ok: dict, params=(), created: bool = True) -> dict:
+def _post(
+    summary: str, ok: dict, params=(), created: bool = True, body: str = "PersonInput"
+) -> dict:
     responses = {"200": ok, **ERRORS}
     if created:
         responses["201"] = ok
@@ -300,7 +313,7 @@ def _post(summary: str, ok: dict, params=(), created: bool = True) -> dict:
             "parameters": list(params),
             "requestBody": {
                 "required": True,
-                "content": {"application/json": {"schema": _ref("PersonInput")}},
+                "content": {"application/json": {"schema": _ref(body)}},
             },
             "responses": responses,
         }
@@ -356,7 +369,12 @@ def _paths() -> dict:
                 _json(coll("attendances", "Attendance")),
                 [_id("event_id"), *PAGING, MODIFIED],
             ),
-            **_post("RSVP with a ticket", _json(_ref("Attendance")), [_id("event_id")]),
+            **_post(
+                "RSVP with a ticket",
+                _json(_ref("Attendance")),
+                [_id("event_id")],
+                body="RsvpInput",
+            ),
         },
         "/events/{event_id}/attendances/{attendance_id}": _get(
             "An attendance", _json(_ref("Attendance")), [_id("event_id"), _id("attendance_id")]

@@ -35,13 +35,15 @@ def _text(data: dict, name: str) -> str:
     return value
 
 
-def _first(data: dict, name: str) -> dict:
-    """The primary (else the first) entry of an OSDI list such as email_addresses."""
+def _first(data: dict, name: str, holding: str) -> dict:
+    """The primary (else the first) entry of an OSDI list such as email_addresses that
+    holds `holding` (its address, its postal code)."""
     items = data.get(name)
     if items is None:
         return {}
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
         raise ApiInputError(f"{name} must be a list of objects.")
+    items = [i for i in items if i.get(holding)] or items
     primary = [i for i in items if i.get("primary")]
     return (primary or items or [{}])[0]
 
@@ -54,13 +56,13 @@ def person_input(body) -> dict:
     data = body.get("person")
     if not isinstance(data, dict):
         raise ApiInputError('The body needs a "person" object.')
-    email = _text(_first(data, "email_addresses"), "address").strip()
+    email = _text(_first(data, "email_addresses", "address"), "address").strip()
     try:
         # The sign form's own check (wtforms' Email validator calls it so).
         validate_email(email, check_deliverability=False)
     except EmailNotValidError:
         raise ApiInputError("person.email_addresses[0].address must be an email address.") from None
-    address = _first(data, "postal_addresses")
+    address = _first(data, "postal_addresses", "postal_code")
     postal_code = clean_line(_text(address, "postal_code"))
     zip_code = places.zip5(postal_code) if postal_code else ""
     if zip_code is None:
