@@ -109,6 +109,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 def _register_parts(app: Flask) -> None:
     from petitions import (
         accounts,
+        api,
         badges,
         kiosk,
         mail,
@@ -124,7 +125,7 @@ def _register_parts(app: Flask) -> None:
 
     # One part each: its blueprints, CLI commands, mail composers and page sections.
     parts = (petition, accounts, rallies, kiosk, packets, paper, badges, operations, updates,
-             mail, webhooks)  # fmt: skip
+             mail, webhooks, api)  # fmt: skip
     for part in parts:
         part.init_app(app)
     register_error_handlers(app)

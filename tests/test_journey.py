@@ -79,7 +79,8 @@ NOT_LINKED = {
     "auth.forgot_password": "linked from the login page",
 }
 NOT_LINKED_PREFIXES = {
-    "/api/": "the check-in API: JSON for the scanner and scripts",
+    "/api/": "the check-in and OSDI APIs: JSON for the scanner and scripts (the API tokens "
+    "page links the OSDI API's OpenAPI document)",
 }
 # Single URLs of an endpoint whose other URLs are linked.
 NOT_LINKED_RULES = {

@@ -3,7 +3,7 @@
 import re
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from petitions.core.extensions import db
 from petitions.core.timezones import utc_to_local, zone
@@ -321,3 +321,34 @@ def test_zero_days_means_at_once(client, organizer, runner, make_petition, make_
     assert "of 1 signatures" in runner.invoke(args=["retention", "run"]).output
     db.session.expire_all()
     assert s.email == ""
+
+
+def test_people_go_with_their_last_personal_data(
+    app, runner, make_petition, make_signature, make_event, make_attendee
+):
+    """A person (the holder of an email, for the OSDI API) is deleted when retention
+    removes the last signature or RSVP holding their data; one who still signed an open
+    petition, or RSVPed an upcoming event, stays."""
+    from petitions.core import people
+    from petitions.models import Person
+
+    old = closed_petition(make_petition)
+    open_one = make_petition()
+    make_signature(old, "Only", "Old", email="only-old@example.org")
+    make_signature(old, "Both", "Ways", email="both@example.org")
+    make_signature(open_one, "Both", "Ways", email="both@example.org")
+    make_signature(old, "Goes", "ToRally", email="rally@example.org")
+    upcoming = make_event()
+    make_attendee(upcoming, name="Goes ToRally", email="rally@example.org")
+    people.link_unlinked()
+    db.session.commit()
+    assert db.session.scalar(select(func.count(Person.id))) == 3
+
+    result = runner.invoke(args=["retention", "run"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    left = sorted(db.session.scalars(select(Person.email_key)))
+    assert left == ["both@example.org", "rally@example.org"]
+    linked = select(Signature.email_key).where(Signature.person_id.is_not(None))
+    assert db.session.scalars(linked).all() == ["both@example.org"]  # the open petition's
+    assert db.session.scalar(select(Attendee.person_id)) is not None

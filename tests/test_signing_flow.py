@@ -385,7 +385,8 @@ def test_the_household_check_walks_the_unique_index_on_a_new_table(app, make_pet
     sql = str(query.compile(db.engine, compile_kwargs={"literal_binds": True}))
     if db.engine.dialect.name == "sqlite":
         explain = "EXPLAIN QUERY PLAN "
-        walks_the_index = "INDEX sqlite_autoindex_signatures_1 (petition_id=? AND email_key=?)"
+        # (the autoindex's number depends on the order a migration rebuilt the table in)
+        walks_the_index = "(petition_id=? AND email_key=?)"
     else:
         explain = "EXPLAIN "
         walks_the_index = "using uq_signatures_petition_id_email_key_name_key"

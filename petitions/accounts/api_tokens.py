@@ -130,8 +130,14 @@ def _bearer_user() -> Staff:
     scheme, _, clear = value.partition(" ")
     if scheme.lower() != "bearer" or not clear.strip():
         _unauthorized("Use 'Authorization: Bearer <token>'.")
+    return token_user(clear)
+
+
+def token_user(clear: str) -> Staff:
+    """The staff user behind a clear API token (as sent by the check-in API's bearer
+    header or the OSDI API's OSDI-API-Token header), or abort 401 with a JSON error."""
     digest = token_hash(clear.strip())
-    caller = _lookup(digest)
+    caller = _lookup(digest) if clear.strip() else None
     if caller is None:
         _unauthorized("That API token is not valid (unknown or revoked).")
     g.api_token = (digest, caller)

@@ -62,6 +62,7 @@ class Defaults:
     RATELIMIT_RSVP_PER_IP = "120 per minute"
     RATELIMIT_SIGNIN_PER_IP = "600 per minute"
     RATELIMIT_CHECKIN = "600 per minute"
+    RATELIMIT_API = "1200 per minute"  # the OSDI API, per token
     RALLY_DASHBOARD_POLL_SECONDS = 10
 
     # Days signers' and attendees' personal data is kept after a petition or event ends
@@ -124,6 +125,9 @@ class Defaults:
     # Absolute base URL for links in mail, QR codes and PDFs (e.g. https://act.example.org).
     PUBLIC_BASE_URL = None
     COUNT_CACHE_SECONDS = 2.0
+    # The OSDI API's page index (api.queries.page_of): how long the first id of every
+    # page of a collection is kept; totals and page starts are at most this old.
+    API_PAGE_CACHE_SECONDS = 10.0
     # Public petition and event pages (and their JSON), for anonymous visitors: rendered
     # pages kept this long here, and by shared caches in front (Cache-Control: public).
     PUBLIC_CACHE_SECONDS = 5.0

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from petitions.core import signals
+from petitions.core import people, signals
 from petitions.core.extensions import db
 from petitions.core.text import normalize_email
 from petitions.core.tokens import is_well_formed, normalize_token
@@ -35,8 +35,10 @@ def suppress(email: str, reason: str = "unsubscribed", now: datetime | None = No
     )
     result = db.session.execute(insert.on_conflict_do_nothing(index_elements=["email_key"]))
     added = bool(result.rowcount)
-    if added and reason == "unsubscribed":  # the person's own act, not a provider's import
-        signals.after_commit(signals.person_unsubscribed, email=email.strip(), reason=reason)
+    if added:
+        people.touch_email(key, now)  # a change an API sync (modified_date gt) must see
+        if reason == "unsubscribed":  # the person's own act, not a provider's import
+            signals.after_commit(signals.person_unsubscribed, email=email.strip(), reason=reason)
     return added
 
 

@@ -29,6 +29,7 @@ from petitions.models.mailing import (
 )
 from petitions.models.official import Official, OfficialArea, PetitionTarget
 from petitions.models.packet import PacketJob, PacketRecord, PacketSettings, StoryExclusion
+from petitions.models.person import Person, PersonTag, Tag
 from petitions.models.petition import Petition, PetitionStatus
 from petitions.models.signature import ROLE_LABELS, ROLES, ExportLog, Signature
 from petitions.models.user import Role, User
@@ -71,12 +72,15 @@ __all__ = [
     "PacketJob",
     "PacketRecord",
     "PacketSettings",
+    "Person",
+    "PersonTag",
     "Petition",
     "PetitionStatus",
     "PetitionTarget",
     "Role",
     "Signature",
     "StoryExclusion",
+    "Tag",
     "TokenPurpose",
     "User",
     "Webhook",

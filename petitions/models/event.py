@@ -213,10 +213,13 @@ class Attendee(db.Model):
     __table_args__ = (
         UniqueConstraint("event_id", "email_key"),
         Index("ix_attendees_event_checked_in", "event_id", "checked_in_at"),
+        Index("ix_attendees_person", "person_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    # The holder of the email (models.person); None after retention.
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 of the ticket token
     # The ticket token sealed with a key from SECRET_KEY (services.tickets), so a reminder
     # can carry the QR code; "" for tickets made before, and after retention.
@@ -295,6 +298,7 @@ class Attendee(db.Model):
             needs="",
             needs_note="",
             interpretation_language="",
+            person_id=None,
         )
 
 

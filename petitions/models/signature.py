@@ -39,10 +39,15 @@ class Signature(db.Model):
         UniqueConstraint("petition_id", "email_key", "name_key"),
         Index("ix_signatures_petition_counted", "petition_id", "hidden", "confirmed_at"),
         Index("ix_signatures_petition_created", "petition_id", "created_at"),
+        Index("ix_signatures_person", "person_id"),
+        # The API's pages of a petition's signatures, in id order (api.queries.page_of).
+        Index("ix_signatures_petition_listed", "petition_id", "hidden", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     petition_id: Mapped[int] = mapped_column(ForeignKey("petitions.id", ondelete="CASCADE"))
+    # The holder of the email (models.person); None without an email, and after retention.
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     given_name: Mapped[str] = mapped_column(String(100))
     family_name: Mapped[str] = mapped_column(String(100))
     email: Mapped[str] = mapped_column(String(254))
@@ -87,6 +92,7 @@ class Signature(db.Model):
             show_name=False,
             opt_in=False,
             token=removed(cls.id),
+            person_id=None,
         )
 
     @property

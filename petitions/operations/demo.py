@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, insert, select, update
 
+from petitions.core import people
 from petitions.core.extensions import db
 from petitions.core.text import normalize_email
 from petitions.core.timezones import local_to_utc, utc_to_local
@@ -116,6 +117,7 @@ def add_fake_signatures(
             batch.clear()
     if batch:
         db.session.execute(insert(Signature), batch)
+    people.link_unlinked()
     return n
 
 
@@ -198,6 +200,7 @@ def add_fake_attendees(event: Event, n: int, seed: int = 2) -> int:
             batch.clear()
     if batch:
         db.session.execute(insert(Attendee), batch)
+    people.link_unlinked()
     return n
 
 

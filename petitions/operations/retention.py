@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import and_, func, select, update
 
+from petitions.core import people
 from petitions.core.extensions import db
 from petitions.models import (
     Attendee,
@@ -135,18 +136,28 @@ class RetentionSummary:
         )
 
 
+def _people_of(model, where) -> list[int]:
+    """The people these rows link to (before their links are removed with the rest)."""
+    query = select(model.person_id).where(where, model.person_id.is_not(None)).distinct()
+    return list(db.session.scalars(query))
+
+
 def _count(where) -> int:
     return int(db.session.scalar(select(func.count()).where(where)))
 
 
 def remove_petition_data(petition: Petition) -> tuple[int, int]:
-    """Blank the personal data of one petition's signers now; (rows, packet files)."""
+    """Blank the personal data of one petition's signers now; (rows, packet files).
+    Their people (core.people) go too, unless another petition or event still holds
+    their data."""
+    holders = _people_of(Signature, _signature_rows(petition.id))
     rows = db.session.execute(
         update(Signature)
         .where(_signature_rows(petition.id))
         .values(Signature.personal_data_removed())
         .execution_options(synchronize_session=False)
     ).rowcount
+    people.forget_unlinked(holders)
     files = 0
     for record in db.session.scalars(
         select(PacketRecord).where(
@@ -167,12 +178,14 @@ def remove_petition_data(petition: Petition) -> tuple[int, int]:
 
 
 def remove_event_data(event: Event) -> int:
+    holders = _people_of(Attendee, _attendee_rows(event.id))
     rows = db.session.execute(
         update(Attendee)
         .where(_attendee_rows(event.id))
         .values(Attendee.personal_data_removed())
         .execution_options(synchronize_session=False)
     ).rowcount
+    people.forget_unlinked(holders)
     if rows or event.personal_data_removed_at is None:
         event.personal_data_removed_at = utcnow()
     return rows

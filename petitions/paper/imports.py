@@ -29,6 +29,7 @@ from flask import current_app
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
+from petitions.core import people
 from petitions.core.extensions import db
 from petitions.core.timezones import naive_utc
 from petitions.core.tokens import ALPHABET, is_well_formed, new_token
@@ -337,6 +338,7 @@ def import_rows(petition: Petition, report: Report) -> int:
     try:
         for start in range(0, len(rows), 2000):
             db.session.execute(insert(Signature), rows[start : start + 2000])
+        people.link_unlinked()
     except IntegrityError as e:
         raise ImportError_(
             "Some of these people signed while you were importing; check the file again."

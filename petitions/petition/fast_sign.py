@@ -32,6 +32,7 @@ from sqlalchemy import Integer, Select, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import make_transient_to_detached
 
+from petitions.core import people
 from petitions.core.extensions import db
 from petitions.models import Signature
 
@@ -54,20 +55,37 @@ _if_room = _if_room.where(HOUSEHOLD_COUNT.scalar_subquery() < bindparam("househo
 
 
 @cache
-def _insert(dialect_name: str, household: bool):
+def _insert(dialect_name: str, household: bool, person: bool = False):
     """INSERT ... ON CONFLICT DO NOTHING RETURNING id: the unique index (petition_id,
     email_key, name_key) turns away the same person, also a double tap an instant earlier,
     without an error that would spoil the transaction. With `household`, the limit is
     checked in the same statement, so on SQLite, whose writers take turns, two signers at
     once cannot both take the last place. (On PostgreSQL, under READ COMMITTED, two
-    signers at the very same instant may both see it free.)"""
+    signers at the very same instant may both see it free.)
+
+    With `person` (PostgreSQL, a row with an email), the statement also upserts the
+    holder of the email (core.people.upsert) in a data-modifying WITH and takes its id:
+    still one statement, so `alone` stays one autocommit round trip. SQLite runs the
+    upsert as a statement of its own first (it has no INSERT inside WITH)."""
     dialect = {"postgresql": postgresql, "sqlite": sqlite}[dialect_name]
+    columns = [c for c in _table.columns if c.key != "id"]
     statement = dialect.insert(_table)
-    if household:
-        statement = statement.from_select([c for c in _table.columns if c.key != "id"], _if_room)
+    if person:
+        holder = people.upsert(dialect_name).cte("holder")
+        values = select(
+            *(
+                holder.c.id if c.key == "person_id" else bindparam(c.key, type_=c.type)
+                for c in columns
+            )
+        ).select_from(holder)
+        if household:
+            values = values.where(HOUSEHOLD_COUNT.scalar_subquery() < bindparam("household_max"))
+        statement = statement.from_select(columns, values).add_cte(holder)
+    elif household:
+        statement = statement.from_select(columns, _if_room)
     return statement.on_conflict_do_nothing(
         index_elements=["petition_id", "email_key", "name_key"]
-    ).returning(_table.c.id)
+    ).returning(_table.c.id, _table.c.person_id)
 
 
 def household_count(petition_id: int, email_key: str, limit: int) -> Select:
@@ -78,20 +96,43 @@ def household_count(petition_id: int, email_key: str, limit: int) -> Select:
 
 
 def insert_signature(row: dict, household_max: int | None, alone: bool = False) -> int | None:
-    """Store `row` (signing.signature_row's columns); the new id, or None when the same
+    """Store `row` (signing.signature_row's columns) and link it to the holder of its
+    email (core.people; `row["person_id"]` is set); the new id, or None when the same
     person signed already or, with `household_max`, that many names share the email.
 
     Runs on the session's connection, in the caller's transaction (not committed); or,
     with `alone` on PostgreSQL, as a transaction of its own in autocommit (SQLAlchemy
     resets the connection when it goes back to the pool)."""
-    statement = _insert(db.session.get_bind().dialect.name, household_max is not None)
+    dialect_name = db.session.get_bind().dialect.name
+    with_person = bool(row["email"]) and dialect_name == "postgresql"
+    statement = _insert(dialect_name, household_max is not None, with_person)
     params = row if household_max is None else dict(row, household_max=household_max)
-    if alone and db.engine.dialect.name == "postgresql":
+    if alone and dialect_name == "postgresql":
         # The option is set on one connection: engine.execution_options() would build a
         # new engine for each call.
         with db.engine.connect() as conn:
-            return conn.execution_options(isolation_level="AUTOCOMMIT").scalar(statement, params)
-    return db.session.connection().scalar(statement, params)
+            stored = conn.execution_options(isolation_level="AUTOCOMMIT").execute(statement, params)
+            stored = stored.first()
+    else:
+        if not with_person:
+            row["person_id"] = params["person_id"] = _link(row) if row["email"] else None
+        stored = db.session.connection().execute(statement, params).first()
+    if stored is None:
+        return None
+    row["person_id"] = stored.person_id
+    return stored.id
+
+
+def _link(row: dict) -> int | None:
+    return people.link(
+        email=row["email"],
+        given_name=row["given_name"],
+        family_name=row["family_name"],
+        postal_code=row["postal_code"],
+        town=row["town"],
+        language=row["language"],
+        now=row["created_at"],
+    )
 
 
 def attach(row: dict) -> Signature:

@@ -152,6 +152,7 @@ def signature_row(
         confirmed_at=confirmed_at,
         hidden=False,
         token=new_token(),
+        person_id=None,  # set when stored (fast_sign; core.people.link_unlinked in bulk)
     )
 
 

@@ -15,7 +15,7 @@ from typing import Required, TypedDict, Unpack
 
 from sqlalchemy import select
 
-from petitions.core import places, signals, waitlist
+from petitions.core import people, places, signals, waitlist
 from petitions.core.extensions import db
 from petitions.core.limits import too_long
 from petitions.core.text import clean_line, full_name, name_key, normalize_email
@@ -122,7 +122,7 @@ def rsvp(
         if left == 0:
             return RsvpResult(RsvpStatus.FULL)
         return RsvpResult(RsvpStatus.NO_ROOM, places_left=left)
-    attendee, token = _new_attendee(event, values, now)
+    attendee, token = _new_attendee(event, values, now, person)
     db.session.flush()
     signals.after_commit(signals.attendance_created, attendee_id=attendee.id)
     result = RsvpResult(RsvpStatus.CREATED, attendee, token)
@@ -159,7 +159,7 @@ def sign_in(
         return RsvpResult(RsvpStatus.REVOKED, attendee)
     walk_up = attendee is None
     if walk_up:
-        attendee, token = _new_attendee(event, values, now)
+        attendee, token = _new_attendee(event, values, now, person)
         attendee.walk_up = True
     else:
         token = reissue_ticket(attendee)
@@ -207,12 +207,22 @@ def attendee_values(person: Person) -> dict:
     return values
 
 
-def _new_attendee(event: Event, values: dict, now: datetime) -> tuple[Attendee, str]:
+def _new_attendee(
+    event: Event, values: dict, now: datetime, person: Person
+) -> tuple[Attendee, str]:
     """A new attendee in the session (from attendee_values), with the clear token of
-    their ticket (only its hash is stored)."""
+    their ticket (only its hash is stored), linked to the holder of their email."""
     token = new_token()
     attendee = Attendee(
         event_id=event.id,
+        person_id=people.link(
+            email=values["email"],
+            given_name=clean_line(person["given_name"]),
+            family_name=clean_line(person["family_name"]),
+            postal_code=values["postal_code"],
+            language=values["language"],
+            now=now,
+        ),
         token_hash=token_hash(token),
         ticket_sealed=tickets.seal(token),
         email_key=normalize_email(values["email"]),
