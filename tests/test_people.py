@@ -97,7 +97,7 @@ def test_the_migration_backfills_people_from_the_rows_before_it(tmp_path):
         {"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"}
     )
     runner = app.test_cli_runner()
-    assert runner.invoke(args=["db", "upgrade", "tickets_0001"]).exit_code == 0
+    assert runner.invoke(args=["db", "upgrade", "kiosk_0001"]).exit_code == 0
     conn = sqlite3.connect(path)
     conn.execute(
         "INSERT INTO petitions (id, slug, title, summary, body, addressed_to, title_es,"

@@ -2,14 +2,14 @@
 attendees to their person, backfilled from the rows already stored
 
 Revision ID: api_0001
-Revises: tickets_0001
+Revises: kiosk_0001
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "api_0001"
-down_revision = "tickets_0001"
+down_revision = "kiosk_0001"
 branch_labels = None
 depends_on = None
 
