@@ -8,6 +8,7 @@ The defaults are plain and valid; a test that relies on a value passes it.
 import uuid
 from datetime import timedelta
 
+from petitions.core import people
 from petitions.core.extensions import db
 from petitions.core.text import name_key, normalize_email
 from petitions.core.tokens import new_token, token_hash
@@ -56,6 +57,11 @@ def make_attendee(
         waitlist_number=number,
     )
     values.update(fields)
+    if "person_id" not in values:  # linked to the holder of the address, as an RSVP is
+        given, _, family = name.partition(" ")
+        values["person_id"] = people.link(
+            email=email, given_name=given, family_name=family, postal_code="06106"
+        )
     attendee = Attendee(**values)
     db.session.add(attendee)
     db.session.commit()

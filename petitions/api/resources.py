@@ -93,6 +93,20 @@ def person(
     return out
 
 
+def signer(row: Signature) -> dict:
+    """The person as a signature itself records them: for a signer with no email address
+    (a paper sheet's line), who has no person record of their own."""
+    return {
+        "given_name": row.given_name,
+        "family_name": row.family_name,
+        "email_addresses": [],
+        "postal_addresses": [
+            {"primary": True, "postal_code": row.postal_code, "locality": row.town, "country": "US"}
+        ],
+        "languages_spoken": [row.language],
+    }
+
+
 def petition(row: Petition, base: str, *, total_signatures: int) -> dict:
     href = f"{base}petitions/{row.id}"
     out = _common(row.id, href, row.created_at, row.updated_at)
