@@ -52,7 +52,7 @@ def seeded(app, make_petition):
 def _url(rule) -> str:
     return re.sub(
         r"<(?:(\w+):)?(\w+)>",
-        lambda m: "1" if m.group(1) == "int" else "authz",
+        lambda m: "1" if m.group(1) in ("int", "id") else "authz",
         rule.rule,
     )
 
@@ -61,9 +61,10 @@ def _request(client, method, url):
     return client.open(url, method=method, data={}, headers={"Accept": "text/html"})
 
 
-# The scanner's service worker is a static script (no data): the browser must be able to
-# fetch it to update the installed app even when the session has expired.
-PUBLIC = {"/manage/e/scanner-sw.js", "/manage/kiosk-sw.js"}
+# The scanner's and kiosk's service workers are static scripts (no data): the browser must
+# be able to fetch them to update the installed app even when the session has expired.
+# The API's OpenAPI document describes routes, never data: clients read it before a token.
+PUBLIC = {"/manage/e/scanner-sw.js", "/manage/kiosk-sw.js", "/api/osdi/v1/openapi.json"}
 
 
 def test_anonymous_visitors_get_nothing(client, app, seeded):
