@@ -346,3 +346,17 @@ def test_the_api_tokens_page_points_to_the_api(client, make_user, login):
     assert "http://localhost/api/osdi/v1/" in page and "docs/api.md" in page
     assert f'href="{API}/openapi.json"' in page
     assert client.get(f"{API}/openapi.json").status_code == 200
+
+
+def test_an_attendance_carries_the_party_and_its_needs(call, admin, make_event, make_attendee):
+    event = make_event(interpretation_languages="es")
+    make_attendee(event, "Rosa Díaz", party_size=3, needs="interpretation,childcare",
+                  interpretation_language="es", needs_note="stroller")  # fmt: skip
+    token = token_for(admin)
+    (item,) = call("GET", f"/events/{event.id}/attendances", token).json["_embedded"][
+        "osdi:attendances"
+    ]
+    assert item["party_size"] == 3
+    assert item["needs"] == ["interpretation", "childcare"]
+    assert (item["interpretation_language"], item["needs_note"]) == ("es", "stroller")
+    assert call("GET", f"/events/{event.id}", token).json["total_accepted"] == 3

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from copy import deepcopy
 
+from petitions.models.event import NEED_VALUES
+
 STR = {"type": "string"}
 NSTR = {"type": ["string", "null"]}
 INT = {"type": "integer"}
@@ -123,6 +125,10 @@ SCHEMAS = {
             "attended": BOOL,
             "walk_up": BOOL,
             "ticket_url": STR,
+            "party_size": INT,
+            "needs": {"type": "array", "items": {"enum": list(NEED_VALUES)}},
+            "interpretation_language": STR,
+            "needs_note": STR,
         },
     ),
     "Tag": _resource(["name"], {"name": STR}),

@@ -22,6 +22,7 @@ from petitions.models import (
     Signature,
     Tag,
 )
+from petitions.models.event import needs_of
 
 SYSTEM = "petitions"
 CURIE = "osdi"
@@ -176,6 +177,11 @@ def attendance(row: Attendee, base: str) -> dict:
         status="cancelled" if row.revoked else "accepted",
         attended=row.checked_in_at is not None,
         walk_up=row.walk_up,
+        # What the RSVP said its party needs (models.event.Need), and how many they are.
+        party_size=row.party_size,
+        needs=[str(need) for need in needs_of(row.needs)],
+        interpretation_language=row.interpretation_language,
+        needs_note=row.needs_note,
     )
     links = out["_links"]
     links["osdi:event"] = _link(f"{base}events/{row.event_id}")
