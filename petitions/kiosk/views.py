@@ -4,17 +4,12 @@ Organizers and volunteers only. The page holds a CSRF token (it is private, no-s
 the service worker keeps its own copy for offline use, and the script fetches a fresh
 token before a sync when the cached one has expired."""
 
-import hashlib
-import json
-from functools import lru_cache
-from pathlib import Path
-
-from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, jsonify, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from petitions.core import audit, sections
+from petitions.core import audit, sections, webapp
 from petitions.core.access import staff_required
 from petitions.core.extensions import csrf, db
 from petitions.core.responses import no_store, private
@@ -90,28 +85,13 @@ def petition(slug: str):
 
 
 def _manifest(name: str, url: str):
-    body = {
-        "name": f"Welcome table: {name}",
-        "short_name": "Welcome",
-        "description": "Sign people in at the welcome table, online or offline.",
-        "id": url,
-        "start_url": url,
-        "scope": url,
-        "display": "standalone",
-        "orientation": "portrait",
-        "background_color": "#ffffff",
-        "theme_color": "#0b5cad",
-        "icons": [
-            {
-                "src": url_for("static", filename=f"scanner/icon-{n}.png"),
-                "sizes": f"{n}x{n}",
-                "type": "image/png",
-                "purpose": "any maskable",
-            }
-            for n in (192, 512)
-        ],
-    }
-    return Response(json.dumps(body), mimetype="application/manifest+json")
+    return webapp.manifest(
+        name=f"Welcome table: {name}",
+        short_name="Welcome",
+        description="Sign people in at the welcome table, online or offline.",
+        start_url=url,
+        scope=url,
+    )
 
 
 @bp.get("/manage/e/<slug>/kiosk.webmanifest")
@@ -130,29 +110,12 @@ def petition_manifest(slug: str):
     return _manifest(p.title, url_for(".petition", slug=p.slug))
 
 
-@lru_cache(maxsize=4)
-def _service_worker(static_folder: str, static_url: str) -> str:
-    root = Path(static_folder)
-    digest = hashlib.sha256()
-    for name in ASSETS + ("js/kiosk-sw.js",):
-        digest.update((root / name).read_bytes())
-    head = (
-        f"self.KIOSK_VERSION = {json.dumps(digest.hexdigest()[:12])};\n"
-        f"self.KIOSK_ASSETS = {json.dumps([f'{static_url}/{name}' for name in ASSETS])};\n"
-    )
-    return head + (root / "js/kiosk-sw.js").read_text()
-
-
 @bp.get("/manage/kiosk-sw.js")
 def service_worker():
     """Served from here (not /static/) so that it may control the kiosk pages."""
-    app = current_app
-    response = Response(
-        _service_worker(app.static_folder, app.static_url_path), mimetype="text/javascript"
+    return webapp.service_worker(
+        script="js/kiosk-sw.js", assets=ASSETS, prefix="KIOSK", scope=SCOPE
     )
-    response.headers["Cache-Control"] = "no-cache"
-    response.headers["Service-Worker-Allowed"] = SCOPE
-    return response
 
 
 # --- sync -------------------------------------------------------------------------------

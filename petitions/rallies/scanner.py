@@ -1,12 +1,8 @@
-import hashlib
-import json
-from functools import lru_cache
-from pathlib import Path
-
-from flask import Blueprint, Response, current_app, render_template, url_for
+from flask import Blueprint, render_template, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
+from petitions.core import webapp
 from petitions.core.access import staff_required
 from petitions.core.responses import private
 from petitions.core.timezones import format_local
@@ -46,54 +42,21 @@ def scan(slug: str):
 @staff_required
 def manifest(slug: str):
     event = event_or_404(slug)
-    body = {
-        "name": f"Check-in: {event.name}",
-        "short_name": "Check-in",
-        "description": "Scan rally tickets, online or offline.",
-        "id": url_for("scanner.scan", slug=event.slug),
-        "start_url": url_for("scanner.scan", slug=event.slug),
-        "scope": SCOPE,
-        "display": "standalone",
-        "orientation": "portrait",
-        "background_color": "#ffffff",
-        "theme_color": "#0b5cad",
-        "icons": [
-            {
-                "src": url_for("static", filename=f"scanner/icon-{n}.png"),
-                "sizes": f"{n}x{n}",
-                "type": "image/png",
-                "purpose": "any maskable",
-            }
-            for n in (192, 512)
-        ],
-    }
-    return Response(json.dumps(body), mimetype="application/manifest+json")
-
-
-@lru_cache(maxsize=4)
-def _service_worker(static_folder: str, static_url: str) -> str:
-    root = Path(static_folder)
-    digest = hashlib.sha256()
-    for name in ASSETS + ("js/scanner-sw.js",):
-        digest.update((root / name).read_bytes())
-    assets = [f"{static_url}/{name}" for name in ASSETS]
-    head = (
-        f"self.SCANNER_VERSION = {json.dumps(digest.hexdigest()[:12])};\n"
-        f"self.SCANNER_ASSETS = {json.dumps(assets)};\n"
-        f"self.SCANNER_SCOPE = {json.dumps(SCOPE)};\n"
+    return webapp.manifest(
+        name=f"Check-in: {event.name}",
+        short_name="Check-in",
+        description="Scan rally tickets, online or offline.",
+        start_url=url_for("scanner.scan", slug=event.slug),
+        scope=SCOPE,
     )
-    return head + (root / "js/scanner-sw.js").read_text()
 
 
 @bp.get("/manage/e/scanner-sw.js")
 def service_worker():
     """Served from here (not /static/) so that its scope covers /manage/e/<slug>/scan."""
-    app = current_app
-    body = _service_worker(app.static_folder, app.static_url_path)
-    response = Response(body, mimetype="text/javascript")
-    response.headers["Cache-Control"] = "no-cache"
-    response.headers["Service-Worker-Allowed"] = SCOPE
-    return response
+    return webapp.service_worker(
+        script="js/scanner-sw.js", assets=ASSETS, prefix="SCANNER", scope=SCOPE
+    )
 
 
 @bp.app_template_filter("checkin_time")
