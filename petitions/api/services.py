@@ -13,11 +13,11 @@ from sqlalchemy import select
 from petitions.api.queries import ApiInputError
 from petitions.core import people, places
 from petitions.core.content import LANGUAGES
+from petitions.core.database import dialect_insert
 from petitions.core.extensions import db
 from petitions.core.limits import too_long
-from petitions.core.text import clean_line, clean_text, normalize_email
-from petitions.mail.mailings import dialect_insert
-from petitions.models import Person, PersonTag, Suppression, Tag
+from petitions.core.text import clean_line, clean_text
+from petitions.models import Person, PersonTag, Tag
 from petitions.models.base import utcnow
 
 MAX_TAGS = 50
@@ -133,13 +133,4 @@ def add_tags(person_id: int, names: list[str], now: datetime) -> None:
         dialect_insert(PersonTag.__table__)
         .values([{"person_id": person_id, "tag_id": i, "created_at": now} for i in ids])
         .on_conflict_do_nothing(index_elements=["person_id", "tag_id"])
-    )
-
-
-def unsubscribed_keys(email_keys) -> set[str]:
-    keys = [normalize_email(k) for k in email_keys]
-    if not keys:
-        return set()
-    return set(
-        db.session.scalars(select(Suppression.email_key).where(Suppression.email_key.in_(keys)))
     )

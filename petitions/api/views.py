@@ -35,6 +35,7 @@ from petitions.core.extensions import csrf, db, limiter
 from petitions.core.responses import no_store
 from petitions.core.tokens import token_hash
 from petitions.mail import transport as mail
+from petitions.mail.suppressions import suppressed_among
 from petitions.models import Attendee, Event, Person, PersonTag, Petition, Signature, Tag
 from petitions.petition import counting, signing
 from petitions.petition.signing import SignStatus
@@ -235,7 +236,7 @@ PEOPLE_FILTERS = {"email_address": "eq", "modified_date": "gt"}
 
 def _people_json(rows: list[Person]) -> list[dict]:
     base = _base()
-    out = services.unsubscribed_keys(r.email_key for r in rows)
+    out = suppressed_among(r.email_key for r in rows)
     fields = _custom_fields([r.id for r in rows])
     return [
         resources.person(r, base, unsubscribed=r.email_key in out, custom_fields=fields.get(r.id))

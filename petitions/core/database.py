@@ -30,9 +30,23 @@ import fcntl
 import os
 import threading
 
-from sqlalchemy import event
+from sqlalchemy import Table, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import Pool
+
+from petitions.core.extensions import db
+
+_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+def dialect_insert(table: Table, dialect_name: str | None = None):
+    """INSERT for this database (the session's when `dialect_name` is None), which has
+    ON CONFLICT DO NOTHING / DO UPDATE: the dialects the app runs on."""
+    if dialect_name is None:
+        dialect_name = db.session.get_bind().dialect.name
+    return _INSERTS[dialect_name](table)
+
 
 _QUEUED = "sqlite_writers_queue"
 _queue_files: dict[tuple[int, str], tuple[int, threading.Lock]] = {}

@@ -22,8 +22,8 @@ from datetime import datetime
 from functools import cache
 
 from sqlalchemy import bindparam, delete, exists, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 
+from petitions.core.database import dialect_insert
 from petitions.core.extensions import db
 from petitions.core.text import normalize_email
 from petitions.models import Attendee, Person, Signature
@@ -42,12 +42,11 @@ def upsert(dialect_name: str, *, town_param: str = "town", refresh: bool = False
     Signing and RSVPs (`refresh` False) keep the person as first recorded: household
     members share an address, and one must not rename the other. The API's person
     signup (`refresh`) updates the names and address given, and bumps modified_at."""
-    dialect = {"postgresql": postgresql, "sqlite": sqlite}[dialect_name]
     values = {name: bindparam(name, type_=_people.c[name].type) for name in PERSON_PARAMS}
     values["locality"] = bindparam(town_param, type_=_people.c.locality.type)
     values["created_at"] = bindparam("created_at", type_=_people.c.created_at.type)
     values["modified_at"] = bindparam("created_at", type_=_people.c.modified_at.type)
-    statement = dialect.insert(_people).values(values)
+    statement = dialect_insert(_people, dialect_name).values(values)
     if refresh:
         new = statement.excluded
         set_ = {

@@ -23,9 +23,9 @@ from functools import cache
 
 from flask_babel import gettext as _
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from petitions.core.content import LANGUAGES
+from petitions.core.database import dialect_insert
 from petitions.core.extensions import db
 from petitions.core.text import clean_line
 from petitions.kiosk.forms import FIELDS, FLAGS, Setup, check
@@ -186,10 +186,9 @@ def _one(setup: Setup, entry: dict, user, device: str) -> tuple[Outcome, dict | 
 
 @cache
 def _claim_statement(dialect_name: str):
-    dialect = {"postgresql": postgresql, "sqlite": sqlite}[dialect_name]
     table = KioskEntry.__table__
     return (
-        dialect.insert(table)
+        dialect_insert(table, dialect_name)
         .on_conflict_do_nothing(index_elements=["client_id"])
         .returning(table.c.id)
     )

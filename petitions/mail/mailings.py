@@ -39,15 +39,16 @@ from datetime import UTC, datetime, timedelta
 
 from flask import current_app, has_request_context, request
 from sqlalchemy import exists, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 
 from petitions.core.content import DEFAULT_LANGUAGE, LANGUAGES
+from petitions.core.database import dialect_insert
 from petitions.core.extensions import db
 from petitions.core.outage import DATABASE, database_unavailable
 from petitions.core.text import normalize_email
 from petitions.core.tokens import new_token
 from petitions.mail.registry import composer_for, queue_due
+from petitions.mail.suppressions import suppressed_among
 from petitions.mail.transport import Connection
 from petitions.models import Delivery, DeliveryStatus, Mailing, MailingStatus, Suppression
 from petitions.models.base import utcnow
@@ -81,12 +82,6 @@ class Recipient:
     language: str = "en"
     name: str = ""
     attendee_id: int | None = None
-
-
-def dialect_insert(table):
-    """INSERT for the session's database, with its ON CONFLICT DO NOTHING."""
-    dialect = {"postgresql": postgresql, "sqlite": sqlite}[db.session.get_bind().dialect.name]
-    return dialect.insert(table)
 
 
 # --- creating a mailing and its deliveries ---------------------------------------------
@@ -351,13 +346,7 @@ def run(mailing_id: int, clock: Clock | None = None) -> str:
             rows = _due_rows(mailing_id, last_id, started, BATCH)
             if not rows:
                 break
-            suppressed = set(
-                db.session.scalars(
-                    select(Suppression.email_key).where(
-                        Suppression.email_key.in_([r.email_key for r in rows])
-                    )
-                )
-            )
+            suppressed = suppressed_among(r.email_key for r in rows)
             db.session.commit()
             for row in rows:
                 last_id = row.id

@@ -14,10 +14,10 @@ from datetime import datetime
 from sqlalchemy import select
 
 from petitions.core import people, signals
+from petitions.core.database import dialect_insert
 from petitions.core.extensions import db
 from petitions.core.text import normalize_email
 from petitions.core.tokens import is_well_formed, normalize_token
-from petitions.mail.mailings import dialect_insert
 from petitions.models import Delivery, Suppression
 from petitions.models.base import utcnow
 
@@ -45,6 +45,16 @@ def suppress(email: str, reason: str = "unsubscribed", now: datetime | None = No
 def is_suppressed(email: str) -> bool:
     key = normalize_email(email)
     return db.session.scalar(select(Suppression.id).where(Suppression.email_key == key)) is not None
+
+
+def suppressed_among(email_keys) -> set[str]:
+    """Which of these addresses (normalized keys) are on the suppression list: one query."""
+    keys = {normalize_email(k) for k in email_keys if k}
+    if not keys:
+        return set()
+    return set(
+        db.session.scalars(select(Suppression.email_key).where(Suppression.email_key.in_(keys)))
+    )
 
 
 def delivery_by_token(token: str) -> Delivery | None:

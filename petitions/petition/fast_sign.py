@@ -29,10 +29,10 @@ from __future__ import annotations
 from functools import cache
 
 from sqlalchemy import Integer, Select, bindparam, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import make_transient_to_detached
 
 from petitions.core import people
+from petitions.core.database import dialect_insert
 from petitions.core.extensions import db
 from petitions.models import Signature
 
@@ -67,9 +67,8 @@ def _insert(dialect_name: str, household: bool, person: bool = False):
     holder of the email (core.people.upsert) in a data-modifying WITH and takes its id:
     still one statement, so `alone` stays one autocommit round trip. SQLite runs the
     upsert as a statement of its own first (it has no INSERT inside WITH)."""
-    dialect = {"postgresql": postgresql, "sqlite": sqlite}[dialect_name]
     columns = [c for c in _table.columns if c.key != "id"]
-    statement = dialect.insert(_table)
+    statement = dialect_insert(_table, dialect_name)
     if person:
         holder = people.upsert(dialect_name).cte("holder")
         values = select(

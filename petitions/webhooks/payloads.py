@@ -18,10 +18,10 @@ from datetime import datetime
 from sqlalchemy import select
 
 from petitions.api import resources
-from petitions.api.services import unsubscribed_keys
 from petitions.core.extensions import db
 from petitions.core.text import normalize_email
 from petitions.core.timezones import iso_utc
+from petitions.mail.suppressions import suppressed_among
 from petitions.models import Attendee, Person, Signature
 from petitions.models.base import utcnow
 
@@ -30,7 +30,7 @@ def _with_people(pairs, custom) -> dict[int, dict]:
     """{row id: the row's resource with its person inside} for (resource row, person)
     pairs; `custom(row)` gives the person's custom fields seen on that row."""
     base = resources.api_root()
-    suppressed = unsubscribed_keys(p.email_key for _, p in pairs if p is not None)
+    suppressed = suppressed_among(p.email_key for _, p in pairs if p is not None)
     out = {}
     for row, person in pairs:
         resource = (
